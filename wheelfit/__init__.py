@@ -1,0 +1,20 @@
+"""wheelfit: how a requirements file installs on python, python:slim and python:alpine images."""
+
+__version__ = "0.1.0"
+
+from .analyze import Settings, analyze  # noqa: E402
+from .models import PackageResult, Report, Status, Target, TargetReport  # noqa: E402
+from .targets import target_from_image, target_from_platform  # noqa: E402
+
+__all__ = [
+    "PackageResult",
+    "Report",
+    "Settings",
+    "Status",
+    "Target",
+    "TargetReport",
+    "__version__",
+    "analyze",
+    "target_from_image",
+    "target_from_platform",
+]

@@ -1,0 +1,242 @@
+"""Orchestration: inputs -> targets -> resolve -> classify -> Report. Prints nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+
+from . import kb
+from .cache import Cache, default_cache_dir
+from .classify import classify_resolution
+from .finder import TargetContext
+from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
+from .models import PackageResult, Report, Status, Target, TargetReport
+from .project import declared_python
+from .requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
+from .resolve import Candidate, Provider, Req, resolve, top_level_requirements
+from .targets import marker_environment, supported_tags, target_from_image
+from .urls import redact_url
+
+DEFAULT_IMAGES = ("python", "slim", "alpine")
+MAX_BUILD_DEPTH = 3
+
+
+@dataclass
+class Settings:
+    """Options that pip would take on its command line; they override the files' options."""
+
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    pre: bool = False
+    prefer_binary: bool = False
+    only_binary: list[str] = field(default_factory=list)
+    no_binary: list[str] = field(default_factory=list)
+    exclude_newer: datetime | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    offline: bool = False
+    build_requirements: bool = True
+
+
+def default_targets(paths: Sequence[str], python: str | None = None,
+                    arch: str | None = None) -> tuple[list[Target], str | None]:
+    """The three default images for the declared (or default) Python; and where it came from."""
+    source = None
+    if python is None:
+        variants = kb.image_profiles()["variants"]
+        stable = [v for v in variants[0]["python_versions"]
+                  if v not in variants[0].get("prerelease_pythons", [])]
+        found = declared_python(list(paths), stable)
+        if found:
+            python, source = found
+    return [target_from_image(name, python, arch) for name in DEFAULT_IMAGES], source
+
+
+def analyze(
+    requirement_files: Sequence[str],
+    targets: Sequence[Target] | None = None,
+    settings: Settings | None = None,
+    *,
+    client: IndexClient | None = None,
+    observer: FetchObserver | None = None,
+) -> Report:
+    """Resolve and classify the requirement files for every target.
+
+    Bad lines become ``Report.input_errors``; an unreachable package becomes an
+    ``unavailable`` row with the reason. Only a programming error raises.
+    """
+    settings = settings or Settings()
+    inputs = read_requirements(list(requirement_files))
+    warnings = list(inputs.warnings)
+    if targets is None:
+        targets, source = default_targets(requirement_files)
+        if source:
+            warnings.append(f"Python {targets[0].python} taken from {source}")
+    options = _merge_options(inputs.options, settings)
+    own_client = client is None
+    if client is None:
+        client = make_client(options, settings, observer)
+    try:
+        client.prefetch_projects(r.name for r in inputs.installs if r.name)
+        with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+            reports = list(pool.map(lambda t: analyze_target(client, t, inputs, options, settings),
+                                    targets))
+    finally:
+        if own_client:
+            client.close()
+    return Report(
+        inputs=[str(p) for p in requirement_files],
+        targets=reports,
+        input_errors=inputs.errors,
+        warnings=warnings,
+        options=_describe_options(options, settings),
+    )
+
+
+def make_client(options: IndexOptions, settings: Settings,
+                observer: FetchObserver | None = None) -> IndexClient:
+    urls = [options.index_url or DEFAULT_INDEX, *options.extra_index_urls]
+    cache_root = None if settings.no_cache else (settings.cache_dir or default_cache_dir())
+    return IndexClient(urls, cache=Cache(cache_root), offline=settings.offline,
+                       exclude_newer=settings.exclude_newer, observer=observer)
+
+
+def _merge_options(from_files: IndexOptions, settings: Settings) -> IndexOptions:
+    options = IndexOptions(
+        index_url=settings.index_url or from_files.index_url,
+        extra_index_urls=list(dict.fromkeys(from_files.extra_index_urls
+                                            + settings.extra_index_urls)),
+        pre=from_files.pre or settings.pre,
+        prefer_binary=from_files.prefer_binary or settings.prefer_binary,
+        require_hashes=from_files.require_hashes,
+        format_control=from_files.format_control,
+    )
+    # the command line comes after the files, as in pip
+    for value in settings.only_binary:
+        options.format_control.add_only_binary(value)
+    for value in settings.no_binary:
+        options.format_control.add_no_binary(value)
+    return options
+
+
+def _describe_options(options: IndexOptions, settings: Settings) -> dict[str, object]:
+    return {
+        "index_url": redact_url(options.index_url or DEFAULT_INDEX),
+        "extra_index_urls": [redact_url(u) for u in options.extra_index_urls],
+        "pre": options.pre,
+        "prefer_binary": options.prefer_binary,
+        "only_binary": sorted(options.format_control.only_binary),
+        "no_binary": sorted(options.format_control.no_binary),
+        "exclude_newer": settings.exclude_newer.isoformat() if settings.exclude_newer else None,
+        "offline": settings.offline,
+    }
+
+
+def analyze_target(
+    client: IndexClient,
+    target: Target,
+    inputs: ParsedInputs,
+    options: IndexOptions,
+    settings: Settings,
+) -> TargetReport:
+    ctx = TargetContext.for_target(target, supported_tags(target))
+    env = marker_environment(target)
+    requirements, skipped = top_level_requirements(inputs.installs, env)
+    constraints = _constraints(inputs.constraints, env)
+    resolution, provider = resolve(client, ctx, env, requirements, options, constraints)
+    packages = classify_resolution(resolution, provider)
+    packages += _unnamed_direct(inputs.installs)
+    report = TargetReport(target=target, packages=packages, complete=resolution.complete,
+                          problems=list(resolution.problems))
+    for item in skipped:
+        report.skipped.append({"name": item.name or item.text, "origin": item.origin,
+                               "reason": f"marker excludes this target: {item.requirement.marker}"
+                               if item.requirement else "excluded"})
+    if settings.build_requirements:
+        report.packages += _build_requirements(client, ctx, env, options, packages)
+    return report
+
+
+def _constraints(items: Iterable[InputRequirement], env: dict[str, str]
+                 ) -> dict[NormalizedName, SpecifierSet]:
+    result: dict[NormalizedName, SpecifierSet] = {}
+    for item in items:
+        req = item.requirement
+        if req is None or (req.marker is not None and not req.marker.evaluate({**env, "extra": ""})):
+            continue
+        name = canonicalize_name(req.name)
+        result[name] = result.get(name, SpecifierSet()) & req.specifier
+    return result
+
+
+def _unnamed_direct(items: Iterable[InputRequirement]) -> list[PackageResult]:
+    return [
+        PackageResult(
+            name=NormalizedName(item.direct_url or item.text), version=None, status=Status.DIRECT,
+            url=item.direct_url, required_by=[item.origin],
+            reason=f"{'editable ' if item.editable else ''}direct reference to {item.direct_url}: "
+                   "pip builds it from there; not inspected, its dependencies are not known",
+        )
+        for item in items
+        if item.requirement is None
+    ]
+
+
+def _build_requirements(
+    client: IndexClient,
+    ctx: TargetContext,
+    env: dict[str, str],
+    options: IndexOptions,
+    packages: list[PackageResult],
+) -> list[PackageResult]:
+    """Resolve and classify what pip's isolated build environments would install.
+
+    Each sdist gets its own build environment in pip; sdists that ask for the same build
+    requirements share one resolution here. Constraints files do not reach those
+    environments in pip, so they are not applied.
+    """
+    merged: dict[tuple[str, str | None, bool], PackageResult] = {}
+    seen_sets: dict[tuple[str, ...], list[PackageResult]] = {}
+    queue = [(p, 0) for p in packages if p.status in (Status.SDIST_PURE, Status.SDIST_NATIVE)]
+    while queue:
+        package, depth = queue.pop(0)
+        if depth >= MAX_BUILD_DEPTH or package.version is None:
+            continue
+        probe = Provider(client, ctx, env, options, {}, lenient=False)
+        page = probe.page(package.name)
+        dist = next((f for f in page.files if f.filename == package.file), None)
+        if dist is None:
+            continue
+        info = probe.describe(Candidate(package.name, frozenset(), dist.version, dist.url))
+        if info.sdist is None:
+            continue
+        reqs, bad = info.sdist.build_requires()
+        key = tuple(sorted(str(r) for r in reqs))
+        if key not in seen_sets:
+            top = [Req(canonicalize_name(r.name), frozenset(r.extras), r.specifier,
+                       f"{package.name} {package.version} (build)", str(r))
+                   for r in reqs if r.marker is None or r.marker.evaluate({**env, "extra": ""})]
+            resolution, provider = resolve(client, ctx, env, top, options, {})
+            results = classify_resolution(resolution, provider)
+            for result in results:
+                result.build_only = True
+                result.required_by = [f"build of {package.name} {package.version}"]
+            seen_sets[key] = results
+            queue += [(r, depth + 1) for r in results
+                      if r.status in (Status.SDIST_PURE, Status.SDIST_NATIVE)]
+        for result in seen_sets[key]:
+            slot = (result.name, result.version, True)
+            parent = f"build of {package.name} {package.version}"
+            if slot not in merged:
+                merged[slot] = PackageResult(**{**result.__dict__, "required_by": []})
+            if parent not in merged[slot].required_by:
+                merged[slot].required_by.append(parent)
+        if bad:
+            package.notes.append(f"unreadable build requirements: {', '.join(bad)}")
+    return sorted(merged.values(), key=lambda r: r.name)

@@ -1,0 +1,98 @@
+"""A resolved candidate on a target -> a PackageResult with a status and a reason."""
+
+from __future__ import annotations
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName
+
+from .distinfo import DistInfo
+from .explain import older_compatible_wheel, wheel_gap
+from .finder import best_tag
+from .models import PackageResult, Status
+from .resolve import Candidate, Provider, Resolution, why_no_candidate
+
+
+def classify_resolution(resolution: Resolution, provider: Provider) -> list[PackageResult]:
+    results = []
+    for name in sorted(resolution.candidates):
+        candidate = resolution.candidates[name]
+        result = classify(candidate, provider, resolution.specifiers.get(name, SpecifierSet()))
+        result.required_by = list(resolution.required_by.get(name, []))
+        extras = sorted(resolution.extras.get(name, set()))
+        if extras:
+            result.notes.append(f"with extras: {', '.join(extras)}")
+        results.append(result)
+    return results
+
+
+def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) -> PackageResult:
+    name = candidate.name
+    if candidate.direct_url is not None:
+        return PackageResult(
+            name=name, version=None, status=Status.DIRECT, url=candidate.direct_url,
+            reason=f"direct reference to {candidate.direct_url}: pip installs it from there; "
+                   "not inspected, its dependencies are not known",
+        )
+    if candidate.version is None:
+        return PackageResult(
+            name=name, version=None, status=Status.UNAVAILABLE, blocker=True,
+            reason=why_no_candidate(provider, name, specifier),
+        )
+    dist = provider.dist_for(candidate)
+    info = provider.describe(candidate)
+    result = PackageResult(
+        name=name, version=str(candidate.version), status=Status.WHEEL, file=dist.filename,
+        metadata_source=info.source,
+    )
+    if info.error:
+        result.notes.append(info.error)
+    if info.source is None:
+        result.notes.append("dependencies unknown: no static metadata and no wheel to read "
+                            "them from (pip would learn them by building)")
+    elif info.assumed:
+        result.notes.append(f"dependencies taken from {info.source}")
+    if dist.is_wheel:
+        result.tag = best_tag(dist, provider.ctx)
+        return result
+    _classify_sdist(result, info, provider, name, specifier)
+    return result
+
+
+def _classify_sdist(
+    result: PackageResult,
+    info: DistInfo,
+    provider: Provider,
+    name: NormalizedName,
+    specifier: SpecifierSet,
+) -> None:
+    target = provider.ctx.target
+    page = provider.page(name)
+    version = info.dist.version
+    if not provider.options.format_control.allows_wheels(name):
+        gap = "--no-binary forbids wheels for it"
+    else:
+        gap = wheel_gap(page, version, provider.ctx)
+    if info.sdist is None:
+        result.status = Status.SDIST_NATIVE
+        result.reason = f"builds from source: {gap}; the sdist could not be inspected, so it " \
+                        "is assumed to compile"
+    else:
+        needs_compiler, languages, optional = info.sdist.native()
+        result.languages = languages
+        result.optional_extension = optional
+        if not needs_compiler:
+            result.status = Status.SDIST_PURE
+            result.reason = f"builds from source without a compiler ({info.sdist.build_backend}): {gap}"
+        else:
+            result.status = Status.SDIST_NATIVE
+            compiler = ("the image has a C compiler" if target.has_compiler
+                        else "this image has no compiler: the build fails until one is installed")
+            if optional:
+                compiler = ("without a compiler it installs pure Python, without its "
+                            "compiled speedups" if not target.has_compiler
+                            else "the image has a C compiler")
+            result.reason = f"compiles {', '.join(languages)}: {gap}; {compiler}"
+    older = older_compatible_wheel(page, version, specifier, provider.ctx, provider.options)
+    if older is not None:
+        result.older_wheel = f"{older.version} ({older.filename})"
+        result.reason += f"; {older.version} is allowed and has a wheel here"

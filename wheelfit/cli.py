@@ -1,0 +1,212 @@
+"""The command line: the only module that prints or exits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .analyze import Settings, analyze, default_targets
+from .errors import KnowledgeBaseError, UserError, WheelfitError
+from .models import Target
+from .render.json import report_to_dict
+from .render.table import render_report
+from .targets import list_images, normalize_arch, target_from_image, target_from_platform
+from .urls import redact_url
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wheelfit",
+        description="Predict how each package of a requirements file installs on python, "
+                    "python:slim and python:alpine images: wheel, build from source, or not at all.",
+        epilog="Also: 'wheelfit images' lists the known image profiles.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="requirements files")
+    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                        help="a requirements file (as in pip; repeatable)")
+    target = parser.add_argument_group("targets (default: python, slim and alpine, amd64)")
+    target.add_argument("--image", action="append", default=[], metavar="NAME",
+                        help="python, slim, alpine, or a tag like python:3.12-slim-bookworm "
+                             "(repeatable)")
+    target.add_argument("--python", metavar="X.Y",
+                        help="Python version (default: the project's, else the images' default)")
+    target.add_argument("--arch", action="append", default=[], metavar="ARCH",
+                        help="amd64 or arm64 (repeatable; default amd64)")
+    target.add_argument("--platform", action="append", default=[], metavar="TAG",
+                        help="a raw target such as manylinux_2_28_x86_64 or musllinux_1_2_aarch64")
+    index = parser.add_argument_group("index (as in pip)")
+    index.add_argument("-i", "--index-url", metavar="URL")
+    index.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
+    index.add_argument("--pre", action="store_true", help="allow pre-releases")
+    index.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
+    index.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
+    index.add_argument("--prefer-binary", action="store_true")
+    index.add_argument("--exclude-newer", metavar="DATE",
+                       help="ignore files uploaded after DATE (YYYY-MM-DD or RFC 3339)")
+    index.add_argument("--cache-dir", type=Path, metavar="DIR")
+    index.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    index.add_argument("--offline", action="store_true", help="use only what is cached")
+    output = parser.add_argument_group("output")
+    output.add_argument("--format", choices=["table", "json"], default="table")
+    output.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
+    output.add_argument("--no-build-deps", action="store_true",
+                        help="do not resolve the build requirements of sdists")
+    parser.add_argument("--version", action="version", version=f"wheelfit {__version__}")
+    return parser
+
+
+def _parse_date(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(f"--exclude-newer: cannot read {text!r}; use YYYY-MM-DD") from None
+    if value.tzinfo is None:
+        # a bare date means the end of that day would be surprising: uv takes midnight UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _targets(args: argparse.Namespace, files: Sequence[str]) -> list[Target] | None:
+    arches = [normalize_arch(a) for a in args.arch] or [None]
+    targets: list[Target] = []
+    for platform in args.platform:
+        targets.append(target_from_platform(platform, args.python))
+    for image in args.image:
+        for arch in arches:
+            targets.append(target_from_image(image, args.python, arch))
+    if not targets:
+        for arch in arches:
+            defaults, _ = default_targets(files, args.python, arch)
+            targets += defaults
+    return targets
+
+
+class _Progress:
+    """Counts fetches for the spinner; the client calls it from many threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.network = 0
+        self.cached = 0
+        self.last = ""
+
+    def fetched(self, kind: str, what: str, from_cache: bool) -> None:
+        with self.lock:
+            if from_cache:
+                self.cached += 1
+            else:
+                self.network += 1
+            self.last = redact_url(what).rstrip("/").rsplit("/", 1)[-1]
+
+    def line(self) -> str:
+        return f"resolving: {self.network} fetched, {self.cached} from cache  {self.last}"
+
+
+def _print_images(console: Console) -> None:
+    table = Table(title="image profiles")
+    for column in ("tag suffix", "short name", "distro", "libc", "compiler", "arches", "pythons"):
+        table.add_column(column)
+    for row in list_images():
+        table.add_row(row["suffix"], row["short_name"], row.get("distro", ""),
+                      f"{row['libc']} {row['libc_version']}",
+                      "yes" if row["has_compiler"] else "no", ", ".join(row["arches"]),
+                      ", ".join(f"{k} ({v})" for k, v in row["python_versions"].items()))
+    console.print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None)
+    errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None)
+    if argv[:1] == ["images"] and not Path("images").exists():
+        _print_images(console)
+        return EXIT_OK
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    files = list(args.files) + list(args.requirement)
+    if not files:
+        parser.print_usage(sys.stderr)
+        errors.print("wheelfit: error: give at least one requirements file")
+        return EXIT_USAGE
+    try:
+        targets = _targets(args, files)
+        settings = Settings(
+            index_url=args.index_url,
+            extra_index_urls=args.extra_index_url,
+            pre=args.pre,
+            prefer_binary=args.prefer_binary,
+            only_binary=args.only_binary,
+            no_binary=args.no_binary,
+            exclude_newer=_parse_date(args.exclude_newer) if args.exclude_newer else None,
+            cache_dir=args.cache_dir,
+            no_cache=args.no_cache,
+            offline=args.offline,
+            build_requirements=not args.no_build_deps,
+        )
+        progress = _Progress()
+        if errors.is_terminal:
+            with errors.status(progress.line()) as status:
+                stop = threading.Event()
+
+                def tick() -> None:
+                    while not stop.wait(0.2):
+                        status.update(progress.line())
+
+                ticker = threading.Thread(target=tick, daemon=True)
+                ticker.start()
+                try:
+                    report = analyze(files, targets if args.image or args.platform or args.arch
+                                     or args.python else None, settings, observer=progress)
+                finally:
+                    stop.set()
+        else:
+            report = analyze(files, targets if args.image or args.platform or args.arch
+                             or args.python else None, settings)
+    except UserError as exc:
+        errors.print(f"wheelfit: error: {exc}", markup=False, highlight=False)
+        return EXIT_USAGE
+    except KnowledgeBaseError as exc:
+        errors.print(f"wheelfit: internal error: {exc}", markup=False)
+        return EXIT_INTERNAL
+    except WheelfitError as exc:
+        errors.print(f"wheelfit: error: {exc}", markup=False)
+        return EXIT_INTERNAL
+    if args.format == "json":
+        text = json.dumps(report_to_dict(report), indent=2) + "\n"
+        if args.output:
+            args.output.write_text(text)
+        else:
+            sys.stdout.write(text)
+    else:
+        renderable = render_report(report)
+        if args.output:
+            with args.output.open("w") as handle:
+                Console(file=handle, width=160, no_color=True).print(renderable)
+        else:
+            console.print(renderable)
+    if report.input_errors:
+        for item in report.input_errors:
+            errors.print(f"wheelfit: error: {item}", markup=False, highlight=False)
+        errors.print("fix or remove the lines above; the report covers the rest", markup=False)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def entrypoint() -> None:
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

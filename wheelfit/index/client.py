@@ -1,0 +1,361 @@
+"""IndexClient: project pages, core metadata and archives from one or more indexes.
+
+One requests Session (pooled connections, retries with backoff on 429/5xx and connection
+errors), a thread pool for concurrent work, and futures keyed by URL so that every target
+asking for the same page waits on the same request. Pages are revalidated with their
+validators; metadata and archives are keyed by the file's sha256 and never refetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from packaging.utils import NormalizedName, canonicalize_name
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from ..cache import Cache, CachedPage
+from ..errors import IndexFetchError
+from ..models import DistFile, ProjectPage
+from ..urls import redact_url, strip_credentials
+from .rangezip import RangeFile
+from .simple import JSON_CONTENT_TYPE, parse_page
+
+DEFAULT_INDEX = "https://pypi.org/simple/"
+ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+USER_AGENT = "wheelfit/0.1 (+https://pypi.org/project/wheelfit/)"
+MAX_METADATA_BYTES = 10 * 1024 * 1024  # a METADATA file larger than this is not real
+MAX_RANGE_READ = 32 * 1024 * 1024  # give up reading a wheel's zip beyond this much
+MAX_ARCHIVE_BYTES = 256 * 1024 * 1024  # sdists larger than this are not downloaded
+DEFAULT_PAGE_MAX_AGE = 600  # PyPI sends max-age=600 on project pages
+
+T = TypeVar("T")
+
+
+class FetchObserver(Protocol):
+    def fetched(self, kind: str, what: str, from_cache: bool) -> None: ...
+
+
+class _SilentObserver:
+    def fetched(self, kind: str, what: str, from_cache: bool) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class _Index:
+    url: str  # without credentials, always ending in "/"
+    auth: tuple[str, str] | None
+
+
+class IndexClient:
+    def __init__(
+        self,
+        index_urls: Iterable[str] = (DEFAULT_INDEX,),
+        *,
+        cache: Cache | None = None,
+        session: requests.Session | None = None,
+        offline: bool = False,
+        timeout: float = 30.0,
+        retries: int = 3,
+        max_workers: int = 16,
+        exclude_newer: datetime | None = None,
+        observer: FetchObserver | None = None,
+    ) -> None:
+        self.indexes = []
+        for raw in index_urls:
+            bare, auth = strip_credentials(raw)
+            self.indexes.append(_Index(bare.rstrip("/") + "/", auth))
+        self.cache = cache or Cache(None)
+        self.offline = offline
+        self.timeout = timeout
+        self.exclude_newer = exclude_newer
+        self.observer: FetchObserver = observer or _SilentObserver()
+        self.session = session or _make_session(retries, max_workers)
+        # Two pools so that no task waits on work queued behind it: the I/O pool runs leaf
+        # fetches (pages, metadata) that never wait on other futures; the task pool runs
+        # composite work (describing a file) that may wait on the I/O pool.
+        self._io_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-io")
+        self._task_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-task")
+        self._futures: dict[tuple[str, str], Future[object]] = {}
+        self._lock = threading.Lock()
+        # credentials by host, so file URLs on the same host as an index get them too
+        self._auth_by_host = {urlsplit(i.url).netloc: i.auth for i in self.indexes if i.auth}
+
+    def close(self) -> None:
+        self._io_pool.shutdown(wait=False, cancel_futures=True)
+        self._task_pool.shutdown(wait=False, cancel_futures=True)
+        self.session.close()
+
+    def __enter__(self) -> IndexClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- memoized concurrent work ----------------------------------------------------------
+
+    def _once(
+        self, kind: str, key: str, work: Callable[[], T], pool: ThreadPoolExecutor | None = None
+    ) -> Future[T]:
+        with self._lock:
+            future = self._futures.get((kind, key))
+            if future is None:
+                future = (pool or self._io_pool).submit(work)
+                self._futures[(kind, key)] = future
+        return future  # type: ignore[return-value]
+
+    def prefetch_projects(self, names: Iterable[str]) -> None:
+        for name in names:
+            self._project_future(canonicalize_name(name))
+
+    # -- project pages ---------------------------------------------------------------------
+
+    def get_project(self, name: str) -> ProjectPage:
+        """All files of a project across the indexes (pip merges them), newest-first unordered."""
+        return self._project_future(canonicalize_name(name)).result()
+
+    def _project_future(self, name: NormalizedName) -> Future[ProjectPage]:
+        return self._once("project", name, lambda: self._fetch_project(name))
+
+    def _fetch_project(self, name: NormalizedName) -> ProjectPage:
+        files: list[DistFile] = []
+        errors: list[str] = []
+        found = False
+        for index in self.indexes:
+            url = f"{index.url}{name}/"
+            try:
+                cached = self._get_page(url, index.auth)
+            except IndexFetchError as exc:
+                errors.append(str(exc))
+                continue
+            if cached is None:
+                continue  # 404: not on this index
+            found = True
+            page = parse_page(cached.body, cached.content_type, cached.url, name)
+            files.extend(page.files)
+        if not found and errors:
+            raise IndexFetchError("; ".join(errors))
+        if self.exclude_newer is not None:
+            files = [f for f in files if _uploaded_before(f, self.exclude_newer)]
+        return ProjectPage(name=name, files=tuple(files))
+
+    def _get_page(self, url: str, auth: tuple[str, str] | None) -> CachedPage | None:
+        cached = self.cache.load_page(url)
+        if self.offline:
+            if cached is None:
+                raise IndexFetchError(
+                    f"{redact_url(url)} is not in the cache and --offline is set; "
+                    "run once without --offline"
+                )
+            self.observer.fetched("page", url, True)
+            return cached
+        if cached is not None and cached.fresh:
+            self.observer.fetched("page", url, True)
+            return cached
+        headers = {"Accept": ACCEPT}
+        if cached is not None:
+            if cached.etag:
+                headers["If-None-Match"] = cached.etag
+            if cached.last_modified:
+                headers["If-Modified-Since"] = cached.last_modified
+        response = self._request("GET", url, headers=headers, auth=auth)
+        if response.status_code == 304 and cached is not None:
+            self.cache.touch_page(cached)
+            self.observer.fetched("page", url, True)
+            return cached
+        if response.status_code == 404:
+            return None
+        _raise_for_status(response, url)
+        page = CachedPage(
+            url=response.url,  # after redirects, for resolving relative file URLs
+            body=response.content,
+            content_type=response.headers.get("Content-Type", "text/html"),
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+            fetched_at=time.time(),
+            max_age=_max_age(response.headers.get("Cache-Control", "")),
+        )
+        page_for_cache = CachedPage(**{**page.__dict__, "url": url})
+        self.cache.store_page(page_for_cache)
+        self.observer.fetched("page", url, False)
+        return page
+
+    # -- core metadata ---------------------------------------------------------------------
+
+    def get_wheel_metadata(self, dist: DistFile) -> bytes:
+        """A wheel's METADATA: the PEP 658 file when offered, else read by range requests."""
+        future = self._once("metadata", dist.url, lambda: self._fetch_wheel_metadata(dist))
+        return future.result()
+
+    def _fetch_wheel_metadata(self, dist: DistFile) -> bytes:
+        identity = dist.sha256 or redact_url(dist.url)
+        cached = self.cache.load_blob("metadata", identity)
+        if cached is not None:
+            self.observer.fetched("metadata", dist.filename, True)
+            return cached
+        self._refuse_offline(dist.filename)
+        data = None
+        if dist.has_metadata_file:
+            data = self._fetch_metadata_file(dist)
+        if data is None:
+            data = self._read_metadata_by_range(dist)
+        self.cache.store_blob("metadata", identity, data)
+        self.observer.fetched("metadata", dist.filename, False)
+        return data
+
+    def _fetch_metadata_file(self, dist: DistFile) -> bytes | None:
+        url = dist.url + ".metadata"
+        response = self._request("GET", url)
+        if response.status_code != 200:
+            return None  # advertised but missing: fall back to the wheel itself
+        data = response.content
+        if dist.metadata_sha256 and hashlib.sha256(data).hexdigest() != dist.metadata_sha256:
+            raise IndexFetchError(f"{dist.filename}.metadata does not match its advertised hash")
+        return data
+
+    def _read_metadata_by_range(self, dist: DistFile) -> bytes:
+        size = dist.size if dist.size else self._content_length(dist.url)
+        remote = RangeFile(size, lambda a, b: self._fetch_range(dist.url, a, b), MAX_RANGE_READ)
+        try:
+            with zipfile.ZipFile(remote) as archive:
+                member = _metadata_member(archive, dist)
+                info = archive.getinfo(member)
+                if info.file_size > MAX_METADATA_BYTES:
+                    raise IndexFetchError(f"{dist.filename}: METADATA is implausibly large")
+                return archive.read(member)
+        except (zipfile.BadZipFile, EOFError, ValueError, KeyError) as exc:
+            raise IndexFetchError(f"{dist.filename}: cannot read its METADATA ({exc})") from exc
+
+    def _content_length(self, url: str) -> int:
+        response = self._request("HEAD", url)
+        _raise_for_status(response, url)
+        length = response.headers.get("Content-Length")
+        if not length:
+            raise IndexFetchError(f"{redact_url(url)}: server does not tell the file's size")
+        return int(length)
+
+    def _fetch_range(self, url: str, start: int, end: int) -> tuple[bytes, bool]:
+        response = self._request("GET", url, headers={"Range": f"bytes={start}-{end}"})
+        _raise_for_status(response, url)
+        return response.content, response.status_code == 206
+
+    # -- whole archives (sdists) -----------------------------------------------------------
+
+    def download(self, dist: DistFile, limit: int = MAX_ARCHIVE_BYTES) -> bytes:
+        """The whole file, refusing anything over ``limit`` bytes; checked against its hash."""
+        if dist.size is not None and dist.size > limit:
+            raise IndexFetchError(f"{dist.filename} is {dist.size} bytes, over the {limit} limit")
+        self._refuse_offline(dist.filename)
+        response = self._request("GET", dist.url, stream=True)
+        _raise_for_status(response, dist.url)
+        chunks, total = [], 0
+        for chunk in response.iter_content(1 << 16):
+            total += len(chunk)
+            if total > limit:
+                response.close()
+                raise IndexFetchError(f"{dist.filename} is over the {limit} byte limit")
+            chunks.append(chunk)
+        data = b"".join(chunks)
+        if dist.sha256 and hashlib.sha256(data).hexdigest() != dist.sha256:
+            raise IndexFetchError(f"{dist.filename} does not match the index's sha256")
+        self.observer.fetched("archive", dist.filename, False)
+        return data
+
+    def submit(self, kind: str, key: str, work: Callable[[], T]) -> Future[T]:
+        """Run ``work`` once per (kind, key) on the task pool (shared across targets)."""
+        return self._once(kind, key, work, self._task_pool)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _refuse_offline(self, what: str) -> None:
+        if self.offline:
+            raise IndexFetchError(f"{what} is not in the cache and --offline is set")
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        bare, inline_auth = strip_credentials(url)
+        auth = auth or inline_auth or self._auth_by_host.get(urlsplit(bare).netloc)
+        try:
+            return self.session.request(
+                method, bare, headers=headers, auth=auth, timeout=self.timeout, stream=stream
+            )
+        except requests.RequestException as exc:
+            # exception texts can quote the URL: never let credentials through
+            raise IndexFetchError(f"{redact_url(bare)}: {_short_reason(exc)}") from None
+
+
+def _make_session(retries: int, pool_size: int) -> requests.Session:
+    session = requests.Session()
+    retry = Retry(
+        total=retries,
+        backoff_factor=0.5,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=8, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def _raise_for_status(response: requests.Response, url: str) -> None:
+    if response.status_code >= 400:
+        raise IndexFetchError(f"{redact_url(url)}: HTTP {response.status_code} {response.reason}")
+
+
+def _short_reason(exc: Exception) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return "cannot connect"
+    return type(exc).__name__
+
+
+def _max_age(cache_control: str) -> int:
+    match = re.search(r"max-age=(\d+)", cache_control)
+    if "no-cache" in cache_control or "no-store" in cache_control:
+        return 0
+    return int(match[1]) if match else DEFAULT_PAGE_MAX_AGE
+
+
+def _uploaded_before(dist: DistFile, cutoff: datetime) -> bool:
+    # A file the index gives no upload time for cannot be proven old enough: uv drops it too.
+    if not dist.upload_time:
+        return False
+    try:
+        uploaded = datetime.fromisoformat(dist.upload_time.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return uploaded <= cutoff
+
+
+def _metadata_member(archive: zipfile.ZipFile, dist: DistFile) -> str:
+    """The METADATA of the wheel's .dist-info folder (exactly one, at the top level)."""
+    candidates = [
+        name for name in archive.namelist()
+        if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
+    ]
+    if len(candidates) != 1:
+        raise IndexFetchError(f"{dist.filename}: expected one .dist-info/METADATA, found "
+                              f"{len(candidates)}")
+    return candidates[0]

@@ -1,0 +1,183 @@
+"""Pure parsers for project pages: PEP 691 JSON and PEP 503 HTML bytes -> ProjectPage.
+
+No I/O here. Files whose names are not a wheel or an sdist pip would consider (eggs, exe
+installers, names of another project, invalid versions) are left out, as pip leaves them out.
+"""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from ..models import DistFile, ProjectPage
+
+JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
+# pip's accepted source archive endings
+SDIST_EXTENSIONS = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
+
+
+def parse_sdist_version(filename: str, project: NormalizedName) -> Version | None:
+    """The version in ``project-1.2.3.tar.gz`` style names, or None if it is not one."""
+    lower = filename.lower()
+    for ext in SDIST_EXTENSIONS:
+        if lower.endswith(ext):
+            stem = filename[: -len(ext)]
+            break
+    else:
+        return None
+    # The name part may itself contain dashes: try every split, as pip does with the
+    # canonical name it is looking for.
+    for index in range(len(stem) - 1, 0, -1):
+        if stem[index] == "-" and canonicalize_name(stem[:index]) == project:
+            try:
+                return Version(stem[index + 1 :])
+            except InvalidVersion:
+                return None
+    return None
+
+
+def make_dist_file(
+    filename: str,
+    url: str,
+    project: NormalizedName,
+    *,
+    sha256: str | None = None,
+    requires_python: str | None = None,
+    yanked: bool | str = False,
+    size: int | None = None,
+    upload_time: str | None = None,
+    metadata: bool | dict[str, str] | None = None,
+    index_url: str = "",
+) -> DistFile | None:
+    try:
+        if filename.endswith(".whl"):
+            name, version, _build, tags = parse_wheel_filename(filename)
+            if name != project:
+                return None
+            is_wheel = True
+        else:
+            parsed = parse_sdist_version(filename, project)
+            if parsed is None:
+                return None
+            version, tags, is_wheel = parsed, frozenset(), False
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    metadata_sha = metadata.get("sha256") if isinstance(metadata, dict) else None
+    return DistFile(
+        filename=filename,
+        url=url,
+        project=project,
+        version=version,
+        is_wheel=is_wheel,
+        tags=frozenset(tags),
+        requires_python=requires_python.strip() if requires_python else None,
+        yanked=bool(yanked) or yanked == "",
+        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+        size=size,
+        sha256=sha256,
+        upload_time=upload_time,
+        has_metadata_file=bool(metadata),
+        metadata_sha256=metadata_sha,
+        index_url=index_url,
+    )
+
+
+def parse_json_page(body: bytes, page_url: str, project: str) -> ProjectPage:
+    """A PEP 691 JSON project page."""
+    document: dict[str, Any] = json.loads(body)
+    name = canonicalize_name(project)
+    files = []
+    for entry in document.get("files", []):
+        filename = entry.get("filename")
+        url = entry.get("url")
+        if not filename or not url:
+            continue
+        yanked = entry.get("yanked", False)
+        if yanked is not False and not isinstance(yanked, (bool, str)):
+            yanked = True
+        # PEP 714 renamed dist-info-metadata to core-metadata; indexes may send either.
+        metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
+        dist = make_dist_file(
+            filename,
+            urljoin(page_url, url),
+            name,
+            sha256=(entry.get("hashes") or {}).get("sha256"),
+            requires_python=entry.get("requires-python"),
+            yanked=yanked,
+            size=entry.get("size"),
+            upload_time=entry.get("upload-time"),
+            metadata=metadata if isinstance(metadata, (bool, dict)) else None,
+            index_url=page_url,
+        )
+        if dist is not None:
+            files.append(dist)
+    return ProjectPage(name=name, files=tuple(files))
+
+
+class _AnchorCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.anchors: list[dict[str, str | None]] = []
+        self.base: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.anchors.append(dict(attrs))
+        elif tag == "base" and self.base is None:
+            self.base = dict(attrs).get("href")
+
+
+def parse_html_page(body: bytes, page_url: str, project: str) -> ProjectPage:
+    """A PEP 503 HTML project page (with PEP 592 yanks and PEP 658/714 metadata)."""
+    collector = _AnchorCollector()
+    collector.feed(body.decode("utf-8", errors="replace"))
+    base = urljoin(page_url, collector.base) if collector.base else page_url
+    name = canonicalize_name(project)
+    files = []
+    for attrs in collector.anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, fragment = urldefrag(urljoin(base, href))
+        filename = url.rsplit("/", 1)[-1]
+        sha256 = fragment.split("=", 1)[1] if fragment.startswith("sha256=") else None
+        yanked: bool | str = False
+        if "data-yanked" in attrs:
+            yanked = attrs["data-yanked"] or True
+        metadata_attr = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+        metadata: bool | dict[str, str] | None = None
+        if metadata_attr is not None:
+            if metadata_attr.startswith("sha256="):
+                metadata = {"sha256": metadata_attr.split("=", 1)[1]}
+            else:
+                metadata = metadata_attr != "false"
+        dist = make_dist_file(
+            filename,
+            url,
+            name,
+            sha256=sha256,
+            requires_python=attrs.get("data-requires-python"),
+            yanked=yanked,
+            metadata=metadata,
+            index_url=page_url,
+        )
+        if dist is not None:
+            files.append(dist)
+    return ProjectPage(name=name, files=tuple(files))
+
+
+def parse_page(body: bytes, content_type: str, page_url: str, project: str) -> ProjectPage:
+    if content_type.split(";")[0].strip().lower() == JSON_CONTENT_TYPE:
+        return parse_json_page(body, page_url, project)
+    return parse_html_page(body, page_url, project)

@@ -1,0 +1,47 @@
+"""Loads wheelfit's shipped data (the knowledge base) and checks it on load."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import KnowledgeBaseError
+
+
+def _data_dir() -> Path:
+    # An installed wheel carries the data as wheelfit/data (hatch force-include); a source
+    # checkout keeps it at the top level, beside the package.
+    packaged = Path(str(resources.files("wheelfit"))) / "data"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent / "data"
+    if checkout.is_dir():
+        return checkout
+    raise KnowledgeBaseError("wheelfit's data folder is missing: reinstall wheelfit")
+
+
+@cache
+def load_json(name: str) -> Any:
+    path = _data_dir() / name
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KnowledgeBaseError(f"cannot read {path}: {exc}") from exc
+
+
+@cache
+def image_profiles() -> dict[str, Any]:
+    document = load_json("images.json")
+    if not isinstance(document, dict):
+        raise KnowledgeBaseError("images.json: expected an object")
+    for key in ("defaults", "variants"):
+        if key not in document:
+            raise KnowledgeBaseError(f"images.json: missing {key!r}")
+    for variant in document["variants"]:
+        for key in ("suffix", "kind", "libc", "libc_version", "has_compiler", "python_versions"):
+            if key not in variant:
+                raise KnowledgeBaseError(f"images.json: variant lacks {key!r}: {variant}")
+    return document

@@ -1,0 +1,150 @@
+"""The values that flow through wheelfit: targets, index files, and per-package results."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from packaging.tags import Tag
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+
+class Status(str, enum.Enum):
+    """How a package installs on a target. The values are the JSON and CLI spellings."""
+
+    WHEEL = "wheel"
+    SDIST_PURE = "sdist-pure"
+    SDIST_NATIVE = "sdist-native"
+    UNAVAILABLE = "unavailable"
+    DIRECT = "direct"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Libc(str, enum.Enum):
+    GLIBC = "glibc"
+    MUSL = "musl"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Target:
+    """One base image (or raw platform) for one CPU and one Python version.
+
+    Everything wheelfit needs to behave like pip *inside* that image: tags and markers are
+    derived from these fields, never from the machine wheelfit runs on.
+    """
+
+    id: str
+    image: str | None  # Docker tag, or None for a raw --platform target
+    libc: Libc
+    libc_version: tuple[int, int]
+    arch: str  # Docker's name: amd64, arm64
+    machine: str  # the kernel's name: x86_64, aarch64
+    python_version: tuple[int, int]
+    python_full_version: str
+    free_threaded: bool = False
+    has_compiler: bool = False
+    distro: str | None = None  # e.g. "debian bookworm", "alpine 3.24"
+    platforms: tuple[str, ...] = ()  # explicit platform tags (raw targets); else derived
+
+    @property
+    def python(self) -> str:
+        suffix = "t" if self.free_threaded else ""
+        return f"{self.python_version[0]}.{self.python_version[1]}{suffix}"
+
+    @property
+    def libc_version_str(self) -> str:
+        return f"{self.libc_version[0]}.{self.libc_version[1]}"
+
+
+@dataclass(frozen=True)
+class DistFile:
+    """One file of a project as the index lists it."""
+
+    filename: str
+    url: str
+    project: NormalizedName
+    version: Version
+    is_wheel: bool
+    tags: frozenset[Tag] = frozenset()  # empty for sdists
+    requires_python: str | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    upload_time: str | None = None  # ISO 8601, as the index gives it
+    # PEP 658/714: the index serves the core metadata at url + ".metadata"
+    has_metadata_file: bool = False
+    metadata_sha256: str | None = None
+    index_url: str = ""
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    name: NormalizedName
+    files: tuple[DistFile, ...]
+
+
+@dataclass(frozen=True)
+class InputError:
+    """A line (or file) of the user's input that could not be used, with where and why."""
+
+    file: str
+    line: int | None
+    text: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}" + (f"\n    {self.text}" if self.text else "")
+
+
+@dataclass
+class PackageResult:
+    """The outcome for one package on one target (a row cell of the report)."""
+
+    name: NormalizedName
+    version: str | None
+    status: Status
+    file: str | None = None
+    tag: str | None = None
+    reason: str = ""
+    required_by: list[str] = field(default_factory=list)
+    build_only: bool = False
+    blocker: bool = False
+    languages: list[str] = field(default_factory=list)
+    optional_extension: bool = False
+    metadata_source: str | None = None
+    older_wheel: str | None = None  # "1.2.3 (file.whl)" when an older allowed version has a wheel
+    url: str | None = None  # for direct references, with credentials removed
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TargetReport:
+    target: Target
+    packages: list[PackageResult]
+    complete: bool = True
+    problems: list[str] = field(default_factory=list)
+    # top-level requirements whose markers exclude this target: shown, never dropped
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        counts = {str(status): 0 for status in Status}
+        for package in self.packages:
+            counts[str(package.status)] += 1
+        return counts
+
+
+@dataclass
+class Report:
+    inputs: list[str]
+    targets: list[TargetReport]
+    input_errors: list[InputError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    options: dict[str, object] = field(default_factory=dict)

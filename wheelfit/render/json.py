@@ -1,0 +1,67 @@
+"""Report -> a JSON-ready dict with a schema_version (schema: docs/schema.json)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from .. import __version__
+from ..models import PackageResult, Report, TargetReport
+
+SCHEMA_VERSION = 1
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "wheelfit", "version": __version__},
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "inputs": report.inputs,
+        "options": report.options,
+        "input_errors": [
+            {"file": e.file, "line": e.line, "text": e.text, "message": e.message}
+            for e in report.input_errors
+        ],
+        "warnings": report.warnings,
+        "targets": [_target(t) for t in report.targets],
+    }
+
+
+def _target(report: TargetReport) -> dict[str, Any]:
+    target = report.target
+    return {
+        "id": target.id,
+        "image": target.image,
+        "distro": target.distro,
+        "libc": str(target.libc),
+        "libc_version": target.libc_version_str,
+        "arch": target.arch,
+        "machine": target.machine,
+        "python": target.python,
+        "python_full_version": target.python_full_version,
+        "has_compiler": target.has_compiler,
+        "resolution": {"complete": report.complete, "problems": report.problems},
+        "totals": report.totals(),
+        "skipped": report.skipped,
+        "packages": [_package(p) for p in report.packages],
+    }
+
+
+def _package(p: PackageResult) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "version": p.version,
+        "status": str(p.status),
+        "file": p.file,
+        "tag": p.tag,
+        "reason": p.reason,
+        "required_by": p.required_by,
+        "build_only": p.build_only,
+        "blocker": p.blocker,
+        "languages": p.languages,
+        "optional_extension": p.optional_extension,
+        "metadata_source": p.metadata_source,
+        "older_wheel": p.older_wheel,
+        "url": p.url,
+        "notes": p.notes,
+    }

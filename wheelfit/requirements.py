@@ -1,0 +1,255 @@
+"""Requirements files -> requirements with their file and line, plus pip's index options.
+
+Parsing is pip-requirements-parser's job (it keeps every line, flags constraints, keeps
+hashes and options, and returns packaging Requirements). This module adds what a planning
+tool needs on top: nested files followed by hand so one missing file is one located error,
+``${VAR}`` expansion as pip does it, and pip's own semantics for --only-binary/--no-binary.
+Markers are kept, never evaluated here: they are evaluated once per target.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pip_requirements_parser as rp
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+from .models import InputError
+from .urls import redact_url
+
+# pip expands only this form, and only for variables that are set (pip's req_file.py).
+_ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+@dataclass(frozen=True)
+class InputRequirement:
+    """One requirement line as the user wrote it."""
+
+    file: str
+    line: int
+    text: str
+    requirement: Requirement | None  # None for a direct reference without a name
+    constraint: bool = False
+    hashes: tuple[str, ...] = ()  # "sha256:..." as written
+    direct_url: str | None = None  # URL, VCS URL or local path of a direct reference
+    editable: bool = False
+
+    @property
+    def name(self) -> NormalizedName | None:
+        return canonicalize_name(self.requirement.name) if self.requirement else None
+
+    @property
+    def origin(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class FormatControl:
+    """pip's --only-binary / --no-binary sets, with pip's rules for :all: and :none:."""
+
+    no_binary: set[str] = field(default_factory=set)
+    only_binary: set[str] = field(default_factory=set)
+
+    def add_only_binary(self, value: str) -> None:
+        self._update(value, self.only_binary, self.no_binary)
+
+    def add_no_binary(self, value: str) -> None:
+        self._update(value, self.no_binary, self.only_binary)
+
+    @staticmethod
+    def _update(value: str, target: set[str], other: set[str]) -> None:
+        names = value.split(",")
+        while ":all:" in names:
+            other.clear()
+            target.clear()
+            target.add(":all:")
+            del names[: names.index(":all:") + 1]
+            if ":none:" not in names:
+                return
+        for name in names:
+            if name == ":none:":
+                target.clear()
+                continue
+            canonical = canonicalize_name(name)
+            other.discard(canonical)
+            target.add(canonical)
+
+    def allows_wheels(self, name: str) -> bool:
+        return "binary" in self.allowed_formats(name)
+
+    def allows_sdists(self, name: str) -> bool:
+        return "source" in self.allowed_formats(name)
+
+    def allowed_formats(self, name: str) -> set[str]:
+        # Same precedence as pip: a named entry beats :all:, only-binary beats no-binary.
+        result = {"binary", "source"}
+        if name in self.only_binary:
+            result.discard("source")
+        elif name in self.no_binary:
+            result.discard("binary")
+        elif ":all:" in self.only_binary:
+            result.discard("source")
+        elif ":all:" in self.no_binary:
+            result.discard("binary")
+        return result
+
+
+@dataclass
+class IndexOptions:
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    pre: bool = False
+    prefer_binary: bool = False
+    require_hashes: bool = False
+    format_control: FormatControl = field(default_factory=FormatControl)
+
+
+@dataclass
+class ParsedInputs:
+    requirements: list[InputRequirement] = field(default_factory=list)
+    options: IndexOptions = field(default_factory=IndexOptions)
+    errors: list[InputError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def constraints(self) -> list[InputRequirement]:
+        return [r for r in self.requirements if r.constraint]
+
+    @property
+    def installs(self) -> list[InputRequirement]:
+        return [r for r in self.requirements if not r.constraint]
+
+
+# Options that pip accepts in a file but wheelfit cannot honour: said aloud, never dropped.
+_IGNORED_OPTIONS = {
+    "find_links": "--find-links is not followed: packages only found there will show as unavailable",
+    "trusted_hosts": "--trusted-host has no effect on wheelfit (it only reads the index)",
+    "use_feature": "--use-feature has no effect on wheelfit",
+    "no_index": "--no-index: wheelfit still reads the given index URLs",
+}
+
+
+def read_requirements(paths: list[str]) -> ParsedInputs:
+    """Read one or more requirements files; every problem becomes a located InputError."""
+    result = ParsedInputs()
+    for path in paths:
+        _read_file(Path(path), constraint=False, result=result, seen=set(), origin=None)
+    return result
+
+
+def _read_file(
+    path: Path,
+    *,
+    constraint: bool,
+    result: ParsedInputs,
+    seen: set[Path],
+    origin: tuple[str, int, str] | None,
+) -> None:
+    shown = str(path)
+    resolved = path.resolve()
+    if resolved in seen:
+        return  # pip would loop forever; reading a file once is enough
+    seen = seen | {resolved}
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        file, line, text = origin if origin else (shown, 0, "")
+        what = "constraints" if constraint else "requirements"
+        result.errors.append(InputError(
+            file, line or None, text,
+            f"cannot read {what} file {shown}: {exc.strerror or exc}; check the path"))
+        return
+    parsed = _parse_with_env(path, raw, result)
+    if parsed is None:
+        return
+    for req in parsed.requirements:
+        _add_requirement(req, shown, constraint or bool(req.is_constraint), result)
+    for invalid in parsed.invalid_lines:
+        message = str(invalid.error_message).strip().splitlines()[0]
+        result.errors.append(InputError(shown, invalid.line_number, invalid.line.strip(), message))
+    for option in parsed.options:
+        _apply_option(option, path, constraint, result, seen)
+
+
+def _parse_with_env(path: Path, raw: bytes, result: ParsedInputs) -> rp.RequirementsFile | None:
+    text = rp.auto_decode(raw)
+    expanded = _ENV_VAR_RE.sub(lambda m: os.environ.get(m[1], m[0]), text)
+    try:
+        if expanded == text:
+            return rp.RequirementsFile.from_file(str(path), include_nested=False)
+        # The parser reads from a path: give it the expanded text at the same line numbers.
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / path.name
+            copy.write_text(expanded, encoding="utf-8")
+            return rp.RequirementsFile.from_file(str(copy), include_nested=False)
+    except Exception as exc:  # the parser raises bare pip exceptions for broken files
+        result.errors.append(InputError(str(path), None, "", f"cannot parse file: {exc}"))
+        return None
+
+
+def _add_requirement(req: object, file: str, constraint: bool, result: ParsedInputs) -> None:
+    line = int(getattr(req, "line_number", 0) or 0)
+    text = str(getattr(req, "line", "") or "").strip()
+    link = getattr(req, "link", None)
+    hashes = tuple(getattr(req, "hash_options", None) or ())
+    editable = bool(getattr(req, "is_editable", False))
+    requirement: Requirement | None = None
+    if getattr(req, "req", None) is not None:
+        try:
+            requirement = Requirement(str(req.req))  # type: ignore[attr-defined]
+        except InvalidRequirement as exc:
+            result.errors.append(InputError(file, line, text, f"invalid requirement: {exc}"))
+            return
+    direct = redact_url(link.url) if link is not None else None
+    if requirement is None and direct is None:
+        result.errors.append(InputError(file, line, text, "no package name or location found"))
+        return
+    if requirement is not None and requirement.url and direct is None:
+        direct = redact_url(requirement.url)
+    if constraint and direct is not None:
+        result.errors.append(InputError(
+            file, line, text, "a constraint must name a package without a URL (pip refuses it)"))
+        return
+    result.requirements.append(InputRequirement(
+        file=file, line=line, text=redact_url(text), requirement=requirement,
+        constraint=constraint, hashes=hashes, direct_url=direct, editable=editable))
+
+
+def _apply_option(
+    option: object, path: Path, constraint: bool, result: ParsedInputs, seen: set[Path]
+) -> None:
+    values: dict[str, object] = dict(getattr(option, "options", {}) or {})
+    line = int(getattr(option, "line_number", 0) or 0)
+    text = redact_url(str(getattr(option, "line", "")).strip())
+    opts = result.options
+    for key, value in values.items():
+        if key in ("requirements", "constraints"):
+            nested_constraint = key == "constraints" or constraint
+            for nested in value:  # type: ignore[attr-defined]
+                _read_file(path.parent / str(nested), constraint=nested_constraint,
+                           result=result, seen=seen, origin=(str(path), line, text))
+        elif key == "index_url":
+            opts.index_url = str(value)
+        elif key == "extra_index_urls":
+            opts.extra_index_urls.extend(str(v) for v in value)  # type: ignore[attr-defined]
+        elif key == "pre":
+            opts.pre = opts.pre or bool(value)
+        elif key == "prefer_binary":
+            opts.prefer_binary = opts.prefer_binary or bool(value)
+        elif key == "require_hashes":
+            opts.require_hashes = opts.require_hashes or bool(value)
+        elif key == "only_binary":
+            for item in value:  # type: ignore[attr-defined]
+                opts.format_control.add_only_binary(str(item))
+        elif key == "no_binary":
+            for item in value:  # type: ignore[attr-defined]
+                opts.format_control.add_no_binary(str(item))
+        elif key in _IGNORED_OPTIONS:
+            result.warnings.append(f"{path}:{line}: {_IGNORED_OPTIONS[key]}")
+        else:
+            result.warnings.append(f"{path}:{line}: option not used by wheelfit: {text}")

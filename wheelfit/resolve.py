@@ -1,0 +1,362 @@
+"""Resolution for one target with resolvelib, the resolver inside pip.
+
+Two passes. The *strict* pass behaves like pip in the image: if it succeeds, its answer is
+pip's answer. If it fails (a package has no installable file there, a conflict, ...), pip
+would stop at that point; wheelfit then runs a *lenient* pass in which every project also
+has a last-resort "unavailable" candidate that satisfies any requirement and has no
+dependencies. resolvelib only reaches for it when no real candidate works, so everything
+else is still resolved and classified, and the blockers are marked instead of hiding the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import resolvelib
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from . import distinfo
+from .errors import IndexFetchError
+from .finder import Rejections, TargetContext, is_pinned, rank_candidates
+from .index.client import IndexClient
+from .models import ProjectPage
+from .requirements import IndexOptions, InputRequirement
+
+MAX_ROUNDS = 5000
+
+
+@dataclass(frozen=True)
+class Req:
+    """A requirement inside the resolver: name, extras, specifier, and who asked for it."""
+
+    name: NormalizedName
+    extras: frozenset[str]
+    specifier: SpecifierSet
+    origin: str  # "requirements.txt:3" for a file line, "flask 3.0.3" for a dependency
+    text: str
+    hashes: frozenset[str] = frozenset()
+    direct_url: str | None = None
+
+    @property
+    def key(self) -> str:
+        return identifier(self.name, self.extras)
+
+
+def identifier(name: str, extras: frozenset[str]) -> str:
+    return f"{name}[{','.join(sorted(extras))}]" if extras else name
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: NormalizedName
+    extras: frozenset[str]
+    version: Version | None  # None: the lenient pass's "unavailable" placeholder
+    dist_url: str | None = None  # the chosen index file
+    direct_url: str | None = None  # a direct reference given by the user
+
+    @property
+    def key(self) -> str:
+        return identifier(self.name, self.extras)
+
+    @property
+    def unavailable(self) -> bool:
+        return self.version is None and self.direct_url is None
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}" if self.version else str(self.name)
+
+
+@dataclass
+class Resolution:
+    """The outcome of resolving one target."""
+
+    candidates: dict[NormalizedName, Candidate]  # base names only
+    extras: dict[NormalizedName, set[str]]
+    required_by: dict[NormalizedName, list[str]]
+    specifiers: dict[NormalizedName, SpecifierSet]  # combined, for "older version" hints
+    hashes: dict[NormalizedName, frozenset[str]]
+    complete: bool
+    problems: list[str] = field(default_factory=list)
+    fetch_errors: dict[NormalizedName, str] = field(default_factory=dict)
+
+
+def evaluate_marker(marker: Marker | None, env: Mapping[str, str], extras: Iterable[str]) -> bool:
+    if marker is None:
+        return True
+    extra_values = list(extras) or [""]
+    return any(marker.evaluate({**env, "extra": extra}) for extra in extra_values)
+
+
+def top_level_requirements(
+    inputs: Sequence[InputRequirement], env: Mapping[str, str]
+) -> tuple[list[Req], list[InputRequirement]]:
+    """Requirements that apply to this target, and those whose markers exclude it."""
+    applied, skipped = [], []
+    for item in inputs:
+        req = item.requirement
+        if req is None:
+            continue  # unnamed direct references are reported as they are, not resolved
+        if not evaluate_marker(req.marker, env, ()):
+            skipped.append(item)
+            continue
+        applied.append(Req(
+            name=canonicalize_name(req.name),
+            extras=frozenset(canonicalize_name(e) for e in req.extras),
+            specifier=req.specifier,
+            origin=item.origin,
+            text=item.text,
+            hashes=frozenset(item.hashes),
+            direct_url=item.direct_url,
+        ))
+    return applied, skipped
+
+
+class Provider(resolvelib.AbstractProvider):  # type: ignore[misc]
+    def __init__(
+        self,
+        client: IndexClient,
+        ctx: TargetContext,
+        env: Mapping[str, str],
+        options: IndexOptions,
+        constraints: Mapping[NormalizedName, SpecifierSet],
+        lenient: bool,
+    ) -> None:
+        self.client = client
+        self.ctx = ctx
+        self.env = env
+        self.options = options
+        self.constraints = constraints
+        self.lenient = lenient
+        self.fetch_errors: dict[NormalizedName, str] = {}
+        self.pages: dict[NormalizedName, ProjectPage] = {}
+
+    # -- resolvelib interface --------------------------------------------------------------
+
+    def identify(self, requirement_or_candidate: Req | Candidate) -> str:
+        return requirement_or_candidate.key
+
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[Any]],
+        backtrack_causes: Sequence[Any],
+    ) -> tuple[bool, bool, bool, str]:
+        infos = list(information[identifier])
+        direct = any(info.parent is None for info in infos)
+        pinned = any(is_pinned(info.requirement.specifier) for info in infos)
+        causes = {cause.requirement.key for cause in backtrack_causes}
+        return (identifier not in causes, not direct, not pinned, identifier)
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[Req]],
+        incompatibilities: Mapping[str, Iterator[Candidate]],
+    ) -> list[Candidate]:
+        reqs = list(requirements[identifier])
+        if not reqs:
+            return []
+        name, extras = reqs[0].name, reqs[0].extras
+        bad = {c.version for c in incompatibilities[identifier]}
+        direct = [r.direct_url for r in reqs if r.direct_url]
+        if direct:
+            return [Candidate(name, extras, None, direct_url=direct[0])]
+        specifier = combined_specifier(reqs, self.constraints.get(name))
+        found = [
+            Candidate(name, extras, dist.version, dist_url=dist.url)
+            for dist in self.ranked(name, specifier, frozenset().union(*(r.hashes for r in reqs)))
+            if dist.version not in bad
+        ]
+        if found:
+            self._prefetch(found[0])
+        if self.lenient and None not in bad:
+            found.append(Candidate(name, extras, None))
+        return found
+
+    def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
+        if candidate.version is None:
+            return True  # placeholder or direct reference: nothing to check without building
+        return requirement.specifier.contains(candidate.version, prereleases=True)
+
+    def get_dependencies(self, candidate: Candidate) -> list[Req]:
+        if candidate.version is None or candidate.dist_url is None:
+            return []
+        result = []
+        if candidate.extras:
+            # as pip does: an extras candidate depends on its base at the same version
+            result.append(Req(candidate.name, frozenset(),
+                              SpecifierSet(f"=={candidate.version}"), str(candidate), ""))
+        info = self.describe(candidate)
+        for dep in info.requires:
+            if candidate.extras:
+                if dep.marker is None or not evaluate_marker(dep.marker, self.env,
+                                                             candidate.extras):
+                    continue
+            elif not evaluate_marker(dep.marker, self.env, ()):
+                continue
+            result.append(_from_dependency(dep, str(candidate)))
+        self.client.prefetch_projects(r.name for r in result)
+        return result
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def page(self, name: NormalizedName) -> ProjectPage:
+        if name not in self.pages:
+            try:
+                self.pages[name] = self.client.get_project(name)
+            except IndexFetchError as exc:
+                self.fetch_errors[name] = str(exc)
+                self.pages[name] = ProjectPage(name=name, files=())
+        return self.pages[name]
+
+    def ranked(
+        self,
+        name: NormalizedName,
+        specifier: SpecifierSet,
+        hashes: frozenset[str],
+        rejections: Rejections | None = None,
+    ) -> list[Any]:
+        return rank_candidates(
+            self.page(name).files,
+            self.ctx,
+            self.options.format_control,
+            specifier,
+            allow_prereleases=self.options.pre,
+            prefer_binary=self.options.prefer_binary,
+            hashes=hashes,
+            rejections=rejections,
+        )
+
+    def dist_for(self, candidate: Candidate) -> Any:
+        for dist in self.page(candidate.name).files:
+            if dist.url == candidate.dist_url:
+                return dist
+        raise LookupError(candidate.dist_url)
+
+    def describe(self, candidate: Candidate) -> distinfo.DistInfo:
+        return distinfo.describe(self.client, self.page(candidate.name), self.dist_for(candidate))
+
+    def _prefetch(self, candidate: Candidate) -> None:
+        page, dist = self.page(candidate.name), self.dist_for(candidate)
+        self.client.submit("distinfo", dist.url, lambda: distinfo._describe(self.client, page, dist))
+
+
+def combined_specifier(reqs: Iterable[Req], constraint: SpecifierSet | None) -> SpecifierSet:
+    specifier = SpecifierSet()
+    for req in reqs:
+        specifier &= req.specifier
+    if constraint is not None:
+        specifier &= constraint
+    return specifier
+
+
+def _from_dependency(dep: Requirement, origin: str) -> Req:
+    return Req(
+        name=canonicalize_name(dep.name),
+        extras=frozenset(canonicalize_name(e) for e in dep.extras),
+        specifier=dep.specifier,
+        origin=origin,
+        text=str(dep),
+        direct_url=dep.url,
+    )
+
+
+def resolve(
+    client: IndexClient,
+    ctx: TargetContext,
+    env: Mapping[str, str],
+    requirements: list[Req],
+    options: IndexOptions,
+    constraints: Mapping[NormalizedName, SpecifierSet],
+) -> tuple[Resolution, Provider]:
+    """Resolve like pip; if pip would fail, say why and resolve leniently to show the rest."""
+    strict = Provider(client, ctx, env, options, constraints, lenient=False)
+    problems: list[str] = []
+    try:
+        result = resolvelib.Resolver(strict, resolvelib.BaseReporter()).resolve(
+            requirements, max_rounds=MAX_ROUNDS)
+        return _collect(result, strict, complete=True, problems=[]), strict
+    except resolvelib.ResolutionImpossible as exc:
+        problems = explain_impossible(strict, exc.causes)
+    except resolvelib.ResolutionTooDeep:
+        problems = ["pip would give up: too many backtracking rounds (resolution too deep)"]
+    lenient = Provider(client, ctx, env, options, constraints, lenient=True)
+    lenient.pages = strict.pages
+    try:
+        result = resolvelib.Resolver(lenient, resolvelib.BaseReporter()).resolve(
+            requirements, max_rounds=MAX_ROUNDS)
+    except (resolvelib.ResolutionImpossible, resolvelib.ResolutionTooDeep):
+        # cannot happen in principle (the placeholder satisfies everything); stay honest
+        problems.append("no partial resolution could be built either")
+        empty = Resolution({}, {}, {}, {}, {}, complete=False, problems=problems)
+        return empty, lenient
+    return _collect(result, lenient, complete=False, problems=problems), lenient
+
+
+def _collect(result: Any, provider: Provider, complete: bool, problems: list[str]) -> Resolution:
+    candidates: dict[NormalizedName, Candidate] = {}
+    extras: dict[NormalizedName, set[str]] = {}
+    required_by: dict[NormalizedName, list[str]] = {}
+    specifiers: dict[NormalizedName, SpecifierSet] = {}
+    hashes: dict[NormalizedName, frozenset[str]] = {}
+    for key, candidate in result.mapping.items():
+        name = candidate.name
+        criterion = result.criteria[key]
+        reqs = [info.requirement for info in criterion.information]
+        parents = required_by.setdefault(name, [])
+        for info in criterion.information:
+            who = info.requirement.origin if info.parent is None else str(info.parent)
+            if who != str(candidate) and who not in parents:
+                parents.append(who)
+        if candidate.extras:
+            extras.setdefault(name, set()).update(candidate.extras)
+            continue
+        candidates[name] = candidate
+        specifiers[name] = combined_specifier(reqs, provider.constraints.get(name)) & specifiers.get(
+            name, SpecifierSet())
+        hashes[name] = frozenset().union(*(r.hashes for r in reqs))
+    for name in extras:
+        # a placeholder for name[extra] does not pull in the base project: show it anyway
+        candidates.setdefault(name, Candidate(name, frozenset(), None))
+    return Resolution(candidates, extras, required_by, specifiers, hashes, complete, problems,
+                      dict(provider.fetch_errors))
+
+
+def explain_impossible(provider: Provider, causes: Sequence[Any]) -> list[str]:
+    """Turn resolvelib's causes into sentences: which requirements, from which parents."""
+    by_name: dict[NormalizedName, list[Any]] = {}
+    for cause in causes:
+        by_name.setdefault(cause.requirement.name, []).append(cause)
+    lines = []
+    for name, items in by_name.items():
+        asked = "; ".join(
+            f"{item.requirement.text or item.requirement.specifier or name} "
+            f"(from {item.requirement.origin if item.parent is None else item.parent})"
+            for item in items
+        )
+        specifier = combined_specifier((i.requirement for i in items), provider.constraints.get(name))
+        why = why_no_candidate(provider, name, specifier)
+        lines.append(f"{name}: {why}. Asked for: {asked}")
+    return lines
+
+
+def why_no_candidate(provider: Provider, name: NormalizedName, specifier: SpecifierSet) -> str:
+    """Why no file of ``name`` fits this target under ``specifier``."""
+    from .explain import explain_unavailable
+
+    page = provider.page(name)
+    if name in provider.fetch_errors:
+        return f"the index could not be read ({provider.fetch_errors[name]})"
+    rejections = Rejections()
+    ranked = provider.ranked(name, specifier, frozenset(), rejections)
+    if ranked:
+        return "the versions that fit conflict with other requirements"
+    return explain_unavailable(page, provider.ctx, specifier, rejections, provider.options)

@@ -1,0 +1,222 @@
+"""Static inspection of a source distribution: what a build would need, without building.
+
+Nothing in the archive is executed or extracted to disk. The archive is streamed member by
+member with limits on member count, total unpacked size and the size of each text member
+read; absolute paths and ``..`` are refused, as pip refuses to unpack them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from .errors import ArchiveError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+MAX_MEMBERS = 100_000
+MAX_UNPACKED_BYTES = 2 * 1024**3
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+TEXT_MEMBERS = ("PKG-INFO", "pyproject.toml", "setup.cfg", "setup.py")
+
+# pip's default when a project has no [build-system] requires
+DEFAULT_BUILD_REQUIRES = ("setuptools>=40.8.0",)
+
+_LANGUAGE_BY_SUFFIX = {
+    ".c": "C", ".cpp": "C++", ".cc": "C++", ".cxx": "C++", ".c++": "C++", ".hpp": "C++",
+    ".pyx": "Cython", ".f": "Fortran", ".f90": "Fortran", ".f95": "Fortran",
+    ".f77": "Fortran", ".for": "Fortran", ".rs": "Rust", ".go": "Go",
+}
+# Folders whose sources are not built by pip (tests, docs, examples, benchmarks).
+_NOT_BUILT = re.compile(r"(^|/)(tests?|testing|docs?|examples?|benchmarks?|bench)/", re.I)
+# Backends that always build native code, and the language that follows.
+_NATIVE_BACKENDS = {"maturin": "Rust", "mesonpy": None, "scikit_build_core": None,
+                    "skbuild": None, "py_build_cmake": None, "enscons": None}
+# setup.py / setup.cfg text that declares extension modules
+_EXTENSION_HINTS = re.compile(
+    r"ext_modules|Extension\s*\(|cythonize|cffi_modules|rust_extensions|RustExtension|"
+    r"build_ext|distutils\.extension|Pybind11Extension|CUDAExtension|CppExtension"
+)
+# Signs that a failed compile falls back to pure Python: setuptools' Extension(optional=True)
+# (PyYAML), the BuildFailed-and-retry idiom (MarkupSafe, simplejson), *_NO_EXTENSIONS switches
+# (multidict, yarl). Catching CompileError alone is not one: psycopg2 does it to re-raise.
+_OPTIONAL_HINTS = re.compile(r"\boptional\s*=\s*True|\bBuildFailed\b|NO_EXTENSIONS")
+
+
+@dataclass
+class SdistInfo:
+    filename: str
+    members: int = 0
+    unpacked_bytes: int = 0
+    texts: dict[str, str] = field(default_factory=dict)
+    source_files: dict[str, int] = field(default_factory=dict)  # language -> count
+    has_cargo_toml: bool = False
+    has_go_mod: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> SdistInfo:
+        return cls(**data)  # type: ignore[arg-type]
+
+    @property
+    def pyproject(self) -> dict[str, object]:
+        text = self.texts.get("pyproject.toml")
+        if not text:
+            return {}
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return {}
+
+    @property
+    def build_system(self) -> dict[str, object]:
+        table = self.pyproject.get("build-system")
+        return table if isinstance(table, dict) else {}
+
+    @property
+    def build_backend(self) -> str:
+        backend = self.build_system.get("build-backend")
+        return str(backend) if backend else "setuptools.build_meta:__legacy__"
+
+    def build_requires(self) -> tuple[list[Requirement], list[str]]:
+        """[build-system] requires (or pip's setuptools default), and lines that did not parse."""
+        raw = self.build_system.get("requires")
+        lines = [str(x) for x in raw] if isinstance(raw, list) else list(DEFAULT_BUILD_REQUIRES)
+        good, bad = [], []
+        for line in lines:
+            try:
+                good.append(Requirement(line))
+            except InvalidRequirement:
+                bad.append(line)
+        return good, bad
+
+    def native(self) -> tuple[bool, list[str], bool]:
+        """(needs a compiler, languages, compile failure falls back to pure Python)."""
+        backend_root = self.build_backend.split(":")[0].split(".")[0]
+        setup_text = self.texts.get("setup.py", "") + "\n" + self.texts.get("setup.cfg", "")
+        languages = sorted(self.source_files)
+        if "Rust" in languages and not self.has_cargo_toml:
+            languages.remove("Rust")
+        if "Go" in languages and not self.has_go_mod:
+            languages.remove("Go")
+        if backend_root in _NATIVE_BACKENDS:
+            forced = _NATIVE_BACKENDS[backend_root]
+            if forced and forced not in languages:
+                languages.append(forced)
+            return True, sorted(languages) or ["C"], False
+        requires_text = " ".join(str(r) for r in self.build_requires()[0]).lower()
+        if "setuptools-rust" in requires_text or "setuptools_rust" in requires_text:
+            languages = sorted(set(languages) | {"Rust"})
+            return True, languages, False
+        declares = bool(_EXTENSION_HINTS.search(setup_text))
+        if backend_root.startswith("setuptools") or "setup.py" in self.texts:
+            if not declares:
+                return False, [], False
+            if "cffi_modules" in setup_text and "C" not in languages:
+                languages.append("C")
+            # only setup.py: setup.cfg carries tool settings such as mypy's *_optional = True
+            optional = bool(_OPTIONAL_HINTS.search(self.texts.get("setup.py", "")))
+            return True, sorted(languages) or ["C"], optional
+        # hatchling, flit, poetry-core, pdm-backend, ...: native only with build hooks,
+        # which leave compiled-language sources behind
+        compiled = [lang for lang in languages if lang != "Go"]
+        return bool(compiled), sorted(compiled), False
+
+
+def inspect_sdist(filename: str, data: bytes) -> SdistInfo:
+    info = SdistInfo(filename=filename)
+    if filename.lower().endswith(".zip"):
+        _scan_zip(data, info)
+    else:
+        _scan_tar(data, info)
+    return info
+
+
+def _relative(name: str) -> str | None:
+    """Path inside the sdist's top folder, or None for the top folder entry itself."""
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts:
+        raise ArchiveError(f"unsafe member path {name!r}")
+    parts = path.parts
+    return "/".join(parts[1:]) if len(parts) > 1 else None
+
+
+def _escapes(member: str, link: str) -> bool:
+    """Whether a link target leaves the archive's top folder."""
+    if PurePosixPath(link).is_absolute():
+        return True
+    parts = list(PurePosixPath(member).parent.parts)
+    for part in PurePosixPath(link).parts:
+        if part == "..":
+            if len(parts) <= 1:  # would leave the sdist's top folder
+                return True
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return False
+
+
+def _note_member(info: SdistInfo, name: str, size: int) -> str | None:
+    info.members += 1
+    info.unpacked_bytes += max(size, 0)
+    if info.members > MAX_MEMBERS:
+        raise ArchiveError(f"more than {MAX_MEMBERS} members")
+    if info.unpacked_bytes > MAX_UNPACKED_BYTES:
+        raise ArchiveError(f"unpacks to more than {MAX_UNPACKED_BYTES} bytes")
+    relative = _relative(name)
+    if relative is None:
+        return None
+    lower = relative.lower()
+    base = lower.rsplit("/", 1)[-1]
+    if base == "cargo.toml":
+        info.has_cargo_toml = True
+    elif base == "go.mod":
+        info.has_go_mod = True
+    suffix = "." + base.rsplit(".", 1)[-1] if "." in base else ""
+    language = _LANGUAGE_BY_SUFFIX.get(suffix)
+    if language and not _NOT_BUILT.search(lower):
+        info.source_files[language] = info.source_files.get(language, 0) + 1
+    return relative if relative in TEXT_MEMBERS else None
+
+
+def _decode(data: bytes) -> str:
+    return data[:MAX_TEXT_BYTES].decode("utf-8", errors="replace")
+
+
+def _scan_tar(data: bytes, info: SdistInfo) -> None:
+    try:
+        # stream mode: members are read in order, never all held at once
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r|*") as archive:
+            for member in archive:
+                if (member.issym() or member.islnk()) and _escapes(member.name, member.linkname):
+                    raise ArchiveError(f"link {member.name!r} points outside the archive")
+                wanted = _note_member(info, member.name, member.size)
+                if wanted and member.isfile() and wanted not in info.texts:
+                    handle = archive.extractfile(member)
+                    if handle is not None:
+                        info.texts[wanted] = _decode(handle.read(MAX_TEXT_BYTES))
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        raise ArchiveError(f"cannot read the archive: {exc}") from exc
+
+
+def _scan_zip(data: bytes, info: SdistInfo) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.infolist():
+                wanted = _note_member(info, member.filename, member.file_size)
+                if wanted and not member.is_dir() and wanted not in info.texts:
+                    with archive.open(member) as handle:
+                        info.texts[wanted] = _decode(handle.read(MAX_TEXT_BYTES))
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise ArchiveError(f"cannot read the archive: {exc}") from exc

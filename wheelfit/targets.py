@@ -1,0 +1,244 @@
+"""Targets from image names or raw platforms, and what pip inside them would accept.
+
+The tag list and the marker environment are built from the target alone. packaging's
+``sys_tags`` and its manylinux/musllinux helpers read the *running* host's libc, which says
+nothing about the image, so the platform strings are generated here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from packaging import tags
+
+from . import kb
+from .errors import UserError
+from .models import Libc, Target
+
+ARCH_TO_MACHINE = {"amd64": "x86_64", "arm64": "aarch64"}
+MACHINE_TO_ARCH = {machine: arch for arch, machine in ARCH_TO_MACHINE.items()}
+SHORT_NAMES = ("python", "slim", "alpine")
+
+# The legacy manylinux names and the glibc version each stands for (PEP 600).
+_LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
+_LEGACY_ARCHES = {
+    "manylinux2014": {"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x"},
+    "manylinux2010": {"x86_64", "i686"},
+    "manylinux1": {"x86_64", "i686"},
+}
+
+
+def platform_tags(target: Target) -> list[str]:
+    """Platform tags the target accepts, best first, as pip inside it would order them."""
+    if target.platforms:
+        return list(target.platforms)
+    machine = target.machine
+    result: list[str] = []
+    if target.libc is Libc.GLIBC:
+        # manylinux starts at glibc 2.5 on x86, 2.17 elsewhere (PEP 599/600).
+        oldest_minor = 5 if machine in {"x86_64", "i686"} else 17
+        major, newest_minor = target.libc_version
+        for minor in range(newest_minor, oldest_minor - 1, -1):
+            result.append(f"manylinux_{major}_{minor}_{machine}")
+            legacy = _LEGACY_MANYLINUX.get((major, minor))
+            if legacy and machine in _LEGACY_ARCHES[legacy]:
+                result.append(f"{legacy}_{machine}")
+    else:
+        major, newest_minor = target.libc_version
+        for minor in range(newest_minor, -1, -1):
+            result.append(f"musllinux_{major}_{minor}_{machine}")
+    result.append(f"linux_{machine}")
+    return result
+
+
+def supported_tags(target: Target) -> list[tags.Tag]:
+    """All tags pip in the target would accept, best first (index = rank)."""
+    version = target.python_version
+    interpreter = f"cp{version[0]}{version[1]}"
+    abis = [interpreter + ("t" if target.free_threaded else "")]
+    platforms = platform_tags(target)
+    ordered = list(tags.cpython_tags(version, abis, platforms))
+    ordered += list(tags.compatible_tags(version, interpreter, platforms))
+    return ordered
+
+
+def marker_environment(target: Target) -> dict[str, str]:
+    """The PEP 508 marker values inside the target's CPython.
+
+    platform_release and platform_version describe the *host kernel* a container runs on,
+    which no image fixes; they are left empty, so markers on them never match.
+    """
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": target.python_full_version,
+        "os_name": "posix",
+        "platform_machine": target.machine,
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": "Linux",
+        "platform_version": "",
+        "python_full_version": target.python_full_version,
+        "python_version": f"{target.python_version[0]}.{target.python_version[1]}",
+        "sys_platform": "linux",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Image names
+
+
+@dataclass(frozen=True)
+class _ImageName:
+    python: str | None  # "3.12", "3.12.13", "3" or None
+    variant: str  # "", "slim", "slim-bookworm", "alpine", "alpine3.23", "bookworm", ...
+
+
+_TAG_RE = re.compile(
+    r"^(?:(?:docker\.io/)?(?:library/)?python:)?"
+    r"(?P<python>3(?:\.\d+)?(?:\.\d+)?(?:t)?(?:-rc)?)?-?(?P<variant>[a-z][a-z0-9.\-]*)?$"
+)
+
+
+def _parse_image_name(name: str) -> _ImageName:
+    text = name.strip()
+    if text in ("python", "python:latest", "latest"):
+        return _ImageName(None, "")
+    match = _TAG_RE.match(text)
+    if not match:
+        raise UserError(f"cannot read image name {name!r}: expected e.g. python:3.12-slim-bookworm")
+    return _ImageName(match["python"], match["variant"] or "")
+
+
+def _variant_for(profiles: dict[str, Any], variant: str) -> dict[str, Any]:
+    defaults = profiles["defaults"]["release"]
+    kind = variant.split("-", 1)[0] if variant else "python"
+    if variant in ("", "python"):
+        suffix = defaults["python"]
+    elif variant == "slim":
+        suffix = f"slim-{defaults['slim']}"
+    elif variant == "alpine":
+        suffix = defaults["alpine"]
+    else:
+        suffix = variant
+    for entry in profiles["variants"]:
+        if entry["suffix"] == suffix:
+            return dict(entry)
+    known = ", ".join(["python", "slim", "alpine"] + [v["suffix"] for v in profiles["variants"]])
+    raise UserError(f"unknown image variant {kind!r} ({variant!r}); known: {known}")
+
+
+def _python_version(
+    profiles: dict[str, Any], variant: dict[str, Any], requested: str | None
+) -> tuple[tuple[int, int], str]:
+    versions: dict[str, str] = variant["python_versions"]
+    wanted = (requested or profiles["defaults"]["python"]).removesuffix("-rc")
+    if wanted.endswith("t"):
+        raise UserError(
+            f"no official image ships free-threaded Python {wanted}: "
+            "use --platform with --python for a raw target"
+        )
+    if wanted == "3":
+        wanted = profiles["defaults"]["python"]
+    minor = ".".join(wanted.split(".")[:2])
+    if minor not in versions:
+        raise UserError(
+            f"no official python image for Python {wanted} ({variant['suffix']}); "
+            f"known: {', '.join(versions)}"
+        )
+    full = versions[minor] if wanted == minor else wanted
+    major_s, minor_s = minor.split(".")
+    return (int(major_s), int(minor_s)), full
+
+
+def target_from_image(name: str, python: str | None = None, arch: str | None = None) -> Target:
+    """A target for a Docker tag (``python:3.12-slim-bookworm``) or a short name (``slim``).
+
+    A Python version in the tag wins over ``python``; ``arch`` defaults to amd64.
+    """
+    profiles = kb.image_profiles()
+    parsed = _parse_image_name(name)
+    variant = _variant_for(profiles, parsed.variant)
+    (major, minor), full = _python_version(profiles, variant, parsed.python or python)
+    arch = normalize_arch(arch or "amd64")
+    if arch not in variant["arches"]:
+        raise UserError(f"image variant {variant['suffix']} is not built for {arch}")
+    libc = Libc(variant["libc"])
+    libc_major, libc_minor = (int(part) for part in variant["libc_version"].split(".")[:2])
+    tag_version = f"{major}.{minor}" + ("-rc" if f"{major}.{minor}" in variant.get(
+        "prerelease_pythons", []) else "")
+    image = f"python:{tag_version}-{variant['suffix']}"
+    return Target(
+        id=f"{image}@{arch}",
+        image=image,
+        libc=libc,
+        libc_version=(libc_major, libc_minor),
+        arch=arch,
+        machine=ARCH_TO_MACHINE[arch],
+        python_version=(major, minor),
+        python_full_version=full,
+        has_compiler=bool(variant["has_compiler"]),
+        distro=variant.get("distro"),
+    )
+
+
+def normalize_arch(arch: str) -> str:
+    value = arch.lower().removeprefix("linux/")
+    value = {"x86_64": "amd64", "aarch64": "arm64", "arm64/v8": "arm64"}.get(value, value)
+    if value not in ARCH_TO_MACHINE:
+        raise UserError(f"unknown architecture {arch!r}: use amd64 or arm64")
+    return value
+
+
+_PLATFORM_RE = re.compile(r"^(?P<family>manylinux|musllinux)_(?P<maj>\d+)_(?P<min>\d+)_(?P<machine>\w+)$")
+
+
+def target_from_platform(platform: str, python: str | None) -> Target:
+    """A raw target from a platform tag and a Python version, e.g. musllinux_1_2_aarch64 + 3.13t."""
+    match = _PLATFORM_RE.match(platform.strip())
+    if not match:
+        raise UserError(
+            f"cannot read platform {platform!r}: expected e.g. manylinux_2_28_x86_64 "
+            "or musllinux_1_2_aarch64"
+        )
+    if python is None:
+        python = kb.image_profiles()["defaults"]["python"]
+    version_match = re.fullmatch(r"3\.(\d+)(?:\.(\d+))?(t?)", python)
+    if not version_match:
+        raise UserError(f"cannot read Python version {python!r}: expected e.g. 3.12 or 3.13t")
+    minor = int(version_match[1])
+    free_threaded = bool(version_match[3])
+    if free_threaded and minor < 13:
+        raise UserError("free-threaded CPython starts at 3.13 (3.13t)")
+    full = f"3.{minor}.{version_match[2] or 0}"
+    machine = match["machine"]
+    libc = Libc.GLIBC if match["family"] == "manylinux" else Libc.MUSL
+    target = Target(
+        id=f"{platform}@cp3{minor}{'t' if free_threaded else ''}",
+        image=None,
+        libc=libc,
+        libc_version=(int(match["maj"]), int(match["min"])),
+        arch=MACHINE_TO_ARCH.get(machine, machine),
+        machine=machine,
+        python_version=(3, minor),
+        python_full_version=full,
+        free_threaded=free_threaded,
+        has_compiler=False,
+    )
+    return target
+
+
+def list_images() -> list[dict[str, Any]]:
+    """One row per image variant, for ``wheelfit images``."""
+    profiles = kb.image_profiles()
+    defaults = profiles["defaults"]["release"]
+    rows = []
+    for variant in profiles["variants"]:
+        short = [name for name, suffix in (
+            ("python", defaults["python"]),
+            ("slim", f"slim-{defaults['slim']}"),
+            ("alpine", defaults["alpine"]),
+        ) if suffix == variant["suffix"]]
+        rows.append({**variant, "short_name": short[0] if short else ""})
+    return rows
