@@ -94,7 +94,7 @@ _LINUX_PLATFORM = re.compile(r"(manylinux|musllinux)\w*_(x86_64|aarch64)")
 def huge_project_filter(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For projects with dozens of wheels per release keep what wheelfit's images need.
 
-    That is: CPython 3.10-3.13 Linux wheels for x86_64/aarch64 (glibc and musl), the sdist,
+    That is: CPython 3.10-3.13 (and abi3) Linux wheels for x86_64/aarch64 (glibc and musl), the sdist,
     and one macOS and one Windows wheel so the page still shows those platforms exist.
     Free-threaded ABIs (cp313t) are dropped: the docker-library images are not built that way.
     """
@@ -113,7 +113,9 @@ def huge_project_filter(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # Prefer a wheel for a Python the images run, then the newest Python.
         rank = (1 if 10 <= minor <= 13 else 0, minor)
         platforms = {t.platform for t in tags}
-        if 10 <= minor <= 13 and any(_LINUX_PLATFORM.fullmatch(p) for p in platforms):
+        # abi3 wheels (cp36-abi3, ...) install on every later CPython: keep them too
+        fits_images = 10 <= minor <= 13 or any(t.abi == "abi3" for t in tags)
+        if fits_images and any(_LINUX_PLATFORM.fullmatch(p) for p in platforms):
             kept.append(f)
         elif any(p.startswith("macosx") for p in platforms):
             arm = any(p.endswith(("arm64", "universal2")) for p in platforms)

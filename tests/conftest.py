@@ -30,3 +30,18 @@ def index_server() -> Iterator[IndexServer]:
 def index_url(index_server: IndexServer) -> str:
     """Base URL of the local index's simple API, e.g. ``http://127.0.0.1:PORT/simple/``."""
     return f"{index_server.url}/simple/"
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty cache folder, never the user's."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("WHEELFIT_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def fresh_server() -> Iterator[IndexServer]:
+    """A private index server, for tests that add projects or count requests."""
+    with IndexServer(INDEX_FIXTURES) as srv:
+        yield srv

@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ SHIM_FLAG = "--run-pip-shim"
 # Env var carrying the target marker environment from the driver to the shim.
 MARKER_ENV_VAR = "WHEELFIT_ORACLE_MARKER_ENV"
 DEFAULT_TIMEOUT_S = 1800.0
-# Build pins for the fallback attempts (see attempts_for).
+# Build pins for the fallback attempts (see next_attempt).
 LEGACY_BUILD_PINS = ("setuptools<81",)
 
 # Legacy manylinux aliases: PEP 600 tag -> older PEP 513/571/599 spelling.
@@ -59,8 +59,9 @@ OLDEST_GLIBC_MINOR = {"x86_64": 5, "aarch64": 17}
 
 
 def parse_version_pair(text: str) -> tuple[int, int]:
-    major, _, minor = text.partition(".")
-    return int(major), int(minor or 0)
+    """'3.12' / '3.12.4' / '2.36' -> (major, minor)."""
+    parts = text.split(".")
+    return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
 
 
 def glibc_platforms(glibc: str, arch: str) -> list[str]:
@@ -262,6 +263,21 @@ def packages_from_report(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 _NOISE = re.compile(r"^\s*(\[notice\]|note: |hint: |[│╰╭×]?\s*$)")
 
 
+def _without_traceback(block: list[str]) -> list[str]:
+    """Drop traceback frames ('File ...' lines, their deeper-indented source, '^^^')."""
+    kept: list[str] = []
+    frame_indent = None  # indentation of the last 'File ...' line
+    for raw in block:
+        line = raw.strip()
+        indent = len(raw) - len(raw.lstrip())
+        if frame_indent is not None and indent > frame_indent:
+            continue  # the frame's source line or its ^^^ markers
+        frame_indent = indent if line.startswith('File "') else None
+        if frame_indent is None and line and not line.startswith("Traceback"):
+            kept.append(line)
+    return kept
+
+
 _VERSION_LIST = re.compile(r"\(from versions: ([^)]*)\)")
 
 
@@ -281,7 +297,9 @@ def summarize_error(output: str, max_chars: int = 2000) -> str:
     if "[end of output]" in output:
         # A build backend failed: its last lines usually name the missing tool/header.
         end = max(i for i, ln in enumerate(lines) if "[end of output]" in ln)
-        tail = [ln.strip() for ln in lines[max(0, end - 6):end] if ln.strip()]
+        start = max((i for i, ln in enumerate(lines[:end]) if "lines of output]" in ln),
+                    default=max(0, end - 30))
+        tail = _without_traceback(lines[start + 1:end])[-3:]
     picked = tail + errors if errors else tail or [ln for ln in lines if not _NOISE.match(ln)][-8:]
     text = _VERSION_LIST.sub(_shorten_versions, "\n".join(picked).strip())
     return text if len(text) <= max_chars else "..." + text[-max_chars:]
@@ -326,36 +344,82 @@ def classify_error(output: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One way of running pip: which interpreter builds sdist metadata, which build pins."""
+    """One way of running pip: which interpreter builds sdist metadata, which build pins,
+    and whether direct URL/VCS lines are skipped."""
 
     base_python: Path
     build_constraints: tuple[str, ...] = ()
+    skip_direct: bool = False
 
     def label(self) -> str:
         version = interpreter_version(self.base_python) or "?"
         pins = "".join(f" +build-constraint {c}" for c in self.build_constraints)
-        return f"pip on CPython {version}{pins}"
+        skip = " (direct URL/VCS lines skipped)" if self.skip_direct else ""
+        return f"pip on CPython {version}{pins}{skip}"
 
 
-def attempts_for(python: str) -> list[Attempt]:
-    """The faithful run first, then fallbacks used only when sdist metadata fails to build.
+def first_attempt(python: str) -> Attempt:
+    """Faithful: pip under a local CPython of the target's X.Y when there is one."""
+    return Attempt(find_interpreter(python) or Path(sys.executable))
 
-    A failed metadata build stops pip's whole resolution, hiding every other choice.  In
-    the image that failure is real (and stays recorded as the answer), but the *file
-    choices* do not depend on it, so fallbacks recover them: first pinning setuptools
-    below 81 (which removed pkg_resources, still imported by many old setup.py files),
-    then building metadata on this driver's own interpreter (older sdists often need
-    distutils/asyncore, gone in 3.12).
+
+def next_attempt(current: Attempt, error_kind: str | None) -> Attempt | None:
+    """The fallback after a failed attempt, or None to stop.
+
+    A failed metadata build or an unreachable VCS source stops pip's whole resolution and
+    hides every other choice.  The faithful failure stays recorded as pip's answer; the
+    fallbacks only recover the *file choices*, which do not depend on it:
+    - fetch: this sandbox reaches package registries only, so git/URL sources are skipped;
+    - build: pin setuptools below 81 (81 removed pkg_resources, which many old setup.py
+      import), then build metadata on the driver's own interpreter (old sdists may need
+      distutils/asyncore, which 3.12 dropped).
     """
-    target = find_interpreter(python)
     host = Path(sys.executable)
-    first = target or host
-    plans = [Attempt(first), Attempt(first, LEGACY_BUILD_PINS), Attempt(host, LEGACY_BUILD_PINS)]
-    unique: list[Attempt] = []
-    for plan in plans:
-        if plan not in unique:
-            unique.append(plan)
-    return unique
+    if error_kind == "fetch" and not current.skip_direct:
+        return replace(current, skip_direct=True)
+    if error_kind == "build" and not current.build_constraints:
+        return replace(current, build_constraints=LEGACY_BUILD_PINS)
+    if error_kind == "build" and interpreter_version(current.base_python) != interpreter_version(host):
+        return replace(current, base_python=host)
+    return None
+
+
+# A requirement line that names a direct URL or VCS source rather than an index project.
+_DIRECT_LINE = re.compile(
+    r"^\s*(?:(?:-e|--editable)\s+)?(?:(?:git|hg|svn|bzr)\+|[a-z]+://|file:"
+    r"|[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*\S)"
+)
+_INCLUDE_LINE = re.compile(r"^(\s*(?:-r|--requirement|-c|--constraint)(?:\s+|=))(\S+)(.*)$")
+
+
+def direct_name(line: str) -> str:
+    """Project name of a direct line: 'name @ url' or the URL's #egg= fragment."""
+    named = re.match(r"^\s*(?:(?:-e|--editable)\s+)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*@", line)
+    if named and "://" not in named.group(1):
+        return canonical(named.group(1))
+    egg = re.search(r"#egg=([A-Za-z0-9._-]+?)(?:==|&|$|\s)", line)
+    url = line.split()[-1]
+    return canonical(egg.group(1)) if egg else url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def strip_direct_lines(reqfile: Path, dest: Path) -> tuple[Path, dict[str, str]]:
+    """Copy `reqfile` to `dest` without its direct URL/VCS lines; return {name: line}.
+
+    Includes (-r/-c) are made absolute so they still resolve from the copy's new folder.
+    Only the top-level file is filtered.
+    """
+    kept, skipped = [], {}
+    for line in reqfile.read_text().splitlines():
+        include = _INCLUDE_LINE.match(line)
+        if include:
+            target = (reqfile.resolve().parent / include.group(2)).resolve()
+            line = f"{include.group(1)}{target}{include.group(3)}"
+        elif _DIRECT_LINE.match(line):
+            skipped[direct_name(line)] = line.strip()
+            line = "# skipped by pip_oracle: " + line
+        kept.append(line)
+    dest.write_text("\n".join(kept) + "\n")
+    return dest, skipped
 
 
 def run_attempt(attempt: Attempt, reqfile: Path, python: str, platforms: Sequence[str],
@@ -373,17 +437,30 @@ def run_attempt(attempt: Attempt, reqfile: Path, python: str, platforms: Sequenc
         if attempt.build_constraints:
             constraint_path = Path(tmp) / "build-constraints.txt"
             constraint_path.write_text("\n".join(attempt.build_constraints) + "\n")
+        skipped: dict[str, str] = {}
+        if attempt.skip_direct:
+            reqfile, skipped = strip_direct_lines(reqfile, Path(tmp) / "requirements.txt")
         args = pip_args(reqfile.resolve(), python, platforms, report_path, cache_dir,
                         constraint_path)
         code, output = run_pip(python_exe, args, target_marker_env(python, machine), timeout)
         if code == 0 and report_path.exists():
             result["ok"] = True
             result["packages"] = packages_from_report(json.loads(report_path.read_text()))
+            result["packages"].update(unfetched_entries(skipped))
         else:
             result["error"] = summarize_error(output) or f"pip exited with {code}"
             result["error_kind"], result["error_package"] = classify_error(output)
     result["seconds"] = round(time.monotonic() - started, 1)
     return result
+
+
+def unfetched_entries(skipped: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Placeholders for direct lines pip could not fetch here: kind 'direct', no version."""
+    return {
+        name: {"version": None, "kind": "direct", "file": line, "requested": True,
+               "direct": True, "fetched": False}
+        for name, line in skipped.items()
+    }
 
 
 def run_oracle(reqfile: Path, python: str, platforms: Sequence[str], machine: str,
@@ -396,12 +473,12 @@ def run_oracle(reqfile: Path, python: str, platforms: Sequence[str], machine: st
     which, and ``attempts`` keeps every try.
     """
     attempts: list[dict[str, Any]] = []
-    for attempt in attempts_for(python):
+    attempt: Attempt | None = first_attempt(python)
+    while attempt is not None:
         outcome = run_attempt(attempt, reqfile, python, platforms, machine, cache_dir,
                               timeout, upgrade_pip)
         attempts.append(outcome)
-        if outcome["ok"] or outcome["error_kind"] != "build":
-            break
+        attempt = None if outcome["ok"] else next_attempt(attempt, outcome["error_kind"])
     faithful, last = attempts[0], attempts[-1]
     return {
         "requirements": str(reqfile), "python": python, "machine": machine,

@@ -17,12 +17,25 @@ def classify_resolution(resolution: Resolution, provider: Provider) -> list[Pack
     for name in sorted(resolution.candidates):
         candidate = resolution.candidates[name]
         result = classify(candidate, provider, resolution.specifiers.get(name, SpecifierSet()))
+        hashes = resolution.hashes.get(name)
+        if hashes and candidate.dist_url and not _hash_matches(provider, candidate, hashes):
+            # pip picks the file anyway, then stops the whole install on the hash check
+            result.status, result.blocker = Status.UNAVAILABLE, True
+            result.reason = (f"none of the --hash values matches {result.file}, the file pip "
+                             "takes here: pip stops with a hash mismatch")
+            resolution.complete = False
+            resolution.problems.append(f"{name}: {result.reason}")
         result.required_by = list(resolution.required_by.get(name, []))
         extras = sorted(resolution.extras.get(name, set()))
         if extras:
             result.notes.append(f"with extras: {', '.join(extras)}")
         results.append(result)
     return results
+
+
+def _hash_matches(provider: Provider, candidate: Candidate, hashes: frozenset[str]) -> bool:
+    sha256 = provider.dist_for(candidate).sha256
+    return bool(sha256) and f"sha256:{sha256}" in hashes
 
 
 def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) -> PackageResult:

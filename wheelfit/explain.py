@@ -165,15 +165,14 @@ def explain_unavailable(
     python = ctx.target.python_full_version
     if rejections.hash_mismatch:
         return "no file matches the pinned --hash values for this target (pip fails the hash check)"
-    excluded_python = [f for f in files if f in rejections.python_excluded]
-    if excluded_python and len(excluded_python) == len(files):
-        req = excluded_python[0].requires_python
+    # files the image could take if nothing else stood in the way: its wheels and the sdist
+    fitting = [f for f in files if not f.is_wheel or ctx.wheel_rank(f) is not None]
+    if not fitting:
+        return wheel_gap(page, newest, ctx) + " and no sdist to build from"
+    if not any(ctx.python_allowed(f.requires_python) for f in fitting):
+        req = next(f.requires_python for f in fitting if f.requires_python)
         return f"{newest} requires Python {req}; the image has {python}"
-    fits_tags = compatible_files(files, ctx, FormatControl())  # formats aside
-    if not fits_tags:
-        has_sdist = any(not f.is_wheel for f in files)
-        note = "" if has_sdist else " and no sdist to build from"
-        return wheel_gap(page, newest, ctx) + note
+    fits_tags = compatible_files(fitting, ctx, FormatControl())  # formats aside
     if any(f in rejections.format_excluded for f in files):
         if all(f.is_wheel for f in fits_tags):
             return f"{newest} has only wheels and --no-binary forbids them"

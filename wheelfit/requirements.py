@@ -24,6 +24,7 @@ from .urls import redact_url
 
 # pip expands only this form, and only for variables that are set (pip's req_file.py).
 _ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_URL_LINE_RE = re.compile(r"^(?:-e\s+|--editable\s+)?(?:(?:git|hg|svn|bzr)\+)?[a-z]+://", re.I)
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,12 @@ def _read_file(
     for req in parsed.requirements:
         _add_requirement(req, shown, constraint or bool(req.is_constraint), result)
     for invalid in parsed.invalid_lines:
+        line = invalid.line.strip()
+        if _URL_LINE_RE.match(line):
+            _add_unparsed_url(line, shown, invalid.line_number, constraint, result)
+            continue
         message = str(invalid.error_message).strip().splitlines()[0]
-        result.errors.append(InputError(shown, invalid.line_number, invalid.line.strip(), message))
+        result.errors.append(InputError(shown, invalid.line_number, line, message))
     for option in parsed.options:
         _apply_option(option, path, constraint, result, seen)
 
@@ -200,8 +205,11 @@ def _add_requirement(req: object, file: str, constraint: bool, result: ParsedInp
     editable = bool(getattr(req, "is_editable", False))
     requirement: Requirement | None = None
     if getattr(req, "req", None) is not None:
+        # the parser keeps the marker beside the requirement, not inside it
+        marker = getattr(req, "marker", None)
+        spelled = str(req.req) + (f" ; {marker}" if marker else "")  # type: ignore[attr-defined]
         try:
-            requirement = Requirement(str(req.req))  # type: ignore[attr-defined]
+            requirement = Requirement(spelled)
         except InvalidRequirement as exc:
             result.errors.append(InputError(file, line, text, f"invalid requirement: {exc}"))
             return
@@ -218,6 +226,29 @@ def _add_requirement(req: object, file: str, constraint: bool, result: ParsedInp
     result.requirements.append(InputRequirement(
         file=file, line=line, text=redact_url(text), requirement=requirement,
         constraint=constraint, hashes=hashes, direct_url=direct, editable=editable))
+
+
+def _add_unparsed_url(line: str, file: str, number: int, constraint: bool,
+                      result: ParsedInputs) -> None:
+    """A URL or VCS line whose #egg= fragment is not a valid name: still a direct reference.
+
+    Old lock files write ``#egg=name==1.2.3-custom``; the URL itself is clear, so the line
+    is reported as the direct reference it is, with a warning rather than dropped.
+    """
+    url = line.split()[0]
+    name_match = re.search(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)", url)
+    requirement = None
+    if name_match:
+        try:
+            requirement = Requirement(re.split(r"[=<>!~]", name_match[1])[0])
+        except InvalidRequirement:
+            requirement = None
+    result.warnings.append(
+        f"{file}:{number}: the #egg= fragment is not a valid requirement; read as a direct "
+        "reference (recent pip versions refuse such fragments)")
+    result.requirements.append(InputRequirement(
+        file=file, line=number, text=redact_url(line), requirement=requirement,
+        constraint=constraint, direct_url=redact_url(url)))
 
 
 def _apply_option(

@@ -324,7 +324,8 @@ def _raise_for_status(response: requests.Response, url: str) -> None:
 
 
 def _short_reason(exc: Exception) -> str:
-    if isinstance(exc, requests.Timeout):
+    # urllib3 wraps a read timeout in MaxRetryError, which requests turns into ConnectionError
+    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
         return "timed out"
     if isinstance(exc, requests.ConnectionError):
         return "cannot connect"
