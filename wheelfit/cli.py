@@ -114,22 +114,30 @@ class _Progress:
         return f"resolving: {self.network} fetched, {self.cached} from cache  {self.last}"
 
 
+def _python_span(row: dict[str, object]) -> str:
+    versions = list(row["python_versions"])  # type: ignore[call-overload]
+    pre = [f"{v} rc" for v in row.get("prerelease_pythons", [])]  # type: ignore[attr-defined]
+    return f"{versions[0]}-{versions[-1]}" + (f" ({', '.join(pre)})" if pre else "")
+
+
 def _print_images(console: Console) -> None:
     table = Table(title="image profiles")
     for column in ("tag suffix", "short name", "distro", "libc", "compiler", "arches", "pythons"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("tag suffix", "libc"))
     for row in list_images():
         table.add_row(row["suffix"], row["short_name"], row.get("distro", ""),
                       f"{row['libc']} {row['libc_version']}",
                       "yes" if row["has_compiler"] else "no", ", ".join(row["arches"]),
-                      ", ".join(f"{k} ({v})" for k, v in row["python_versions"].items()))
+                      _python_span(row))
     console.print(table)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None)
-    errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None)
+    # soft_wrap: an error line stays whole, so file:line can be copied or grepped
+    errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None,
+                     soft_wrap=True)
     if argv[:1] == ["images"] and not Path("images").exists():
         _print_images(console)
         return EXIT_OK

@@ -1,0 +1,125 @@
+"""Static sdist inspection: limits, unsafe archives, native detection, static metadata."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+
+import pytest
+
+from wheelfit import sdist as sdist_module
+from wheelfit.distinfo import setup_py_dependencies
+from wheelfit.errors import ArchiveError
+from wheelfit.sdist import inspect_sdist
+
+
+def make_tar(members: dict[str, str], links: dict[str, str] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            archive.addfile(info)
+    return buffer.getvalue()
+
+
+def test_reads_texts_and_counts_sources_outside_tests() -> None:
+    data = make_tar({
+        "pkg-1.0/setup.py": "from setuptools import setup, Extension\nsetup(ext_modules=[])\n",
+        "pkg-1.0/src/a.c": "", "pkg-1.0/src/b.pyx": "", "pkg-1.0/tests/t.cpp": "",
+        "pkg-1.0/docs/example.f90": "",
+    })
+    info = inspect_sdist("pkg-1.0.tar.gz", data)
+    assert "setup.py" in info.texts
+    assert info.source_files == {"C": 1, "Cython": 1}
+    assert info.native() == (True, ["C", "Cython"], False)
+
+
+@pytest.mark.parametrize("name", ["../evil.txt", "/etc/passwd", "pkg-1.0/../../x"])
+def test_path_traversal_is_refused(name: str) -> None:
+    with pytest.raises(ArchiveError, match="unsafe"):
+        inspect_sdist("pkg-1.0.tar.gz", make_tar({name: "x"}))
+
+
+def test_links_out_of_the_archive_are_refused() -> None:
+    data = make_tar({"pkg-1.0/setup.py": ""}, links={"pkg-1.0/passwd": "../../../etc/passwd"})
+    with pytest.raises(ArchiveError, match="outside"):
+        inspect_sdist("pkg-1.0.tar.gz", data)
+    inside = make_tar({"pkg-1.0/a.py": ""}, links={"pkg-1.0/b.py": "a.py"})
+    assert inspect_sdist("pkg-1.0.tar.gz", inside).members == 2
+
+
+def test_member_and_size_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sdist_module, "MAX_MEMBERS", 5)
+    with pytest.raises(ArchiveError, match="more than 5 members"):
+        inspect_sdist("p-1.tar.gz", make_tar({f"p-1/f{i}.py": "" for i in range(10)}))
+    monkeypatch.setattr(sdist_module, "MAX_MEMBERS", 100)
+    monkeypatch.setattr(sdist_module, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(ArchiveError, match="unpacks to more than"):
+        inspect_sdist("p-1.tar.gz", make_tar({"p-1/big.txt": "x" * 5000}))
+
+
+def test_garbage_is_a_clear_error() -> None:
+    with pytest.raises(ArchiveError, match="cannot read the archive"):
+        inspect_sdist("p-1.tar.gz", b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(ArchiveError):
+        inspect_sdist("p-1.zip", b"PK\x03\x04 not a zip")
+
+
+def test_zip_sdists_are_read() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("p-1.0/pyproject.toml",
+                         "[build-system]\nrequires=['maturin>=1']\nbuild-backend='maturin'\n")
+        archive.writestr("p-1.0/Cargo.toml", "")
+        archive.writestr("p-1.0/src/lib.rs", "")
+    info = inspect_sdist("p-1.0.zip", buffer.getvalue())
+    assert info.native() == (True, ["Rust"], False)
+    assert [str(r) for r in info.build_requires()[0]] == ["maturin>=1"]
+
+
+def test_default_build_requirements_are_pips() -> None:
+    info = inspect_sdist("p-1.tar.gz", make_tar({"p-1/setup.py": "from setuptools import setup\nsetup()\n"}))
+    assert [str(r) for r in info.build_requires()[0]] == ["setuptools>=40.8.0"]
+    assert info.native() == (False, [], False)
+
+
+@pytest.mark.parametrize(("setup_py", "optional"), [
+    ("setup(ext_modules=[Extension('m', ['m.c'], optional=True)])", True),
+    ("class BuildFailed(Exception): pass\nsetup(ext_modules=[Extension('m', ['m.c'])])", True),
+    # catching CompileError to re-raise it (psycopg2) is not a fallback
+    ("from distutils.errors import CompileError\nsetup(ext_modules=[Extension('m', ['m.c'])])",
+     False),
+])
+def test_optional_extensions(setup_py: str, optional: bool) -> None:
+    info = inspect_sdist("p-1.tar.gz", make_tar({"p-1/setup.py": setup_py, "p-1/m.c": "",
+                                                 "p-1/setup.cfg": "[mypy]\nno_implicit_optional = True\n"}))
+    assert info.native()[2] is optional
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("setup(install_requires=['a>=1', 'b'])", ["a>=1", "b"]),
+    ("REQS = ['a']\nsetup(install_requires=REQS)", ["a"]),
+    ("setup(install_requires=['a'], extras_require={'x': ['b; python_version > \"3\"']})",
+     ["a", 'b; python_version > "3" and extra == "x"']),
+    ("setup(name='p')", []),
+    ("setup(install_requires=compute())", None),
+    ("setup(**kwargs)", None),
+    ("setup(install_requires=['a'], extras_require={':python_version<\"3\"': ['b']})", None),
+    ("this is not python (", None),
+])
+def test_setup_py_literals(text: str, expected: list[str] | None) -> None:
+    result = setup_py_dependencies(text)
+    if expected is None:
+        assert result is None
+    else:
+        assert result is not None
+        assert [str(r) for r in result] == [str(type(r)(e)) for r, e in zip(result, expected)]
+        assert len(result) == len(expected)
