@@ -64,7 +64,8 @@ def render_report(report: Report) -> RenderableType:
         table.add_column(target.target.id.replace("@", "\n"), overflow="fold")
     by_target = [{_key(p): p for p in t.packages} for t in targets]
     keys = sorted({k for m in by_target for k in m}, key=lambda k: (k[1], k[0]))
-    notes: list[str] = []
+    # one note per distinct reason: the same gap on three images is said once
+    notes: dict[tuple[str, str], tuple[int, list[str]]] = {}
     for key in keys:
         cells = [m.get(key) for m in by_target]
         versions = {c.version for c in cells if c is not None and c.version}
@@ -74,22 +75,25 @@ def render_report(report: Report) -> RenderableType:
             shared or "",
         ]
         for target, cell in zip(targets, cells):
-            note = None
+            number = None
             if cell is not None and cell.status is not Status.WHEEL and cell.reason:
-                notes.append(f"[{len(notes) + 1}] {key[0]} on {target.target.id}: {cell.reason}")
-                note = len(notes)
-            row.append(_cell(cell, shared, note))
+                slot = notes.setdefault((key[0], cell.reason), (len(notes) + 1, []))
+                slot[1].append(_short_id(target))
+                number = slot[0]
+            row.append(_cell(cell, shared, number))
         table.add_row(*row)
-    totals = ["total", ""]
+    totals: list[RenderableType] = ["total", ""]
     for target in targets:
         counts = target.totals()
-        totals.append(", ".join(f"{n} {_LABEL[s]}" for s in Status if (n := counts[str(s)])))
+        totals.append("\n".join(f"{n} {_LABEL[s]}" for s in Status if (n := counts[str(s)])))
     table.add_section()
     table.add_row(*totals, style="bold")
+    note_lines = [f"[{number}] {name} on {', '.join(where)}: {reason}"
+                  for (name, reason), (number, where) in notes.items()]
     parts: list[RenderableType] = [table]
     parts += _problems(targets)
-    if notes:
-        parts.append(Text("\n".join(notes)))
+    if note_lines:
+        parts.append(Text("\n".join(note_lines)))
     for item in report.input_errors:
         parts.append(Text(f"error: {item}", style="bold red"))
     for warning in report.warnings:
@@ -97,13 +101,18 @@ def render_report(report: Report) -> RenderableType:
     return Group(*parts)
 
 
+def _short_id(target: TargetReport) -> str:
+    return target.target.id.removesuffix("@amd64")
+
+
 def _problems(targets: list[TargetReport]) -> list[RenderableType]:
-    out: list[RenderableType] = []
+    """Resolution failures and marker skips, each distinct text once with its images."""
+    grouped: dict[str, list[str]] = {}
     for target in targets:
-        if not target.complete:
-            lines = "\n".join(f"  - {p}" for p in target.problems)
-            out.append(Text(f"{target.target.id}: pip would fail here:\n{lines}", style="red"))
+        for problem in target.problems if not target.complete else []:
+            grouped.setdefault(f"pip would fail: {problem}", []).append(_short_id(target))
         for skipped in target.skipped:
-            out.append(Text(f"{target.target.id}: {skipped['name']} ({skipped['origin']}) "
-                            f"skipped: {skipped['reason']}", style="dim"))
-    return out
+            text = f"skipped {skipped['name']} ({skipped['origin']}): {skipped['reason']}"
+            grouped.setdefault(text, []).append(_short_id(target))
+    return [Text(f"{', '.join(where)}: {text}", style="dim" if text.startswith("skipped")
+                 else "red") for text, where in grouped.items()]
