@@ -23,7 +23,13 @@ ARCHES = ["amd64", "arm64"]
 def variant_entry(image: dict) -> dict:
     tag_pattern = image["image"]  # e.g. "python:3.X-slim-bookworm"
     suffix = tag_pattern.split("3.X-", 1)[1]
-    kind = "slim" if suffix.startswith("slim") else "alpine" if suffix.startswith("alpine") else "python"
+    kind = (
+        "slim"
+        if suffix.startswith("slim")
+        else "alpine"
+        if suffix.startswith("alpine")
+        else "python"
+    )
     release = suffix.removeprefix("slim-")
     libc_version = re.match(r"\d+\.\d+", image["libc_version"]).group(0)
     versions = image["python_versions_in_docker_library_snapshot"]

@@ -94,7 +94,8 @@ _LINUX_PLATFORM = re.compile(r"(manylinux|musllinux)\w*_(x86_64|aarch64)")
 def huge_project_filter(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For projects with dozens of wheels per release keep what wheelfit's images need.
 
-    That is: CPython 3.10-3.13 (and abi3) Linux wheels for x86_64/aarch64 (glibc and musl), the sdist,
+    That is: CPython 3.10-3.13 (and abi3) Linux wheels for x86_64/aarch64 (glibc and musl),
+    the sdist,
     and one macOS and one Windows wheel so the page still shows those platforms exist.
     Free-threaded ABIs (cp313t) are dropped: the docker-library images are not built that way.
     """

@@ -26,6 +26,7 @@ def client_for(url: str, cache_dir: Path | None = None, **kwargs: object) -> Ind
 
 # -- parsers on recorded pages -------------------------------------------------------------
 
+
 def test_json_page_parser_on_recorded_page() -> None:
     body = (PAGES / "pyyaml.json").read_bytes()
     document = json.loads(body)
@@ -50,14 +51,19 @@ def test_both_page_formats_give_the_same_files(index_server: IndexServer, fmt: s
     parse = parse_json_page if fmt == "json" else parse_html_page
     page = parse(response.content, url, "cryptography")
     names = {f.filename for f in page.files}
-    expected = {e["filename"] for e in json.loads((PAGES / "cryptography.json").read_bytes())["files"]}
+    expected = {
+        e["filename"] for e in json.loads((PAGES / "cryptography.json").read_bytes())["files"]
+    }
     assert names == expected
     wheel = next(f for f in page.files if f.is_wheel)
     assert wheel.has_metadata_file and wheel.metadata_sha256
     with_python = [f for f in page.files if f.requires_python]
     assert with_python, "requires-python must survive both formats (HTML escapes '>')"
-    assert all(">" in f.requires_python or "<" in f.requires_python or "=" in f.requires_python
-               for f in with_python if f.requires_python)
+    assert all(
+        ">" in f.requires_python or "<" in f.requires_python or "=" in f.requires_python
+        for f in with_python
+        if f.requires_python
+    )
 
 
 def test_sdist_names_with_dashes_and_bad_versions() -> None:
@@ -71,8 +77,11 @@ def test_sdist_names_with_dashes_and_bad_versions() -> None:
 
 # -- the client against the server -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("prefix", ["", "pep658/"])
-def test_wheel_metadata_without_downloading_the_wheel(fresh_server: IndexServer, prefix: str) -> None:
+def test_wheel_metadata_without_downloading_the_wheel(
+    fresh_server: IndexServer, prefix: str
+) -> None:
     with client_for(f"{fresh_server.url}/{prefix}simple/") as client:
         page = client.get_project("requests")
         wheel = next(f for f in page.files if f.is_wheel and f.version == Version("2.32.3"))
@@ -101,9 +110,9 @@ def test_unknown_project_is_an_empty_page(index_url: str) -> None:
 
 
 def test_server_errors_raise_a_readable_error(index_server: IndexServer) -> None:
-    with client_for(f"{index_server.url}/status/500/simple/", retries=0) as client:
-        with pytest.raises(IndexFetchError, match="HTTP 500"):
-            client.get_project("six")
+    url = f"{index_server.url}/status/500/simple/"
+    with client_for(url, retries=0) as client, pytest.raises(IndexFetchError, match="HTTP 500"):
+        client.get_project("six")
 
 
 def test_transient_errors_are_retried(fresh_server: IndexServer) -> None:
@@ -145,7 +154,7 @@ def test_pages_are_cached_and_revalidated(fresh_server: IndexServer, tmp_path: P
     with client_for(url, tmp_path) as client:
         second = client.get_project("idna")
     assert first == second
-    (method, _path, headers), = [r for r in fresh_server.requests if "/simple/idna" in r[1]]
+    ((_method, _path, headers),) = [r for r in fresh_server.requests if "/simple/idna" in r[1]]
     assert any(k.lower() == "if-none-match" for k in headers)
     # offline: answered from the cache alone, nothing sent
     fresh_server.reset()
@@ -155,9 +164,9 @@ def test_pages_are_cached_and_revalidated(fresh_server: IndexServer, tmp_path: P
 
 
 def test_offline_without_cache_says_what_to_do(index_url: str, tmp_path: Path) -> None:
-    with client_for(index_url, tmp_path, offline=True) as client:
-        with pytest.raises(IndexFetchError, match="run once without --offline"):
-            client.get_project("six")
+    client = client_for(index_url, tmp_path, offline=True)
+    with client, pytest.raises(IndexFetchError, match="run once without --offline"):
+        client.get_project("six")
 
 
 def test_corrupted_cache_entry_is_refetched(fresh_server: IndexServer, tmp_path: Path) -> None:
@@ -182,7 +191,10 @@ def test_exclude_newer_drops_later_uploads(index_url: str) -> None:
     with client_for(index_url, exclude_newer=cutoff) as client:
         kept = client.get_project("numpy").files
     assert kept
-    assert all(datetime.fromisoformat(f.upload_time.replace("Z", "+00:00")) <= cutoff
-               for f in kept if f.upload_time)
+    assert all(
+        datetime.fromisoformat(f.upload_time.replace("Z", "+00:00")) <= cutoff
+        for f in kept
+        if f.upload_time
+    )
     assert len(kept) < len(recorded)
     assert cutoff.tzinfo is timezone.utc or cutoff.utcoffset() is not None

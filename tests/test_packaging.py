@@ -12,9 +12,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_wheel_ships_data_and_installed_copy_loads_it(tmp_path: Path) -> None:
     build = subprocess.run(
-        [sys.executable, "-c",
-         f"import hatchling.build as b; print(b.build_wheel({str(tmp_path)!r}))"],
-        cwd=ROOT, capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-c",
+            f"import hatchling.build as b; print(b.build_wheel({str(tmp_path)!r}))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wheel = tmp_path / build.stdout.strip().splitlines()[-1]
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -23,11 +30,18 @@ def test_wheel_ships_data_and_installed_copy_loads_it(tmp_path: Path) -> None:
     assert "wheelfit/cli.py" in names
     # an installed (non-editable) copy must find its data inside the package
     check = subprocess.run(
-        [sys.executable, "-c",
-         "import wheelfit.kb as kb; print(kb._data_dir()); "
-         "print(len(kb.image_profiles()['variants']))"],
-        cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site")},
-        capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-c",
+            "import wheelfit.kb as kb; print(kb._data_dir()); "
+            "print(len(kb.image_profiles()['variants']))",
+        ],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path / "site")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     data_dir, count = check.stdout.split()
     assert Path(data_dir) == tmp_path / "site" / "wheelfit" / "data"
     assert int(count) >= 6

@@ -28,7 +28,8 @@ def test_nested_requirements_and_constraints_keep_file_and_line(tmp_path: Path) 
     assert by_name["requests"].requirement is not None
     assert by_name["requests"].requirement.extras == {"socks"}
     assert [r.name for r in parsed.installs] == ["requests", "six"] or {
-        r.name for r in parsed.installs} == {"requests", "six"}
+        r.name for r in parsed.installs
+    } == {"requests", "six"}
 
 
 def test_bad_lines_are_located_errors_and_the_rest_is_kept(tmp_path: Path) -> None:
@@ -40,8 +41,9 @@ def test_bad_lines_are_located_errors_and_the_rest_is_kept(tmp_path: Path) -> No
     assert lines[1][0] == 4 and "missing.txt" in lines[1][1] and "check the path" in lines[1][1]
 
 
-def test_environment_variables_expand_like_pip(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_variables_expand_like_pip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PKG_VERSION", "1.16.0")
     monkeypatch.delenv("UNSET_VAR", raising=False)
     main = write(tmp_path / "req.txt", "six==${PKG_VERSION}\nidna\n${UNSET_VAR}foo\n")
@@ -52,19 +54,25 @@ def test_environment_variables_expand_like_pip(tmp_path: Path,
 
 
 def test_index_options_hashes_and_direct_references(tmp_path: Path) -> None:
-    main = write(tmp_path / "req.txt", "\n".join([
-        "--index-url https://user:s3cret@private.example/simple",
-        "--extra-index-url https://other.example/simple",
-        "--pre",
-        "--prefer-binary",
-        "--only-binary :all:",
-        "--no-binary psycopg2",
-        "--find-links /somewhere",
-        "pkg==1.0 --hash=sha256:aa --hash=sha256:bb",
-        "foo @ https://tok@files.example/foo-1.0-py3-none-any.whl",
-        "git+https://github.com/x/y.git@v1#egg=yname",
-        "./local/dir",
-    ]) + "\n")
+    main = write(
+        tmp_path / "req.txt",
+        "\n".join(
+            [
+                "--index-url https://user:s3cret@private.example/simple",
+                "--extra-index-url https://other.example/simple",
+                "--pre",
+                "--prefer-binary",
+                "--only-binary :all:",
+                "--no-binary psycopg2",
+                "--find-links /somewhere",
+                "pkg==1.0 --hash=sha256:aa --hash=sha256:bb",
+                "foo @ https://tok@files.example/foo-1.0-py3-none-any.whl",
+                "git+https://github.com/x/y.git@v1#egg=yname",
+                "./local/dir",
+            ]
+        )
+        + "\n",
+    )
     parsed = read_requirements([str(main)])
     options = parsed.options
     assert options.index_url == "https://user:s3cret@private.example/simple"
@@ -93,8 +101,9 @@ def test_index_options_hashes_and_direct_references(tmp_path: Path) -> None:
         ([("no", "x"), ("only", ":all:")], "x", {"binary"}),
     ],
 )
-def test_format_control_follows_pip(calls: list[tuple[str, str]], name: str,
-                                    expected: set[str]) -> None:
+def test_format_control_follows_pip(
+    calls: list[tuple[str, str]], name: str, expected: set[str]
+) -> None:
     control = FormatControl()
     for kind, value in calls:
         (control.add_only_binary if kind == "only" else control.add_no_binary)(value)
@@ -103,8 +112,11 @@ def test_format_control_follows_pip(calls: list[tuple[str, str]], name: str,
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not beside the project")
 def test_every_corpus_file_parses_without_dropping_lines() -> None:
-    files = sorted(CORPUS.glob("*.txt")) + [CORPUS / "kiwi" / "mariadb.txt",
-                                            CORPUS / "hand_constraints" / "req.txt"]
+    files = [
+        *sorted(CORPUS.glob("*.txt")),
+        CORPUS / "kiwi" / "mariadb.txt",
+        CORPUS / "hand_constraints" / "req.txt",
+    ]
     for path in files:
         parsed = read_requirements([str(path)])
         assert not parsed.errors, (path, parsed.errors)

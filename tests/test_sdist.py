@@ -31,11 +31,15 @@ def make_tar(members: dict[str, str], links: dict[str, str] | None = None) -> by
 
 
 def test_reads_texts_and_counts_sources_outside_tests() -> None:
-    data = make_tar({
-        "pkg-1.0/setup.py": "from setuptools import setup, Extension\nsetup(ext_modules=[])\n",
-        "pkg-1.0/src/a.c": "", "pkg-1.0/src/b.pyx": "", "pkg-1.0/tests/t.cpp": "",
-        "pkg-1.0/docs/example.f90": "",
-    })
+    data = make_tar(
+        {
+            "pkg-1.0/setup.py": "from setuptools import setup, Extension\nsetup(ext_modules=[])\n",
+            "pkg-1.0/src/a.c": "",
+            "pkg-1.0/src/b.pyx": "",
+            "pkg-1.0/tests/t.cpp": "",
+            "pkg-1.0/docs/example.f90": "",
+        }
+    )
     info = inspect_sdist("pkg-1.0.tar.gz", data)
     assert "setup.py" in info.texts
     assert info.source_files == {"C": 1, "Cython": 1}
@@ -76,8 +80,10 @@ def test_garbage_is_a_clear_error() -> None:
 def test_zip_sdists_are_read() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("p-1.0/pyproject.toml",
-                         "[build-system]\nrequires=['maturin>=1']\nbuild-backend='maturin'\n")
+        archive.writestr(
+            "p-1.0/pyproject.toml",
+            "[build-system]\nrequires=['maturin>=1']\nbuild-backend='maturin'\n",
+        )
         archive.writestr("p-1.0/Cargo.toml", "")
         archive.writestr("p-1.0/src/lib.rs", "")
     info = inspect_sdist("p-1.0.zip", buffer.getvalue())
@@ -86,40 +92,63 @@ def test_zip_sdists_are_read() -> None:
 
 
 def test_default_build_requirements_are_pips() -> None:
-    info = inspect_sdist("p-1.tar.gz", make_tar({"p-1/setup.py": "from setuptools import setup\nsetup()\n"}))
+    info = inspect_sdist(
+        "p-1.tar.gz", make_tar({"p-1/setup.py": "from setuptools import setup\nsetup()\n"})
+    )
     assert [str(r) for r in info.build_requires()[0]] == ["setuptools>=40.8.0"]
     assert info.native() == (False, [], False)
 
 
-@pytest.mark.parametrize(("setup_py", "optional"), [
-    ("setup(ext_modules=[Extension('m', ['m.c'], optional=True)])", True),
-    ("class BuildFailed(Exception): pass\nsetup(ext_modules=[Extension('m', ['m.c'])])", True),
-    # catching CompileError to re-raise it (psycopg2) is not a fallback
-    ("from distutils.errors import CompileError\nsetup(ext_modules=[Extension('m', ['m.c'])])",
-     False),
-])
+@pytest.mark.parametrize(
+    ("setup_py", "optional"),
+    [
+        ("setup(ext_modules=[Extension('m', ['m.c'], optional=True)])", True),
+        ("class BuildFailed(Exception): pass\nsetup(ext_modules=[Extension('m', ['m.c'])])", True),
+        # catching CompileError to re-raise it (psycopg2) is not a fallback
+        (
+            "from distutils.errors import CompileError\n"
+            "setup(ext_modules=[Extension('m', ['m.c'])])",
+            False,
+        ),
+    ],
+)
 def test_optional_extensions(setup_py: str, optional: bool) -> None:
-    info = inspect_sdist("p-1.tar.gz", make_tar({"p-1/setup.py": setup_py, "p-1/m.c": "",
-                                                 "p-1/setup.cfg": "[mypy]\nno_implicit_optional = True\n"}))
+    info = inspect_sdist(
+        "p-1.tar.gz",
+        make_tar(
+            {
+                "p-1/setup.py": setup_py,
+                "p-1/m.c": "",
+                "p-1/setup.cfg": "[mypy]\nno_implicit_optional = True\n",
+            }
+        ),
+    )
     assert info.native()[2] is optional
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("setup(install_requires=['a>=1', 'b'])", ["a>=1", "b"]),
-    ("REQS = ['a']\nsetup(install_requires=REQS)", ["a"]),
-    ("setup(install_requires=['a'], extras_require={'x': ['b; python_version > \"3\"']})",
-     ["a", 'b; python_version > "3" and extra == "x"']),
-    ("setup(name='p')", []),
-    ("setup(install_requires=compute())", None),
-    ("setup(**kwargs)", None),
-    ("setup(install_requires=['a'], extras_require={':python_version<\"3\"': ['b']})", None),
-    ("this is not python (", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("setup(install_requires=['a>=1', 'b'])", ["a>=1", "b"]),
+        ("REQS = ['a']\nsetup(install_requires=REQS)", ["a"]),
+        (
+            "setup(install_requires=['a'], extras_require={'x': ['b; python_version > \"3\"']})",
+            ["a", 'b; python_version > "3" and extra == "x"'],
+        ),
+        ("setup(name='p')", []),
+        ("setup(install_requires=compute())", None),
+        ("setup(**kwargs)", None),
+        ("setup(install_requires=['a'], extras_require={':python_version<\"3\"': ['b']})", None),
+        ("this is not python (", None),
+    ],
+)
 def test_setup_py_literals(text: str, expected: list[str] | None) -> None:
     result = setup_py_dependencies(text)
     if expected is None:
         assert result is None
     else:
         assert result is not None
-        assert [str(r) for r in result] == [str(type(r)(e)) for r, e in zip(result, expected)]
+        assert [str(r) for r in result] == [
+            str(type(r)(e)) for r, e in zip(result, expected, strict=True)
+        ]
         assert len(result) == len(expected)

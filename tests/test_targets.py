@@ -21,8 +21,14 @@ def test_slim_bookworm_accepts_manylinux_up_to_its_glibc_with_legacy_aliases() -
     assert platforms[0] == "manylinux_2_36_x86_64"
     assert "manylinux_2_37_x86_64" not in platforms
     # each legacy alias comes right after the glibc version it stands for, as in pip
-    for alias, modern in [("manylinux2014", "2_17"), ("manylinux2010", "2_12"), ("manylinux1", "2_5")]:
-        assert platforms.index(f"{alias}_x86_64") == platforms.index(f"manylinux_{modern}_x86_64") + 1
+    for alias, modern in [
+        ("manylinux2014", "2_17"),
+        ("manylinux2010", "2_12"),
+        ("manylinux1", "2_5"),
+    ]:
+        assert (
+            platforms.index(f"{alias}_x86_64") == platforms.index(f"manylinux_{modern}_x86_64") + 1
+        )
     assert platforms[-1] == "linux_x86_64"
     assert not any("musllinux" in p for p in platforms)
 
@@ -37,7 +43,11 @@ def test_alpine_accepts_musllinux_only() -> None:
     target = target_from_image("python:3.12-alpine")
     assert target.libc is Libc.MUSL
     assert platform_tags(target) == [
-        "musllinux_1_2_x86_64", "musllinux_1_1_x86_64", "musllinux_1_0_x86_64", "linux_x86_64"]
+        "musllinux_1_2_x86_64",
+        "musllinux_1_1_x86_64",
+        "musllinux_1_0_x86_64",
+        "linux_x86_64",
+    ]
     tags = supported_tags(target)
     assert tags[0] == Tag("cp312", "cp312", "musllinux_1_2_x86_64")
     assert Tag("cp36", "abi3", "musllinux_1_1_x86_64") in tags
@@ -85,8 +95,9 @@ def test_python_option_applies_to_short_names_and_tag_version_wins() -> None:
         ("slim", None, "riscv64", "unknown architecture"),
     ],
 )
-def test_bad_targets_are_user_errors(name: str, python: str | None, arch: str | None,
-                                     message: str) -> None:
+def test_bad_targets_are_user_errors(
+    name: str, python: str | None, arch: str | None, message: str
+) -> None:
     with pytest.raises(UserError, match=message):
         target_from_image(name, python, arch)
 

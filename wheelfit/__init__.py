@@ -2,9 +2,9 @@
 
 __version__ = "0.1.0"
 
-from .analyze import Settings, analyze  # noqa: E402
-from .models import PackageResult, Report, Status, Target, TargetReport  # noqa: E402
-from .targets import target_from_image, target_from_platform  # noqa: E402
+from .analyze import Settings, analyze
+from .models import PackageResult, Report, Status, Target, TargetReport
+from .targets import target_from_image, target_from_platform
 
 __all__ = [
     "PackageResult",

@@ -44,14 +44,18 @@ class Settings:
     build_requirements: bool = True
 
 
-def default_targets(paths: Sequence[str], python: str | None = None,
-                    arch: str | None = None) -> tuple[list[Target], str | None]:
+def default_targets(
+    paths: Sequence[str], python: str | None = None, arch: str | None = None
+) -> tuple[list[Target], str | None]:
     """The three default images for the declared (or default) Python; and where it came from."""
     source = None
     if python is None:
         variants = kb.image_profiles()["variants"]
-        stable = [v for v in variants[0]["python_versions"]
-                  if v not in variants[0].get("prerelease_pythons", [])]
+        stable = [
+            v
+            for v in variants[0]["python_versions"]
+            if v not in variants[0].get("prerelease_pythons", [])
+        ]
         found = declared_python(list(paths), stable)
         if found:
             python, source = found
@@ -85,8 +89,9 @@ def analyze(
     try:
         client.prefetch_projects(r.name for r in inputs.installs if r.name)
         with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
-            reports = list(pool.map(lambda t: analyze_target(client, t, inputs, options, settings),
-                                    targets))
+            reports = list(
+                pool.map(lambda t: analyze_target(client, t, inputs, options, settings), targets)
+            )
     finally:
         if own_client:
             client.close()
@@ -99,19 +104,26 @@ def analyze(
     )
 
 
-def make_client(options: IndexOptions, settings: Settings,
-                observer: FetchObserver | None = None) -> IndexClient:
+def make_client(
+    options: IndexOptions, settings: Settings, observer: FetchObserver | None = None
+) -> IndexClient:
     urls = [options.index_url or DEFAULT_INDEX, *options.extra_index_urls]
     cache_root = None if settings.no_cache else (settings.cache_dir or default_cache_dir())
-    return IndexClient(urls, cache=Cache(cache_root), offline=settings.offline,
-                       exclude_newer=settings.exclude_newer, observer=observer)
+    return IndexClient(
+        urls,
+        cache=Cache(cache_root),
+        offline=settings.offline,
+        exclude_newer=settings.exclude_newer,
+        observer=observer,
+    )
 
 
 def _merge_options(from_files: IndexOptions, settings: Settings) -> IndexOptions:
     options = IndexOptions(
         index_url=settings.index_url or from_files.index_url,
-        extra_index_urls=list(dict.fromkeys(from_files.extra_index_urls
-                                            + settings.extra_index_urls)),
+        extra_index_urls=list(
+            dict.fromkeys(from_files.extra_index_urls + settings.extra_index_urls)
+        ),
         pre=from_files.pre or settings.pre,
         prefer_binary=from_files.prefer_binary or settings.prefer_binary,
         require_hashes=from_files.require_hashes,
@@ -152,23 +164,36 @@ def analyze_target(
     resolution, provider = resolve(client, ctx, env, requirements, options, constraints)
     packages = classify_resolution(resolution, provider)
     packages += _unnamed_direct(inputs.installs)
-    report = TargetReport(target=target, packages=packages, complete=resolution.complete,
-                          problems=list(resolution.problems))
+    report = TargetReport(
+        target=target,
+        packages=packages,
+        complete=resolution.complete,
+        problems=list(resolution.problems),
+    )
     for item in skipped:
-        report.skipped.append({"name": item.name or item.text, "origin": item.origin,
-                               "reason": f"marker excludes this target: {item.requirement.marker}"
-                               if item.requirement else "excluded"})
+        report.skipped.append(
+            {
+                "name": item.name or item.text,
+                "origin": item.origin,
+                "reason": f"marker excludes this target: {item.requirement.marker}"
+                if item.requirement
+                else "excluded",
+            }
+        )
     if settings.build_requirements:
         report.packages += _build_requirements(client, ctx, env, options, packages)
     return report
 
 
-def _constraints(items: Iterable[InputRequirement], env: dict[str, str]
-                 ) -> dict[NormalizedName, SpecifierSet]:
+def _constraints(
+    items: Iterable[InputRequirement], env: dict[str, str]
+) -> dict[NormalizedName, SpecifierSet]:
     result: dict[NormalizedName, SpecifierSet] = {}
     for item in items:
         req = item.requirement
-        if req is None or (req.marker is not None and not req.marker.evaluate({**env, "extra": ""})):
+        if req is None or (
+            req.marker is not None and not req.marker.evaluate({**env, "extra": ""})
+        ):
             continue
         name = canonicalize_name(req.name)
         result[name] = result.get(name, SpecifierSet()) & req.specifier
@@ -178,10 +203,13 @@ def _constraints(items: Iterable[InputRequirement], env: dict[str, str]
 def _unnamed_direct(items: Iterable[InputRequirement]) -> list[PackageResult]:
     return [
         PackageResult(
-            name=NormalizedName(item.direct_url or item.text), version=None, status=Status.DIRECT,
-            url=item.direct_url, required_by=[item.origin],
+            name=NormalizedName(item.direct_url or item.text),
+            version=None,
+            status=Status.DIRECT,
+            url=item.direct_url,
+            required_by=[item.origin],
             reason=f"{'editable ' if item.editable else ''}direct reference to {item.direct_url}: "
-                   "pip builds it from there; not inspected, its dependencies are not known",
+            "pip builds it from there; not inspected, its dependencies are not known",
         )
         for item in items
         if item.requirement is None
@@ -219,17 +247,28 @@ def _build_requirements(
         reqs, bad = info.sdist.build_requires()
         key = tuple(sorted(str(r) for r in reqs))
         if key not in seen_sets:
-            top = [Req(canonicalize_name(r.name), frozenset(r.extras), r.specifier,
-                       f"{package.name} {package.version} (build)", str(r))
-                   for r in reqs if r.marker is None or r.marker.evaluate({**env, "extra": ""})]
+            top = [
+                Req(
+                    canonicalize_name(r.name),
+                    frozenset(r.extras),
+                    r.specifier,
+                    f"{package.name} {package.version} (build)",
+                    str(r),
+                )
+                for r in reqs
+                if r.marker is None or r.marker.evaluate({**env, "extra": ""})
+            ]
             resolution, provider = resolve(client, ctx, env, top, options, {})
             results = classify_resolution(resolution, provider)
             for result in results:
                 result.build_only = True
                 result.required_by = [f"build of {package.name} {package.version}"]
             seen_sets[key] = results
-            queue += [(r, depth + 1) for r in results
-                      if r.status in (Status.SDIST_PURE, Status.SDIST_NATIVE)]
+            queue += [
+                (r, depth + 1)
+                for r in results
+                if r.status in (Status.SDIST_PURE, Status.SDIST_NATIVE)
+            ]
         for result in seen_sets[key]:
             slot = (result.name, result.version, True)
             parent = f"build of {package.name} {package.version}"

@@ -21,8 +21,10 @@ def classify_resolution(resolution: Resolution, provider: Provider) -> list[Pack
         if hashes and candidate.dist_url and not _hash_matches(provider, candidate, hashes):
             # pip picks the file anyway, then stops the whole install on the hash check
             result.status, result.blocker = Status.UNAVAILABLE, True
-            result.reason = (f"none of the --hash values matches {result.file}, the file pip "
-                             "takes here: pip stops with a hash mismatch")
+            result.reason = (
+                f"none of the --hash values matches {result.file}, the file pip "
+                "takes here: pip stops with a hash mismatch"
+            )
             resolution.complete = False
             resolution.problems.append(f"{name}: {result.reason}")
         result.required_by = list(resolution.required_by.get(name, []))
@@ -42,26 +44,37 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
     name = candidate.name
     if candidate.direct_url is not None:
         return PackageResult(
-            name=name, version=None, status=Status.DIRECT, url=candidate.direct_url,
+            name=name,
+            version=None,
+            status=Status.DIRECT,
+            url=candidate.direct_url,
             reason=f"direct reference to {candidate.direct_url}: pip installs it from there; "
-                   "not inspected, its dependencies are not known",
+            "not inspected, its dependencies are not known",
         )
     if candidate.version is None:
         return PackageResult(
-            name=name, version=None, status=Status.UNAVAILABLE, blocker=True,
+            name=name,
+            version=None,
+            status=Status.UNAVAILABLE,
+            blocker=True,
             reason=why_no_candidate(provider, name, specifier),
         )
     dist = provider.dist_for(candidate)
     info = provider.describe(candidate)
     result = PackageResult(
-        name=name, version=str(candidate.version), status=Status.WHEEL, file=dist.filename,
+        name=name,
+        version=str(candidate.version),
+        status=Status.WHEEL,
+        file=dist.filename,
         metadata_source=info.source,
     )
     if info.error:
         result.notes.append(info.error)
     if info.source is None:
-        result.notes.append("dependencies unknown: no static metadata and no wheel to read "
-                            "them from (pip would learn them by building)")
+        result.notes.append(
+            "dependencies unknown: no static metadata and no wheel to read "
+            "them from (pip would learn them by building)"
+        )
     elif info.assumed:
         result.notes.append(f"dependencies taken from {info.source}")
     if dist.is_wheel:
@@ -87,23 +100,32 @@ def _classify_sdist(
         gap = wheel_gap(page, version, provider.ctx)
     if info.sdist is None:
         result.status = Status.SDIST_NATIVE
-        result.reason = f"builds from source: {gap}; the sdist could not be inspected, so it " \
-                        "is assumed to compile"
+        result.reason = (
+            f"builds from source: {gap}; the sdist could not be inspected, so it "
+            "is assumed to compile"
+        )
     else:
         needs_compiler, languages, optional = info.sdist.native()
         result.languages = languages
         result.optional_extension = optional
         if not needs_compiler:
             result.status = Status.SDIST_PURE
-            result.reason = f"builds from source without a compiler ({info.sdist.build_backend}): {gap}"
+            result.reason = (
+                f"builds from source without a compiler ({info.sdist.build_backend}): {gap}"
+            )
         else:
             result.status = Status.SDIST_NATIVE
-            compiler = ("the image has a C compiler" if target.has_compiler
-                        else "this image has no compiler: the build fails until one is installed")
+            compiler = (
+                "the image has a C compiler"
+                if target.has_compiler
+                else "this image has no compiler: the build fails until one is installed"
+            )
             if optional:
-                compiler = ("without a compiler it installs pure Python, without its "
-                            "compiled speedups" if not target.has_compiler
-                            else "the image has a C compiler")
+                compiler = (
+                    "without a compiler it installs pure Python, without its compiled speedups"
+                    if not target.has_compiler
+                    else "the image has a C compiler"
+                )
             result.reason = f"compiles {', '.join(languages)}: {gap}; {compiler}"
     older = older_compatible_wheel(page, version, specifier, provider.ctx, provider.options)
     if older is not None:

@@ -30,22 +30,45 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wheelfit",
         description="Predict how each package of a requirements file installs on python, "
-                    "python:slim and python:alpine images: wheel, build from source, or not at all.",
+        "python:slim and python:alpine images: wheel, build from source, or not at all.",
         epilog="Also: 'wheelfit images' lists the known image profiles.",
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="requirements files")
-    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
-                        help="a requirements file (as in pip; repeatable)")
+    parser.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a requirements file (as in pip; repeatable)",
+    )
     target = parser.add_argument_group("targets (default: python, slim and alpine, amd64)")
-    target.add_argument("--image", action="append", default=[], metavar="NAME",
-                        help="python, slim, alpine, or a tag like python:3.12-slim-bookworm "
-                             "(repeatable)")
-    target.add_argument("--python", metavar="X.Y",
-                        help="Python version (default: the project's, else the images' default)")
-    target.add_argument("--arch", action="append", default=[], metavar="ARCH",
-                        help="amd64 or arm64 (repeatable; default amd64)")
-    target.add_argument("--platform", action="append", default=[], metavar="TAG",
-                        help="a raw target such as manylinux_2_28_x86_64 or musllinux_1_2_aarch64")
+    target.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="python, slim, alpine, or a tag like python:3.12-slim-bookworm (repeatable)",
+    )
+    target.add_argument(
+        "--python",
+        metavar="X.Y",
+        help="Python version (default: the project's, else the images' default)",
+    )
+    target.add_argument(
+        "--arch",
+        action="append",
+        default=[],
+        metavar="ARCH",
+        help="amd64 or arm64 (repeatable; default amd64)",
+    )
+    target.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="a raw target such as manylinux_2_28_x86_64 or musllinux_1_2_aarch64",
+    )
     index = parser.add_argument_group("index (as in pip)")
     index.add_argument("-i", "--index-url", metavar="URL")
     index.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
@@ -53,16 +76,22 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
     index.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
     index.add_argument("--prefer-binary", action="store_true")
-    index.add_argument("--exclude-newer", metavar="DATE",
-                       help="ignore files uploaded after DATE (YYYY-MM-DD or RFC 3339)")
+    index.add_argument(
+        "--exclude-newer",
+        metavar="DATE",
+        help="ignore files uploaded after DATE (YYYY-MM-DD or RFC 3339)",
+    )
     index.add_argument("--cache-dir", type=Path, metavar="DIR")
     index.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     index.add_argument("--offline", action="store_true", help="use only what is cached")
     output = parser.add_argument_group("output")
     output.add_argument("--format", choices=["table", "json"], default="table")
     output.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
-    output.add_argument("--no-build-deps", action="store_true",
-                        help="do not resolve the build requirements of sdists")
+    output.add_argument(
+        "--no-build-deps",
+        action="store_true",
+        help="do not resolve the build requirements of sdists",
+    )
     parser.add_argument("--version", action="version", version=f"wheelfit {__version__}")
     return parser
 
@@ -79,7 +108,7 @@ def _parse_date(text: str) -> datetime:
 
 
 def _targets(args: argparse.Namespace, files: Sequence[str]) -> list[Target] | None:
-    arches = [normalize_arch(a) for a in args.arch] or [None]
+    arches: list[str | None] = [normalize_arch(a) for a in args.arch] or [None]
     targets: list[Target] = []
     for platform in args.platform:
         targets.append(target_from_platform(platform, args.python))
@@ -125,10 +154,15 @@ def _print_images(console: Console) -> None:
     for column in ("tag suffix", "short name", "distro", "libc", "compiler", "arches", "pythons"):
         table.add_column(column, no_wrap=column in ("tag suffix", "libc"))
     for row in list_images():
-        table.add_row(row["suffix"], row["short_name"], row.get("distro", ""),
-                      f"{row['libc']} {row['libc_version']}",
-                      "yes" if row["has_compiler"] else "no", ", ".join(row["arches"]),
-                      _python_span(row))
+        table.add_row(
+            row["suffix"],
+            row["short_name"],
+            row.get("distro", ""),
+            f"{row['libc']} {row['libc_version']}",
+            "yes" if row["has_compiler"] else "no",
+            ", ".join(row["arches"]),
+            _python_span(row),
+        )
     console.print(table)
 
 
@@ -136,8 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None)
     # soft_wrap: an error line stays whole, so file:line can be copied or grepped
-    errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None,
-                     soft_wrap=True)
+    errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=True)
     if argv[:1] == ["images"] and not Path("images").exists():
         _print_images(console)
         return EXIT_OK
@@ -175,13 +208,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ticker = threading.Thread(target=tick, daemon=True)
                 ticker.start()
                 try:
-                    report = analyze(files, targets if args.image or args.platform or args.arch
-                                     or args.python else None, settings, observer=progress)
+                    report = analyze(
+                        files,
+                        targets
+                        if args.image or args.platform or args.arch or args.python
+                        else None,
+                        settings,
+                        observer=progress,
+                    )
                 finally:
                     stop.set()
         else:
-            report = analyze(files, targets if args.image or args.platform or args.arch
-                             or args.python else None, settings)
+            report = analyze(
+                files,
+                targets if args.image or args.platform or args.arch or args.python else None,
+                settings,
+            )
     except UserError as exc:
         errors.print(f"wheelfit: error: {exc}", markup=False, highlight=False)
         return EXIT_USAGE

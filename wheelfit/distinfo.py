@@ -14,6 +14,7 @@ import ast
 import configparser
 import json
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -88,11 +89,11 @@ def _sdist_dependencies(client: IndexClient, page: ProjectPage, info: DistInfo) 
     sibling = _sibling_wheel(page, info.dist)
     if sibling is not None:
         try:
-            metadata: CoreMetadata = parse_metadata(client.get_wheel_metadata(sibling))
+            borrowed: CoreMetadata = parse_metadata(client.get_wheel_metadata(sibling))
         except IndexFetchError:
             pass
         else:
-            info.requires = list(metadata.requires_dist)
+            info.requires = list(borrowed.requires_dist)
             info.source, info.assumed = f"{sibling.filename} (assumed the same)", True
             return
     if sdist is not None:
@@ -113,9 +114,14 @@ def _sibling_wheel(page: ProjectPage, dist: DistFile) -> DistFile | None:
         # a pure wheel's metadata is the most general; else the newest CPython on Linux
         pure = any(t.platform == "any" for t in wheel.tags)
         linux = any("linux" in t.platform for t in wheel.tags)
-        newest = max((int(t.interpreter[3:]) for t in wheel.tags
-                      if t.interpreter.startswith("cp3") and t.interpreter[3:].isdigit()),
-                     default=0)
+        newest = max(
+            (
+                int(t.interpreter[3:])
+                for t in wheel.tags
+                if t.interpreter.startswith("cp3") and t.interpreter[3:].isdigit()
+            ),
+            default=0,
+        )
         return (pure, linux, newest)
 
     return max(wheels, key=closeness) if wheels else None
@@ -170,8 +176,10 @@ def setup_py_dependencies(text: str) -> list[Requirement] | None:
         return None
     assigned = {
         target.id: node.value
-        for node in tree.body if isinstance(node, ast.Assign)
-        for target in node.targets if isinstance(target, ast.Name)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
     }
 
     def literal(node: ast.expr | None) -> object:
@@ -183,8 +191,10 @@ def setup_py_dependencies(text: str) -> list[Requirement] | None:
             return None
 
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(
-                node.func, "attr", None)) == "setup"):
+        if not (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) == "setup"
+        ):
             continue
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         spread = any(k.arg is None for k in node.keywords)  # setup(**kwargs): unknowable
@@ -194,7 +204,7 @@ def setup_py_dependencies(text: str) -> list[Requirement] | None:
         extras = literal(keywords.get("extras_require"))
         if "install_requires" in keywords and not _string_list(requires):
             return None
-        lines = list(requires) if _string_list(requires) else []  # type: ignore[arg-type]
+        lines = list(requires) if _string_list(requires) else []
         if isinstance(extras, dict):
             for extra, items in extras.items():
                 if not _string_list(items) or ":" in str(extra):
@@ -206,7 +216,7 @@ def setup_py_dependencies(text: str) -> list[Requirement] | None:
     return None
 
 
-def _string_list(value: object) -> bool:
+def _string_list(value: object) -> TypeGuard[list[str] | tuple[str, ...]]:
     return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
 

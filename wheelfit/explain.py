@@ -13,10 +13,15 @@ from .finder import Rejections, TargetContext, compatible_files, files_by_versio
 from .models import DistFile, Libc, ProjectPage
 from .requirements import FormatControl, IndexOptions
 
-_MANYLINUX_LEGACY = {"manylinux1": "manylinux_2_5", "manylinux2010": "manylinux_2_12",
-                     "manylinux2014": "manylinux_2_17"}
-_ARCH_RE = re.compile(r"_(x86_64|aarch64|i686|armv7l|ppc64le|ppc64|s390x|riscv64|universal2|"
-                      r"arm64|amd64|win32|intel)$")
+_MANYLINUX_LEGACY = {
+    "manylinux1": "manylinux_2_5",
+    "manylinux2010": "manylinux_2_12",
+    "manylinux2014": "manylinux_2_17",
+}
+_ARCH_RE = re.compile(
+    r"_(x86_64|aarch64|i686|armv7l|ppc64le|ppc64|s390x|riscv64|universal2|"
+    r"arm64|amd64|win32|intel)$"
+)
 
 
 def needed_tag(ctx: TargetContext) -> str:
@@ -54,8 +59,9 @@ def summarize_wheels(files: Iterable[DistFile]) -> str:
             pythons.add(tag.abi if tag.abi in ("abi3", "none") else tag.interpreter)
     if not arches:
         return ""
-    order = sorted(arches, key=lambda f: (not f.startswith("manylinux"),
-                                          not f.startswith("musllinux"), f))
+    order = sorted(
+        arches, key=lambda f: (not f.startswith("manylinux"), not f.startswith("musllinux"), f)
+    )
     parts = [f"{f} ({', '.join(sorted(arches[f]))})" if arches[f] else f for f in order]
     py = _python_range(pythons)
     return ", ".join(parts) + (f" for {py}" if py else "")
@@ -90,19 +96,24 @@ def wheel_gap(page: ProjectPage, version: Version, ctx: TargetContext) -> str:
         python_ok = [d for d in same_arch if _python_fits(d, ctx)]
         if python_ok:
             newest_libc = min(_libc_floor(d, target.machine) for d in python_ok)
-            return (f"{version}'s {family} wheels need {target.libc} {newest_libc}, "
-                    f"the image has {target.libc_version_str}")
-        return (f"{version} has {family} {target.machine} wheels only for "
-                f"{summarize_pythons(same_arch)}, none for cp{''.join(map(str, target.python_version))}")
+            return (
+                f"{version}'s {family} wheels need {target.libc} {newest_libc}, "
+                f"the image has {target.libc_version_str}"
+            )
+        return (
+            f"{version} has {family} {target.machine} wheels only for "
+            f"{summarize_pythons(same_arch)}, none for cp{''.join(map(str, target.python_version))}"
+        )
     if same_family:
-        return (f"{version} has {family} wheels only for {summarize_wheels(same_family)}, "
-                f"not {target.machine}")
+        return (
+            f"{version} has {family} wheels only for {summarize_wheels(same_family)}, "
+            f"not {target.machine}"
+        )
     return f"{version} has wheels for {summarize_wheels(wheels)}, none for {family} (needs {need})"
 
 
 def summarize_pythons(files: Iterable[DistFile]) -> str:
-    pythons = {t.abi if t.abi in ("abi3", "none") else t.interpreter
-               for f in files for t in f.tags}
+    pythons = {t.abi if t.abi in ("abi3", "none") else t.interpreter for f in files for t in f.tags}
     return _python_range(pythons)
 
 
@@ -132,10 +143,14 @@ def older_compatible_wheel(
     options: IndexOptions,
 ) -> DistFile | None:
     """The newest version older than ``version``, allowed by ``specifier``, with a wheel here."""
-    usable = [f for f in compatible_files(page.files, ctx, options.format_control)
-              if f.is_wheel and not f.yanked and f.version < version]
-    allowed = set(specifier.filter({f.version for f in usable},
-                                   prereleases=True if options.pre else None))
+    usable = [
+        f
+        for f in compatible_files(page.files, ctx, options.format_control)
+        if f.is_wheel and not f.yanked and f.version < version
+    ]
+    allowed = set(
+        specifier.filter({f.version for f in usable}, prereleases=True if options.pre else None)
+    )
     best: DistFile | None = None
     for dist in usable:
         if dist.version in allowed and (best is None or dist.version > best.version):
@@ -155,8 +170,9 @@ def explain_unavailable(
         return "not found on the index"
     spec_text = str(specifier) or "any version"
     versions = files_by_version(page.files)
-    matching = sorted((v for v in versions if specifier.contains(v, prereleases=True)),
-                      reverse=True)
+    matching = sorted(
+        (v for v in versions if specifier.contains(v, prereleases=True)), reverse=True
+    )
     if not matching:
         newest = max(versions)
         return f"no release matches {spec_text} (newest is {newest})"

@@ -128,7 +128,7 @@ class ParsedInputs:
 
 # Options that pip accepts in a file but wheelfit cannot honour: said aloud, never dropped.
 _IGNORED_OPTIONS = {
-    "find_links": "--find-links is not followed: packages only found there will show as unavailable",
+    "find_links": "--find-links is not followed: packages found only there show as unavailable",
     "trusted_hosts": "--trusted-host has no effect on wheelfit (it only reads the index)",
     "use_feature": "--use-feature has no effect on wheelfit",
     "no_index": "--no-index: wheelfit still reads the given index URLs",
@@ -161,9 +161,14 @@ def _read_file(
     except OSError as exc:
         file, line, text = origin if origin else (shown, 0, "")
         what = "constraints" if constraint else "requirements"
-        result.errors.append(InputError(
-            file, line or None, text,
-            f"cannot read {what} file {shown}: {exc.strerror or exc}; check the path"))
+        result.errors.append(
+            InputError(
+                file,
+                line or None,
+                text,
+                f"cannot read {what} file {shown}: {exc.strerror or exc}; check the path",
+            )
+        )
         return
     parsed = _parse_with_env(path, raw, result)
     if parsed is None:
@@ -220,16 +225,29 @@ def _add_requirement(req: object, file: str, constraint: bool, result: ParsedInp
     if requirement is not None and requirement.url and direct is None:
         direct = redact_url(requirement.url)
     if constraint and direct is not None:
-        result.errors.append(InputError(
-            file, line, text, "a constraint must name a package without a URL (pip refuses it)"))
+        result.errors.append(
+            InputError(
+                file, line, text, "a constraint must name a package without a URL (pip refuses it)"
+            )
+        )
         return
-    result.requirements.append(InputRequirement(
-        file=file, line=line, text=redact_url(text), requirement=requirement,
-        constraint=constraint, hashes=hashes, direct_url=direct, editable=editable))
+    result.requirements.append(
+        InputRequirement(
+            file=file,
+            line=line,
+            text=redact_url(text),
+            requirement=requirement,
+            constraint=constraint,
+            hashes=hashes,
+            direct_url=direct,
+            editable=editable,
+        )
+    )
 
 
-def _add_unparsed_url(line: str, file: str, number: int, constraint: bool,
-                      result: ParsedInputs) -> None:
+def _add_unparsed_url(
+    line: str, file: str, number: int, constraint: bool, result: ParsedInputs
+) -> None:
     """A URL or VCS line whose #egg= fragment is not a valid name: still a direct reference.
 
     Old lock files write ``#egg=name==1.2.3-custom``; the URL itself is clear, so the line
@@ -245,10 +263,18 @@ def _add_unparsed_url(line: str, file: str, number: int, constraint: bool,
             requirement = None
     result.warnings.append(
         f"{file}:{number}: the #egg= fragment is not a valid requirement; read as a direct "
-        "reference (recent pip versions refuse such fragments)")
-    result.requirements.append(InputRequirement(
-        file=file, line=number, text=redact_url(line), requirement=requirement,
-        constraint=constraint, direct_url=redact_url(url)))
+        "reference (recent pip versions refuse such fragments)"
+    )
+    result.requirements.append(
+        InputRequirement(
+            file=file,
+            line=number,
+            text=redact_url(line),
+            requirement=requirement,
+            constraint=constraint,
+            direct_url=redact_url(url),
+        )
+    )
 
 
 def _apply_option(
@@ -262,8 +288,13 @@ def _apply_option(
         if key in ("requirements", "constraints"):
             nested_constraint = key == "constraints" or constraint
             for nested in value:  # type: ignore[attr-defined]
-                _read_file(path.parent / str(nested), constraint=nested_constraint,
-                           result=result, seen=seen, origin=(str(path), line, text))
+                _read_file(
+                    path.parent / str(nested),
+                    constraint=nested_constraint,
+                    result=result,
+                    seen=seen,
+                    origin=(str(path), line, text),
+                )
         elif key == "index_url":
             opts.index_url = str(value)
         elif key == "extra_index_urls":

@@ -105,19 +105,21 @@ def top_level_requirements(
         if not evaluate_marker(req.marker, env, ()):
             skipped.append(item)
             continue
-        applied.append(Req(
-            name=canonicalize_name(req.name),
-            extras=frozenset(canonicalize_name(e) for e in req.extras),
-            specifier=req.specifier,
-            origin=item.origin,
-            text=item.text,
-            hashes=frozenset(item.hashes),
-            direct_url=item.direct_url,
-        ))
+        applied.append(
+            Req(
+                name=canonicalize_name(req.name),
+                extras=frozenset(canonicalize_name(e) for e in req.extras),
+                specifier=req.specifier,
+                origin=item.origin,
+                text=item.text,
+                hashes=frozenset(item.hashes),
+                direct_url=item.direct_url,
+            )
+        )
     return applied, skipped
 
 
-class Provider(resolvelib.AbstractProvider):  # type: ignore[misc]
+class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
     def __init__(
         self,
         client: IndexClient,
@@ -192,13 +194,21 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[misc]
         result = []
         if candidate.extras:
             # as pip does: an extras candidate depends on its base at the same version
-            result.append(Req(candidate.name, frozenset(),
-                              SpecifierSet(f"=={candidate.version}"), str(candidate), ""))
+            result.append(
+                Req(
+                    candidate.name,
+                    frozenset(),
+                    SpecifierSet(f"=={candidate.version}"),
+                    str(candidate),
+                    "",
+                )
+            )
         info = self.describe(candidate)
         for dep in info.requires:
             if candidate.extras:
-                if dep.marker is None or not evaluate_marker(dep.marker, self.env,
-                                                             candidate.extras):
+                if dep.marker is None or not evaluate_marker(
+                    dep.marker, self.env, candidate.extras
+                ):
                     continue
             elif not evaluate_marker(dep.marker, self.env, ()):
                 continue
@@ -246,7 +256,9 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[misc]
 
     def _prefetch(self, candidate: Candidate) -> None:
         page, dist = self.page(candidate.name), self.dist_for(candidate)
-        self.client.submit("distinfo", dist.url, lambda: distinfo._describe(self.client, page, dist))
+        self.client.submit(
+            "distinfo", dist.url, lambda: distinfo._describe(self.client, page, dist)
+        )
 
 
 def combined_specifier(reqs: Iterable[Req], constraint: SpecifierSet | None) -> SpecifierSet:
@@ -282,7 +294,8 @@ def resolve(
     problems: list[str] = []
     try:
         result = resolvelib.Resolver(strict, resolvelib.BaseReporter()).resolve(
-            requirements, max_rounds=MAX_ROUNDS)
+            requirements, max_rounds=MAX_ROUNDS
+        )
         return _collect(result, strict, complete=True, problems=[]), strict
     except resolvelib.ResolutionImpossible as exc:
         problems = explain_impossible(strict, exc.causes)
@@ -292,7 +305,8 @@ def resolve(
     lenient.pages = strict.pages
     try:
         result = resolvelib.Resolver(lenient, resolvelib.BaseReporter()).resolve(
-            requirements, max_rounds=MAX_ROUNDS)
+            requirements, max_rounds=MAX_ROUNDS
+        )
     except (resolvelib.ResolutionImpossible, resolvelib.ResolutionTooDeep):
         # cannot happen in principle (the placeholder satisfies everything); stay honest
         problems.append("no partial resolution could be built either")
@@ -320,17 +334,26 @@ def _collect(result: Any, provider: Provider, complete: bool, problems: list[str
             extras.setdefault(name, set()).update(candidate.extras)
             continue
         candidates[name] = candidate
-        specifiers[name] = combined_specifier(reqs, provider.constraints.get(name)) & specifiers.get(
-            name, SpecifierSet())
+        specifiers[name] = combined_specifier(
+            reqs, provider.constraints.get(name)
+        ) & specifiers.get(name, SpecifierSet())
         hashes[name] = frozenset().union(*(r.hashes for r in reqs))
     for name in extras:
         # a placeholder for name[extra] does not pull in the base project: show it anyway
         candidates.setdefault(name, Candidate(name, frozenset(), None))
-    return Resolution(candidates, extras, required_by, specifiers, hashes, complete, problems,
-                      dict(provider.fetch_errors))
+    return Resolution(
+        candidates,
+        extras,
+        required_by,
+        specifiers,
+        hashes,
+        complete,
+        problems,
+        dict(provider.fetch_errors),
+    )
 
 
-def explain_impossible(provider: Provider, causes: Sequence[Any]) -> list[str]:
+def explain_impossible(provider: Provider, causes: Iterable[Any]) -> list[str]:
     """Turn resolvelib's causes into sentences: which requirements, from which parents."""
     by_name: dict[NormalizedName, list[Any]] = {}
     for cause in causes:
@@ -342,7 +365,9 @@ def explain_impossible(provider: Provider, causes: Sequence[Any]) -> list[str]:
             f"(from {item.requirement.origin if item.parent is None else item.parent})"
             for item in items
         )
-        specifier = combined_specifier((i.requirement for i in items), provider.constraints.get(name))
+        specifier = combined_specifier(
+            (i.requirement for i in items), provider.constraints.get(name)
+        )
         why = why_no_candidate(provider, name, specifier)
         lines.append(f"{name}: {why}. Asked for: {asked}")
     return lines

@@ -21,7 +21,9 @@ from .errors import ArchiveError
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
+
+__all__ = ["SdistInfo", "inspect_sdist", "tomllib"]
 
 MAX_MEMBERS = 100_000
 MAX_UNPACKED_BYTES = 2 * 1024**3
@@ -32,15 +34,32 @@ TEXT_MEMBERS = ("PKG-INFO", "pyproject.toml", "setup.cfg", "setup.py")
 DEFAULT_BUILD_REQUIRES = ("setuptools>=40.8.0",)
 
 _LANGUAGE_BY_SUFFIX = {
-    ".c": "C", ".cpp": "C++", ".cc": "C++", ".cxx": "C++", ".c++": "C++", ".hpp": "C++",
-    ".pyx": "Cython", ".f": "Fortran", ".f90": "Fortran", ".f95": "Fortran",
-    ".f77": "Fortran", ".for": "Fortran", ".rs": "Rust", ".go": "Go",
+    ".c": "C",
+    ".cpp": "C++",
+    ".cc": "C++",
+    ".cxx": "C++",
+    ".c++": "C++",
+    ".hpp": "C++",
+    ".pyx": "Cython",
+    ".f": "Fortran",
+    ".f90": "Fortran",
+    ".f95": "Fortran",
+    ".f77": "Fortran",
+    ".for": "Fortran",
+    ".rs": "Rust",
+    ".go": "Go",
 }
 # Folders whose sources are not built by pip (tests, docs, examples, benchmarks).
 _NOT_BUILT = re.compile(r"(^|/)(tests?|testing|docs?|examples?|benchmarks?|bench)/", re.I)
 # Backends that always build native code, and the language that follows.
-_NATIVE_BACKENDS = {"maturin": "Rust", "mesonpy": None, "scikit_build_core": None,
-                    "skbuild": None, "py_build_cmake": None, "enscons": None}
+_NATIVE_BACKENDS = {
+    "maturin": "Rust",
+    "mesonpy": None,
+    "scikit_build_core": None,
+    "skbuild": None,
+    "py_build_cmake": None,
+    "enscons": None,
+}
 # setup.py / setup.cfg text that declares extension modules
 _EXTENSION_HINTS = re.compile(
     r"ext_modules|Extension\s*\(|cythonize|cffi_modules|rust_extensions|RustExtension|"

@@ -166,8 +166,9 @@ def target_from_image(name: str, python: str | None = None, arch: str | None = N
         raise UserError(f"image variant {variant['suffix']} is not built for {arch}")
     libc = Libc(variant["libc"])
     libc_major, libc_minor = (int(part) for part in variant["libc_version"].split(".")[:2])
-    tag_version = f"{major}.{minor}" + ("-rc" if f"{major}.{minor}" in variant.get(
-        "prerelease_pythons", []) else "")
+    tag_version = f"{major}.{minor}" + (
+        "-rc" if f"{major}.{minor}" in variant.get("prerelease_pythons", []) else ""
+    )
     image = f"python:{tag_version}-{variant['suffix']}"
     return Target(
         id=f"{image}@{arch}",
@@ -191,7 +192,9 @@ def normalize_arch(arch: str) -> str:
     return value
 
 
-_PLATFORM_RE = re.compile(r"^(?P<family>manylinux|musllinux)_(?P<maj>\d+)_(?P<min>\d+)_(?P<machine>\w+)$")
+_PLATFORM_RE = re.compile(
+    r"^(?P<family>manylinux|musllinux)_(?P<maj>\d+)_(?P<min>\d+)_(?P<machine>\w+)$"
+)
 
 
 def target_from_platform(platform: str, python: str | None) -> Target:
@@ -235,10 +238,14 @@ def list_images() -> list[dict[str, Any]]:
     defaults = profiles["defaults"]["release"]
     rows = []
     for variant in profiles["variants"]:
-        short = [name for name, suffix in (
-            ("python", defaults["python"]),
-            ("slim", f"slim-{defaults['slim']}"),
-            ("alpine", defaults["alpine"]),
-        ) if suffix == variant["suffix"]]
+        short = [
+            name
+            for name, suffix in (
+                ("python", defaults["python"]),
+                ("slim", f"slim-{defaults['slim']}"),
+                ("alpine", defaults["alpine"]),
+            )
+            if suffix == variant["suffix"]
+        ]
         rows.append({**variant, "short_name": short[0] if short else ""})
     return rows

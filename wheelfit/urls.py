@@ -8,9 +8,11 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 # user:password@ or token@ inside any URL that appears in free text
 _USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
 
+
 def redact_url(text: str) -> str:
     """Replace the user-info part of every URL in ``text`` with ``***``."""
     return _USERINFO_RE.sub(lambda m: f"{m['scheme']}***@", text)
+
 
 def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     """Split ``https://user:pw@host/path`` into the bare URL and the (user, password) pair."""

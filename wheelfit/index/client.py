@@ -353,10 +353,12 @@ def _uploaded_before(dist: DistFile, cutoff: datetime) -> bool:
 def _metadata_member(archive: zipfile.ZipFile, dist: DistFile) -> str:
     """The METADATA of the wheel's .dist-info folder (exactly one, at the top level)."""
     candidates = [
-        name for name in archive.namelist()
+        name
+        for name in archive.namelist()
         if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
     ]
     if len(candidates) != 1:
-        raise IndexFetchError(f"{dist.filename}: expected one .dist-info/METADATA, found "
-                              f"{len(candidates)}")
+        raise IndexFetchError(
+            f"{dist.filename}: expected one .dist-info/METADATA, found {len(candidates)}"
+        )
     return candidates[0]

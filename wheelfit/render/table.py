@@ -56,8 +56,12 @@ def _key(result: PackageResult) -> tuple[str, bool]:
 
 def render_report(report: Report) -> RenderableType:
     targets = report.targets
-    table = Table(title="wheelfit: how each package installs", show_lines=False,
-                  header_style="bold", expand=False)
+    table = Table(
+        title="wheelfit: how each package installs",
+        show_lines=False,
+        header_style="bold",
+        expand=False,
+    )
     table.add_column("package", no_wrap=True)
     table.add_column("version")
     for target in targets:
@@ -74,7 +78,7 @@ def render_report(report: Report) -> RenderableType:
             Text(key[0] + (" (build)" if key[1] else ""), style="dim" if key[1] else ""),
             shared or "",
         ]
-        for target, cell in zip(targets, cells):
+        for target, cell in zip(targets, cells, strict=True):
             number = None
             if cell is not None and cell.status is not Status.WHEEL and cell.reason:
                 slot = notes.setdefault((key[0], cell.reason), (len(notes) + 1, []))
@@ -88,8 +92,10 @@ def render_report(report: Report) -> RenderableType:
         totals.append("\n".join(f"{n} {_LABEL[s]}" for s in Status if (n := counts[str(s)])))
     table.add_section()
     table.add_row(*totals, style="bold")
-    note_lines = [f"[{number}] {name} on {', '.join(where)}: {reason}"
-                  for (name, reason), (number, where) in notes.items()]
+    note_lines = [
+        f"[{number}] {name} on {', '.join(where)}: {reason}"
+        for (name, reason), (number, where) in notes.items()
+    ]
     parts: list[RenderableType] = [table]
     parts += _problems(targets)
     if note_lines:
@@ -114,5 +120,7 @@ def _problems(targets: list[TargetReport]) -> list[RenderableType]:
         for skipped in target.skipped:
             text = f"skipped {skipped['name']} ({skipped['origin']}): {skipped['reason']}"
             grouped.setdefault(text, []).append(_short_id(target))
-    return [Text(f"{', '.join(where)}: {text}", style="dim" if text.startswith("skipped")
-                 else "red") for text, where in grouped.items()]
+    return [
+        Text(f"{', '.join(where)}: {text}", style="dim" if text.startswith("skipped") else "red")
+        for text, where in grouped.items()
+    ]
