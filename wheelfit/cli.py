@@ -70,22 +70,59 @@ def build_parser() -> argparse.ArgumentParser:
         help="a raw target such as manylinux_2_28_x86_64 or musllinux_1_2_aarch64",
     )
     index = parser.add_argument_group("index (as in pip)")
-    index.add_argument("-i", "--index-url", metavar="URL")
-    index.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
+    index.add_argument(
+        "-i",
+        "--index-url",
+        metavar="URL",
+        help="base URL of the simple index (default: PyPI); credentials allowed",
+    )
+    index.add_argument(
+        "--extra-index-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another index to read as well (repeatable)",
+    )
     index.add_argument("--pre", action="store_true", help="allow pre-releases")
-    index.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
-    index.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
-    index.add_argument("--prefer-binary", action="store_true")
+    index.add_argument(
+        "--only-binary",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="never build these (comma-separated, :all: or :none:)",
+    )
+    index.add_argument(
+        "--no-binary",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="never use wheels of these (comma-separated, :all: or :none:)",
+    )
+    index.add_argument(
+        "--prefer-binary",
+        action="store_true",
+        help="prefer an older version with a wheel to a newer sdist",
+    )
     index.add_argument(
         "--exclude-newer",
         metavar="DATE",
         help="ignore files uploaded after DATE (YYYY-MM-DD or RFC 3339)",
     )
-    index.add_argument("--cache-dir", type=Path, metavar="DIR")
+    index.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="cache folder (default: the user cache dir, or $WHEELFIT_CACHE_DIR)",
+    )
     index.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     index.add_argument("--offline", action="store_true", help="use only what is cached")
     output = parser.add_argument_group("output")
-    output.add_argument("--format", choices=["table", "json"], default="table")
+    output.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="table for people (default), json for programs",
+    )
     output.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     output.add_argument(
         "--no-build-deps",
