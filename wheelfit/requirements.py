@@ -224,6 +224,8 @@ def _add_requirement(req: object, file: str, constraint: bool, result: ParsedInp
         return
     if requirement is not None and requirement.url and direct is None:
         direct = redact_url(requirement.url)
+    if link is not None and (problem := _egg_problem(link.url)):
+        result.errors.append(InputError(file, line, redact_url(text), problem))
     if constraint and direct is not None:
         result.errors.append(
             InputError(
@@ -245,13 +247,28 @@ def _add_requirement(req: object, file: str, constraint: bool, result: ParsedInp
     )
 
 
+_EGG_RE = re.compile(r"[#&]egg=([^&]*)")
+_PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+
+def _egg_problem(url: str) -> str | None:
+    """pip (25 and later) refuses an #egg= fragment that is not a bare project name."""
+    match = _EGG_RE.search(url)
+    if match is None or _PROJECT_NAME_RE.match(match[1]):
+        return None
+    return (
+        f"pip refuses the fragment '#egg={match[1]}': it must be a project name only; "
+        "write 'name @ URL' instead"
+    )
+
+
 def _add_unparsed_url(
     line: str, file: str, number: int, constraint: bool, result: ParsedInputs
 ) -> None:
-    """A URL or VCS line whose #egg= fragment is not a valid name: still a direct reference.
+    """A URL or VCS line whose #egg= fragment the parser could not read.
 
-    Old lock files write ``#egg=name==1.2.3-custom``; the URL itself is clear, so the line
-    is reported as the direct reference it is, with a warning rather than dropped.
+    The row is kept as the direct reference it is, so the rest of the report can name it,
+    and the line is also an input error: pip refuses such fragments (see _egg_problem).
     """
     url = line.split()[0]
     name_match = re.search(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)", url)
@@ -261,9 +278,10 @@ def _add_unparsed_url(
             requirement = Requirement(re.split(r"[=<>!~]", name_match[1])[0])
         except InvalidRequirement:
             requirement = None
-    result.warnings.append(
-        f"{file}:{number}: the #egg= fragment is not a valid requirement; read as a direct "
-        "reference (recent pip versions refuse such fragments)"
+    result.errors.append(
+        InputError(
+            file, number, redact_url(line), _egg_problem(url) or "the #egg= fragment cannot be read"
+        )
     )
     result.requirements.append(
         InputRequirement(
