@@ -198,3 +198,19 @@ def test_exclude_newer_drops_later_uploads(index_url: str) -> None:
     )
     assert len(kept) < len(recorded)
     assert cutoff.tzinfo is timezone.utc or cutoff.utcoffset() is not None
+
+
+def test_unreadable_file_names_are_skipped_like_pip() -> None:
+    files = [
+        {"filename": name, "url": f"https://h/{name}", "hashes": {}}
+        for name in [
+            "foo-1.0-py36+-none-any.whl",
+            "foo-1.0-py3-none-any.whl",
+            "foo-bad!version.tar.gz",
+            "foo-1.0.win32.exe",
+            "bar-1.0.tar.gz",
+            "foo-2.0.tar.gz",
+        ]
+    ]
+    page = parse_json_page(json.dumps({"files": files}).encode(), "https://h/simple/foo/", "foo")
+    assert sorted(f.filename for f in page.files) == ["foo-1.0-py3-none-any.whl", "foo-2.0.tar.gz"]

@@ -115,9 +115,17 @@ def rank_candidates(
     prefer_binary: bool,
     hashes: frozenset[str] = frozenset(),
     rejections: Rejections | None = None,
+    precomputed: list[DistFile] | None = None,
 ) -> list[DistFile]:
-    """The best file of each applicable version, in the order pip would try them."""
-    applicable = compatible_files(files, ctx, formats, rejections)
+    """The best file of each applicable version, in the order pip would try them.
+
+    ``precomputed`` is ``compatible_files(files, ...)`` when the caller already has it:
+    the resolver asks about the same project many times while it backtracks.
+    """
+    if precomputed is not None and rejections is None:
+        applicable = precomputed
+    else:
+        applicable = compatible_files(files, ctx, formats, rejections)
     allowed_versions = set(
         specifier.filter(
             {dist.version for dist in applicable}, prereleases=True if allow_prereleases else None

@@ -23,9 +23,9 @@ from packaging.version import Version
 
 from . import distinfo
 from .errors import IndexFetchError
-from .finder import Rejections, TargetContext, is_pinned, rank_candidates
+from .finder import Rejections, TargetContext, compatible_files, is_pinned, rank_candidates
 from .index.client import IndexClient
-from .models import ProjectPage
+from .models import DistFile, ProjectPage
 from .requirements import IndexOptions, InputRequirement
 
 MAX_ROUNDS = 5000
@@ -137,6 +137,8 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self.lenient = lenient
         self.fetch_errors: dict[NormalizedName, str] = {}
         self.pages: dict[NormalizedName, ProjectPage] = {}
+        self._compatible: dict[NormalizedName, list[DistFile]] = {}
+        self._by_url: dict[str, DistFile] = {}
 
     # -- resolvelib interface --------------------------------------------------------------
 
@@ -234,8 +236,11 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         hashes: frozenset[str],
         rejections: Rejections | None = None,
     ) -> list[Any]:
+        files = self.page(name).files
+        if name not in self._compatible:
+            self._compatible[name] = compatible_files(files, self.ctx, self.options.format_control)
         return rank_candidates(
-            self.page(name).files,
+            files,
             self.ctx,
             self.options.format_control,
             specifier,
@@ -243,13 +248,14 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             prefer_binary=self.options.prefer_binary,
             hashes=hashes,
             rejections=rejections,
+            precomputed=self._compatible[name],
         )
 
-    def dist_for(self, candidate: Candidate) -> Any:
-        for dist in self.page(candidate.name).files:
-            if dist.url == candidate.dist_url:
-                return dist
-        raise LookupError(candidate.dist_url)
+    def dist_for(self, candidate: Candidate) -> DistFile:
+        url = candidate.dist_url or ""
+        if url not in self._by_url:
+            self._by_url.update((d.url, d) for d in self.page(candidate.name).files)
+        return self._by_url[url]
 
     def describe(self, candidate: Candidate) -> distinfo.DistInfo:
         return distinfo.describe(self.client, self.page(candidate.name), self.dist_for(candidate))

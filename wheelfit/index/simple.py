@@ -7,6 +7,7 @@ installers, names of another project, invalid versions) are left out, as pip lea
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urldefrag, urljoin
@@ -18,6 +19,7 @@ from packaging.utils import (
     canonicalize_name,
     parse_wheel_filename,
 )
+from packaging.tags import InvalidTag, Tag, parse_tag
 from packaging.version import InvalidVersion, Version
 
 from ..models import DistFile, ProjectPage
@@ -25,6 +27,32 @@ from ..models import DistFile, ProjectPage
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 # pip's accepted source archive endings
 SDIST_EXTENSIONS = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
+
+
+# A large project page lists thousands of files sharing a few dozen version strings and tag
+# sets; parsing each string once makes reading a page several times faster.
+_cached_version = lru_cache(maxsize=65536)(Version)
+_cached_tags = lru_cache(maxsize=65536)(parse_tag)
+
+
+@lru_cache(maxsize=65536)
+def _wheel_name_parts(filename: str) -> tuple[NormalizedName, Version, frozenset[Tag]]:
+    name, version, _build, tags = parse_wheel_filename(filename)
+    return name, version, tags
+
+
+def _parse_wheel_filename(filename: str) -> tuple[NormalizedName, Version, frozenset[Tag]]:
+    """parse_wheel_filename, with versions and tag sets parsed once per distinct string."""
+    parts = filename[:-4].split("-")
+    if len(parts) not in (5, 6):
+        return _wheel_name_parts(filename)  # let packaging raise its own error
+    try:
+        version = _cached_version(parts[1])
+    except InvalidVersion:
+        raise InvalidWheelFilename(filename) from None
+    name = canonicalize_name(parts[0])
+    tags = _cached_tags("-".join(parts[-3:]))
+    return name, version, tags
 
 
 def parse_sdist_version(filename: str, project: NormalizedName) -> Version | None:
@@ -41,7 +69,7 @@ def parse_sdist_version(filename: str, project: NormalizedName) -> Version | Non
     for index in range(len(stem) - 1, 0, -1):
         if stem[index] == "-" and canonicalize_name(stem[:index]) == project:
             try:
-                return Version(stem[index + 1 :])
+                return _cached_version(stem[index + 1 :])
             except InvalidVersion:
                 return None
     return None
@@ -62,7 +90,7 @@ def make_dist_file(
 ) -> DistFile | None:
     try:
         if filename.endswith(".whl"):
-            name, version, _build, tags = parse_wheel_filename(filename)
+            name, version, tags = _parse_wheel_filename(filename)
             if name != project:
                 return None
             is_wheel = True
@@ -71,8 +99,8 @@ def make_dist_file(
             if parsed is None:
                 return None
             version, tags, is_wheel = parsed, frozenset(), False
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion, InvalidTag):
+        return None  # pip ignores files whose names it cannot read
     metadata_sha = metadata.get("sha256") if isinstance(metadata, dict) else None
     return DistFile(
         filename=filename,
@@ -110,7 +138,7 @@ def parse_json_page(body: bytes, page_url: str, project: str) -> ProjectPage:
         metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
         dist = make_dist_file(
             filename,
-            urljoin(page_url, url),
+            url if url.startswith(("https://", "http://")) else urljoin(page_url, url),
             name,
             sha256=(entry.get("hashes") or {}).get("sha256"),
             requires_python=entry.get("requires-python"),
