@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
+from packaging.tags import InvalidTag, Tag, parse_tag
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -19,7 +20,6 @@ from packaging.utils import (
     canonicalize_name,
     parse_wheel_filename,
 )
-from packaging.tags import InvalidTag, Tag, parse_tag
 from packaging.version import InvalidVersion, Version
 
 from ..models import DistFile, ProjectPage
