@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pip_oracle  # noqa: E402  (sibling module, not an installed package)
+import pip_oracle
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 RESULT_CACHE = pip_oracle.DEFAULT_CACHE / "results"
 # Bump when the oracle's output format or method changes: old cache entries go stale.
-ORACLE_FORMAT = 2
+ORACLE_FORMAT = 3
 WHEELFIT_TIMEOUT_S = 1800.0
 
 DEFAULT_TARGETS = (
@@ -234,9 +234,9 @@ def mismatch(pip_pkg: dict[str, Any] | None, wf_pkg: dict[str, Any] | None) -> s
     version_ok = same_version(pip_pkg["version"], wf_pkg.get("version"))
     if kind_ok and version_ok:
         return None
-    parts = [] if version_ok else ["version"]
-    parts += [] if kind_ok else ["kind"]
-    return " and ".join(parts) + " differ"
+    if not kind_ok and not version_ok:
+        return "version and kind differ"
+    return "kind differs" if not kind_ok else "version differs"
 
 
 def wheelfit_packages(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -270,13 +270,14 @@ def judge_pip_failure(pip: dict[str, Any], wf: dict[str, Any],
     if kind == "resolution":
         # Nothing installable for the blocker: wheelfit must give up on it too.
         fits = complete is False and (blocker is None or status == "unavailable")
-        return fits, f"pip cannot resolve {blocker}; wheelfit: complete={complete}, {blocker}={status}"
+        return fits, (f"pip cannot resolve {blocker}; "
+                      f"wheelfit: complete={complete}, {blocker}={status}")
     if kind == "build":
         # pip *chose* the blocker's sdist, then its build backend failed on metadata.
         fits = status in SDIST_STATUSES
         return fits, f"pip chose the sdist of {blocker} but could not build its metadata; " \
                      f"wheelfit: {blocker}={status}"
-    return None, f"pip failed ({kind}); nothing to compare"
+    return None, f"pip failed ({kind}); see the error"
 
 
 def compare_one(name: str, target: Target, pip: dict[str, Any],
@@ -286,6 +287,7 @@ def compare_one(name: str, target: Target, pip: dict[str, Any],
         "file": name, "target": target.id, "pip_ok": pip["ok"], "pip_error": pip["error"],
         "pip_error_kind": pip["error_kind"], "pip_fallback": pip.get("fallback", False),
         "pip_packages_from": pip.get("packages_from"),
+        "pip_metadata_borrowed": pip.get("metadata_borrowed", []),
         "pip_wheels": sum(p["kind"] == "wheel" for p in pip["packages"].values()),
         "pip_sdists": sum(p["kind"] == "sdist" for p in pip["packages"].values()),
         "wheelfit_error": wf.get("error"),
@@ -308,14 +310,12 @@ def compare_one(name: str, target: Target, pip: dict[str, Any],
 
 
 def verdict(row: dict[str, Any]) -> str:
-    if row["pip_ok"]:
-        return "agree" if row["disagree"] == 0 else "disagree"
-    fits = row["failure_fits"]
-    if fits is None:
-        return "pip-error"
-    if not fits:
+    """agree / disagree / pip-error (pip failed and left nothing to compare)."""
+    if row["failure_fits"] is False:
         return "disagree"
-    return "agree" if row["disagree"] == 0 else "disagree"
+    if row["pip_ok"] or row["pip_fallback"] or row["failure_fits"]:
+        return "agree" if row["disagree"] == 0 else "disagree"
+    return "pip-error"
 
 
 # --------------------------------------------------------------------------- output
@@ -361,7 +361,10 @@ def print_details(rows: list[dict[str, Any]]) -> None:
             if row["wheelfit_problems"]:
                 notes.append("  wheelfit problems: " + "; ".join(row["wheelfit_problems"]))
             if row["pip_fallback"]:
-                notes.append(f"  packages below compared against: {row['pip_packages_from']}")
+                notes.append(f"  pip's choices recovered by: {row['pip_packages_from']}")
+                if row["pip_metadata_borrowed"]:
+                    notes.append("  (dependencies taken from PyPI metadata for: "
+                                 + ", ".join(row["pip_metadata_borrowed"]) + ")")
         for diff in row["differences"]:
             notes.append(
                 f"  {diff['name']}: {diff['why']}\n"
@@ -408,14 +411,15 @@ def log(message: str) -> None:
 
 
 def run_pip_side(jobs: list[tuple[Path, Target]], workers: int,
-                 refresh: bool) -> dict[tuple[Path, Target], Future[dict[str, Any]]]:
+                 refresh: bool) -> PipFutures:
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
 
     def task(reqfile: Path, target: Target) -> dict[str, Any]:
         started = time.monotonic()
         result = pip_answer(reqfile, target, refresh)
-        log(f"pip   {reqfile.name} @ {target.id}: {'ok' if result['ok'] else 'FAIL'} "
-            f"({time.monotonic() - started:.0f}s)")
+        status = "ok" if result["ok"] else f"FAIL:{result['error_kind']}"
+        status += "+fallback" if result.get("fallback") else ""
+        log(f"pip   {reqfile.name} @ {target.id}: {status} ({time.monotonic() - started:.0f}s)")
         return result
 
     futures = {job: pool.submit(task, *job) for job in jobs}
@@ -423,8 +427,11 @@ def run_pip_side(jobs: list[tuple[Path, Target]], workers: int,
     return futures
 
 
+PipFutures = dict[tuple[Path, Target], Future[dict[str, Any]]]
+
+
 def pip_only_rows(names: dict[Path, str], jobs: list[tuple[Path, Target]],
-                  futures: dict[tuple[Path, Target], Future[dict[str, Any]]]) -> list[dict[str, Any]]:
+                  futures: PipFutures) -> list[dict[str, Any]]:
     rows = []
     for reqfile, target in jobs:
         pip = futures[(reqfile, target)].result()

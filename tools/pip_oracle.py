@@ -45,6 +45,11 @@ DEFAULT_CACHE = Path(__file__).resolve().parent / ".oracle-cache"
 SHIM_FLAG = "--run-pip-shim"
 # Env var carrying the target marker environment from the driver to the shim.
 MARKER_ENV_VAR = "WHEELFIT_ORACLE_MARKER_ENV"
+# Env var asking the shim to borrow PyPI metadata for sdists whose metadata build fails.
+BORROW_ENV_VAR = "WHEELFIT_ORACLE_BORROW_METADATA"
+# Lines the shim prints on stderr for the driver to read.
+FAILED_MARK = "pip-oracle: metadata-build-failed"
+BORROWED_MARK = "pip-oracle: borrowed-metadata"
 DEFAULT_TIMEOUT_S = 1800.0
 # Build pins for the fallback attempts (see next_attempt).
 LEGACY_BUILD_PINS = ("setuptools<81",)
@@ -99,7 +104,7 @@ def target_marker_env(python: str, machine: str) -> dict[str, str]:
     container shares with its host, so the host values are kept.
     """
     parts = python.split(".")
-    full = ".".join((parts + ["0", "0"])[:3])
+    full = ".".join([*parts, "0", "0"][:3])
     uname = os.uname()
     return {
         "implementation_name": "cpython",
@@ -140,8 +145,9 @@ def clean_env() -> dict[str, str]:
 
 def interpreter_version(python: Path | str) -> str | None:
     try:
-        out = subprocess.run([str(python), "-c", "import sys; print(*sys.version_info[:3], sep='.')"],
-                             capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [str(python), "-c", "import sys; print(*sys.version_info[:3], sep='.')"],
+            capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -215,14 +221,16 @@ def pip_args(reqfile: Path, python: str, platforms: Sequence[str], report: Path,
         args += ["--platform", platform]
     if build_constraint:
         args += ["--build-constraint", str(build_constraint)]
-    return args + ["-r", str(reqfile)]
+    return [*args, "-r", str(reqfile)]
 
 
 def run_pip(python_exe: Path, args: list[str], marker_env: dict[str, str],
-            timeout: float) -> tuple[int, str]:
+            timeout: float, borrow_metadata: bool, tmp: Path) -> tuple[int, str]:
     """Run pip through the shim below; return (exit code, stderr+stdout text)."""
     env = clean_env()
+    env["TMPDIR"] = str(tmp)  # pip's build dirs and borrowed metadata go away with `tmp`
     env[MARKER_ENV_VAR] = json.dumps(marker_env)
+    env[BORROW_ENV_VAR] = "1" if borrow_metadata else "0"
     cmd = [str(python_exe), str(Path(__file__).resolve()), SHIM_FLAG, *args]
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -260,7 +268,8 @@ def packages_from_report(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return dict(sorted(packages.items()))
 
 
-_NOISE = re.compile(r"^\s*(\[notice\]|note: |hint: |[│╰╭×]?\s*$)")
+# pip's decoration characters (box drawing, the "\u00d7" cross) on otherwise empty lines.
+_NOISE = re.compile("^\\s*(\\[notice\\]|note: |hint: |[\u2502\u2570\u256d\u00d7]?\\s*$)")
 
 
 def _without_traceback(block: list[str]) -> list[str]:
@@ -291,7 +300,7 @@ def _shorten_versions(match: re.Match[str]) -> str:
 
 def summarize_error(output: str, max_chars: int = 2000) -> str:
     """The lines that say why pip failed: ERROR lines plus the tail of a build log."""
-    lines = [ln.rstrip() for ln in output.splitlines()]
+    lines = [ln.rstrip() for ln in output.splitlines() if not ln.startswith("pip-oracle: ")]
     errors = [ln for ln in lines if ln.startswith("ERROR:")]
     tail: list[str] = []
     if "[end of output]" in output:
@@ -316,22 +325,23 @@ _FAILED_PACKAGE = [
 
 
 def classify_error(output: str) -> tuple[str, str | None]:
-    """(kind, package): kind is resolution | build | fetch | other.
+    """(kind, package): kind is resolution | build | direct | other.
 
-    'build' = pip chose an sdist but its build backend failed while preparing metadata
-    on this host; 'fetch' = a direct URL / VCS source could not be obtained.
+    'build' = pip chose an sdist but its metadata build failed (the shim names it);
+    'direct' = a direct URL / VCS line could not be fetched or was rejected.
     """
     package = None
+    failed = marked(output, FAILED_MARK)
+    if failed:
+        package = canonical(failed[0].split()[0])
     for pattern in _FAILED_PACKAGE:
-        match = pattern.search(output)
+        match = pattern.search(output) if package is None else None
         if match:
             package = canonical(match.group(1))
-            break
-    if "git clone" in output or "Cannot find command 'git'" in output or "git version" in output:
-        return "fetch", package
-    if "metadata-generation-failed" in output or "Failed to build" in output or (
-        "subprocess-exited-with-error" in output
-    ):
+    if "git clone" in output or "invalid-egg-fragment" in output or (
+            "Cannot find command 'git'" in output):
+        return "direct", package
+    if failed or "metadata-generation-failed" in output or "Failed to build" in output:
         return "build", package
     if ("ResolutionImpossible" in output or "No matching distribution" in output
             or "requires a different Python" in output):
@@ -344,43 +354,42 @@ def classify_error(output: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One way of running pip: which interpreter builds sdist metadata, which build pins,
-    and whether direct URL/VCS lines are skipped."""
+    """One way of running pip (the first is the faithful one; see next_attempt)."""
 
     base_python: Path
     build_constraints: tuple[str, ...] = ()
+    borrow_metadata: bool = False
     skip_direct: bool = False
 
     def label(self) -> str:
         version = interpreter_version(self.base_python) or "?"
-        pins = "".join(f" +build-constraint {c}" for c in self.build_constraints)
-        skip = " (direct URL/VCS lines skipped)" if self.skip_direct else ""
-        return f"pip on CPython {version}{pins}{skip}"
+        extras = [f"build-constraint {c}" for c in self.build_constraints]
+        extras += ["PyPI metadata for sdists whose metadata build fails"] * self.borrow_metadata
+        extras += ["direct URL/VCS lines skipped"] * self.skip_direct
+        return f"pip on CPython {version}" + "".join(f" + {e}" for e in extras)
 
 
 def first_attempt(python: str) -> Attempt:
-    """Faithful: pip under a local CPython of the target's X.Y when there is one."""
+    """Faithful: pip under a local CPython of the target's X.Y when there is one, so
+    sdists whose metadata cannot be built on that Python fail as in the image."""
     return Attempt(find_interpreter(python) or Path(sys.executable))
 
 
 def next_attempt(current: Attempt, error_kind: str | None) -> Attempt | None:
     """The fallback after a failed attempt, or None to stop.
 
-    A failed metadata build or an unreachable VCS source stops pip's whole resolution and
-    hides every other choice.  The faithful failure stays recorded as pip's answer; the
-    fallbacks only recover the *file choices*, which do not depend on it:
-    - fetch: this sandbox reaches package registries only, so git/URL sources are skipped;
-    - build: pin setuptools below 81 (81 removed pkg_resources, which many old setup.py
-      import), then build metadata on the driver's own interpreter (old sdists may need
-      distutils/asyncore, which 3.12 dropped).
+    A failed metadata build or an unusable direct URL/VCS line stops pip's whole
+    resolution and hides every other choice.  The faithful failure stays recorded as
+    pip's answer; the fallbacks only recover the *file choices*, which do not depend on it:
+    - direct: this sandbox reaches package registries only, so such lines are skipped;
+    - build: pin setuptools below 81 for sdist builds (81 removed pkg_resources, which
+      many old setup.py import) and, where a metadata build still fails, take that
+      release's dependencies from PyPI's JSON API.
     """
-    host = Path(sys.executable)
-    if error_kind == "fetch" and not current.skip_direct:
+    if error_kind == "direct" and not current.skip_direct:
         return replace(current, skip_direct=True)
-    if error_kind == "build" and not current.build_constraints:
-        return replace(current, build_constraints=LEGACY_BUILD_PINS)
-    if error_kind == "build" and interpreter_version(current.base_python) != interpreter_version(host):
-        return replace(current, base_python=host)
+    if error_kind == "build" and not current.borrow_metadata:
+        return replace(current, build_constraints=LEGACY_BUILD_PINS, borrow_metadata=True)
     return None
 
 
@@ -394,7 +403,8 @@ _INCLUDE_LINE = re.compile(r"^(\s*(?:-r|--requirement|-c|--constraint)(?:\s+|=))
 
 def direct_name(line: str) -> str:
     """Project name of a direct line: 'name @ url' or the URL's #egg= fragment."""
-    named = re.match(r"^\s*(?:(?:-e|--editable)\s+)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*@", line)
+    named = re.match(
+        r"^\s*(?:(?:-e|--editable)\s+)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*@", line)
     if named and "://" not in named.group(1):
         return canonical(named.group(1))
     egg = re.search(r"#egg=([A-Za-z0-9._-]+?)(?:==|&|$|\s)", line)
@@ -442,7 +452,10 @@ def run_attempt(attempt: Attempt, reqfile: Path, python: str, platforms: Sequenc
             reqfile, skipped = strip_direct_lines(reqfile, Path(tmp) / "requirements.txt")
         args = pip_args(reqfile.resolve(), python, platforms, report_path, cache_dir,
                         constraint_path)
-        code, output = run_pip(python_exe, args, target_marker_env(python, machine), timeout)
+        code, output = run_pip(python_exe, args, target_marker_env(python, machine), timeout,
+                               attempt.borrow_metadata, Path(tmp))
+        result["metadata_build_failed"] = marked(output, FAILED_MARK)
+        result["metadata_borrowed"] = marked(output, BORROWED_MARK)
         if code == 0 and report_path.exists():
             result["ok"] = True
             result["packages"] = packages_from_report(json.loads(report_path.read_text()))
@@ -452,6 +465,12 @@ def run_attempt(attempt: Attempt, reqfile: Path, python: str, platforms: Sequenc
             result["error_kind"], result["error_package"] = classify_error(output)
     result["seconds"] = round(time.monotonic() - started, 1)
     return result
+
+
+def marked(output: str, mark: str) -> list[str]:
+    """'name version' of each shim line carrying `mark`, in order, without duplicates."""
+    found = [" ".join(ln.split()[2:4]) for ln in output.splitlines() if ln.startswith(mark)]
+    return list(dict.fromkeys(found))
 
 
 def unfetched_entries(skipped: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -489,6 +508,11 @@ def run_oracle(reqfile: Path, python: str, platforms: Sequence[str], machine: st
         "fallback": last["ok"] and not faithful["ok"],
         "seconds": round(sum(a["seconds"] for a in attempts), 1),
         "packages": last["packages"] if last["ok"] else {},
+        # sdists pip chose whose metadata could not be built here (faithful run), and
+        # those whose dependencies the fallback took from PyPI instead.
+        "metadata_build_failed": list(dict.fromkeys(
+            name for a in attempts for name in a["metadata_build_failed"])),
+        "metadata_borrowed": last["metadata_borrowed"],
         "attempts": [{k: v for k, v in a.items() if k != "packages"} for a in attempts],
     }
 
@@ -537,7 +561,8 @@ def main(argv: Sequence[str]) -> int:
 
 
 def shim_main(pip_argv: list[str]) -> int:
-    """Runs under the oracle venv's Python: pip's own main with two patches (see top)."""
+    """Runs under the oracle venv's Python: pip's own main with the patches described at
+    the top, plus the metadata watcher below."""
     from pip._internal.cli import cmdoptions
     from pip._internal.cli.main import main as pip_main
     from pip._internal.models import installation_report
@@ -553,9 +578,125 @@ def shim_main(pip_argv: list[str]) -> int:
 
     cmdoptions.check_dist_restriction = allow_sdists
     # Marker.evaluate() looks default_environment up in its module at call time.
-    markers.default_environment = target_environment  # type: ignore[assignment]
-    installation_report.default_environment = target_environment  # type: ignore[assignment]
+    markers.default_environment = target_environment
+    installation_report.default_environment = target_environment  # type: ignore[attr-defined]
+    _watch_sdist_metadata(borrow=os.environ.get(BORROW_ENV_VAR) == "1")
     return int(pip_main(pip_argv))
+
+
+def _watch_sdist_metadata(borrow: bool) -> None:
+    """Report (on stderr) each sdist whose metadata build fails; if `borrow`, carry on
+    with that release's metadata from PyPI's JSON API instead of failing."""
+    from pip._internal.distributions.sdist import SourceDistribution
+    from pip._internal.exceptions import PipError
+
+    original = SourceDistribution.prepare_distribution_metadata
+
+    def prepare(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            original(self, *args, **kwargs)
+        except PipError:
+            name, version = _sdist_name_version(self.req.link.filename)
+            print(f"{FAILED_MARK} {name} {version} {self.req.link.filename}", file=sys.stderr)
+            directory = (_borrowed_metadata(name, version, self.req.source_dir)
+                         if borrow else None)
+            if directory is None:
+                raise
+            print(f"{BORROWED_MARK} {name} {version}", file=sys.stderr)
+            self.req.metadata_directory = directory
+
+    SourceDistribution.prepare_distribution_metadata = prepare  # type: ignore[method-assign]
+
+
+def _sdist_name_version(filename: str) -> tuple[str, str]:
+    stem = re.sub(r"\.(tar\.gz|tar\.bz2|tar\.xz|tgz|zip|tar)$", "", filename)
+    name, _, version = stem.rpartition("-")
+    return name, version
+
+
+def _borrowed_metadata(name: str, version: str, source_dir: str | None) -> str | None:
+    """Write a .dist-info/METADATA for a release whose sdist metadata build failed; return
+    its folder, or None when nothing usable is found.
+
+    Only dependencies matter here (pip already chose the file).  Sources, best first: the
+    METADATA of any wheel of the same release (PEP 658 file, else the wheel itself), then
+    the sdist's own PKG-INFO plus its *.egg-info/requires.txt (what setuptools wrote when
+    the sdist was made).
+    """
+    text = _wheel_metadata(name, version)
+    if text is None and source_dir:
+        text = _sdist_static_metadata(Path(source_dir))
+    if text is None:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="pip-oracle-meta-")) / f"{name}-{version}.dist-info"
+    folder.mkdir()
+    (folder / "METADATA").write_text(text)
+    return str(folder)
+
+
+def _fetch(url: str, accept: str | None = None) -> bytes | None:
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return bytes(response.read())
+    except Exception:  # any network/HTTP problem: the caller tries the next source
+        return None
+
+
+def _wheel_metadata(name: str, version: str) -> str | None:
+    import io
+    import zipfile
+
+    listing = _fetch(f"{PYPI_SIMPLE}/{canonical(name)}/", "application/vnd.pypi.simple.v1+json")
+    if listing is None:
+        return None
+    wheels = [f for f in json.loads(listing)["files"]
+              if f["filename"].endswith(".whl") and f["filename"].split("-")[1] == version]
+    for wheel in sorted(wheels, key=lambda f: f.get("size") or 0):
+        data = _fetch(wheel["url"] + ".metadata")  # PEP 658, a few KB
+        if data is None:
+            data = _fetch(wheel["url"])
+            if data is None:
+                continue
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                member = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+                data = archive.read(member)
+        return data.decode("utf-8", errors="replace")
+    return None
+
+
+def _sdist_static_metadata(source_dir: Path) -> str | None:
+    pkg_info = source_dir / "PKG-INFO"
+    if not pkg_info.exists():
+        return None
+    headers = pkg_info.read_text(errors="replace").split("\n\n", 1)[0].splitlines()
+    keep = ("Name:", "Version:", "Requires-Python:", "Requires-Dist:", "Provides-Extra:")
+    lines = ["Metadata-Version: 2.1"] + [h for h in headers if h.startswith(keep)]
+    for requires in sorted(source_dir.glob("*.egg-info/requires.txt"))[:1]:
+        lines += _requires_txt_to_metadata(requires.read_text(errors="replace"))
+    return "\n".join(lines) + "\n"
+
+
+def _requires_txt_to_metadata(text: str) -> list[str]:
+    """setuptools' requires.txt ('[extra:marker]' sections) -> Requires-Dist lines."""
+    lines: list[str] = []
+    marker = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            extra, _, condition = line.strip("[]").partition(":")
+            parts = [f"({condition})"] if condition else []
+            if extra:
+                parts.append(f'extra == "{extra}"')
+                lines.append(f"Provides-Extra: {extra}")
+            marker = " and ".join(parts)
+            continue
+        lines.append(f"Requires-Dist: {line}" + (f"; {marker}" if marker else ""))
+    return lines
 
 
 if __name__ == "__main__":
