@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
@@ -45,11 +46,7 @@ class TargetContext:
     def python_allowed(self, requires_python: str | None) -> bool:
         if not requires_python:
             return True
-        try:
-            spec = SpecifierSet(requires_python)
-        except InvalidSpecifier:
-            return True  # pip ignores a Requires-Python it cannot parse
-        return spec.contains(self.python_version, prereleases=True)
+        return _python_allowed(requires_python, self.python_version)
 
 
 @dataclass
@@ -62,6 +59,16 @@ class Rejections:
     specifier_excluded: list[DistFile] = field(default_factory=list)
     yanked: list[DistFile] = field(default_factory=list)
     hash_mismatch: bool = False
+
+
+@lru_cache(maxsize=4096)
+def _python_allowed(requires_python: str, python: Version) -> bool:
+    # a project repeats a few Requires-Python strings over thousands of files
+    try:
+        spec = SpecifierSet(requires_python)
+    except InvalidSpecifier:
+        return True  # pip ignores a Requires-Python it cannot parse
+    return spec.contains(python, prereleases=True)
 
 
 def is_pinned(specifier: SpecifierSet) -> bool:
