@@ -330,3 +330,22 @@ def test_build_backends_decide_native(
     assert result.languages == languages
     assert result.status is (Status.SDIST_NATIVE if languages else Status.SDIST_PURE)
     assert result.metadata_source == "pyproject.toml [project]"
+
+
+def test_setup_py_needing_pkg_resources_is_a_blocker(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    top_level = "import pkg_resources\nfrom setuptools import setup\nsetup()\n"
+    guarded = (
+        "try:\n    import pkg_resources\nexcept ImportError:\n    pass\n"
+        "from setuptools import setup\nsetup()\n"
+    )
+    fresh_server.add_project("oldsetup", [sdist("oldsetup", "1.0", texts={"setup.py": top_level})])
+    fresh_server.add_project("guarded", [sdist("guarded", "1.0", texts={"setup.py": guarded})])
+    target = run(fresh_server, tmp_path, "oldsetup\nguarded\n").targets[0]
+    setuptools = pkg(target, "setuptools", build_only=True)
+    assert int(str(setuptools.version).split(".")[0]) >= 82  # the recorded newest release
+    old = pkg(target, "oldsetup")
+    assert old.blocker and "pkg_resources" in old.reason
+    assert not target.complete and any("oldsetup" in p for p in target.problems)
+    assert not pkg(target, "guarded").blocker

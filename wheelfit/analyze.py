@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
 
 from . import kb
 from .cache import Cache, default_cache_dir
@@ -182,6 +184,10 @@ def analyze_target(
         )
     if settings.build_requirements:
         report.packages += _build_requirements(client, ctx, env, options, packages)
+        for package in packages:
+            if package.blocker and package.status is not Status.UNAVAILABLE:
+                report.complete = False
+                report.problems.append(f"{package.name} {package.version}: the build fails")
     return report
 
 
@@ -278,4 +284,45 @@ def _build_requirements(
                 merged[slot].required_by.append(parent)
         if bad:
             package.notes.append(f"unreadable build requirements: {', '.join(bad)}")
+        _check_pkg_resources(package, info.sdist.texts.get("setup.py", ""), seen_sets[key])
     return sorted(merged.values(), key=lambda r: r.name)
+
+
+# setuptools 82.0.0 is the first release whose wheel has no pkg_resources package (checked in
+# the wheels' zip directories of 80.9.0, 81.0.0 and 82.0.0); old setup.py files import it.
+_SETUPTOOLS_WITHOUT_PKG_RESOURCES = Version("82")
+
+
+def imports_pkg_resources(setup_py: str) -> bool:
+    """Whether setup.py imports pkg_resources unconditionally (at module level, not in a try).
+
+    Read with ast, never run. An import guarded by try/except or inside a function may not
+    fail, so only top-level statements count.
+    """
+    try:
+        tree = ast.parse(setup_py)
+    except (SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.Import) and any(a.name == "pkg_resources" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module == "pkg_resources":
+            return True
+    return False
+
+
+def _check_pkg_resources(
+    package: PackageResult, setup_py: str, build_env: list[PackageResult]
+) -> None:
+    """A setup.py importing pkg_resources fails in a build environment with new setuptools."""
+    setuptools = next((r for r in build_env if r.name == "setuptools" and r.version), None)
+    if setuptools is None or not imports_pkg_resources(setup_py):
+        return
+    if Version(str(setuptools.version)) < _SETUPTOOLS_WITHOUT_PKG_RESOURCES:
+        return
+    package.blocker = True
+    package.reason += (
+        f"; its setup.py imports pkg_resources, which setuptools {setuptools.version} (what "
+        "pip's build environment gets) no longer ships: the build fails unless setuptools<82 "
+        "is forced (PIP_CONSTRAINT) for the build"
+    )
