@@ -349,3 +349,14 @@ def test_setup_py_needing_pkg_resources_is_a_blocker(
     assert old.blocker and "pkg_resources" in old.reason
     assert not target.complete and any("oldsetup" in p for p in target.problems)
     assert not pkg(target, "guarded").blocker
+
+
+def test_every_blocker_is_listed_not_only_the_first(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    fresh_server.add_project(
+        "glibconly", [wheel("glibconly", "1.0", plat="cp312-cp312-manylinux_2_17_x86_64")]
+    )
+    target = run(fresh_server, tmp_path, "scipy==1.7.3\nglibconly\nsix\n", [ALPINE]).targets[0]
+    assert not target.complete
+    assert {p.split(":", 1)[0] for p in target.problems} >= {"scipy", "glibconly"}

@@ -166,11 +166,18 @@ def analyze_target(
     resolution, provider = resolve(client, ctx, env, requirements, options, constraints)
     packages = classify_resolution(resolution, provider)
     packages += _unnamed_direct(inputs.installs)
+    # resolvelib stops at the first impossibility; the lenient pass found the others
+    named = {problem.split(":", 1)[0] for problem in resolution.problems}
+    problems = list(resolution.problems) + [
+        f"{p.name}: {p.reason}"
+        for p in packages
+        if p.status is Status.UNAVAILABLE and p.blocker and p.name not in named
+    ]
     report = TargetReport(
         target=target,
         packages=packages,
         complete=resolution.complete,
-        problems=list(resolution.problems),
+        problems=problems,
     )
     for item in skipped:
         report.skipped.append(
