@@ -169,7 +169,7 @@ def analyze_target(
     # resolvelib stops at the first impossibility; the lenient pass found the others
     named = {problem.split(":", 1)[0] for problem in resolution.problems}
     problems = list(resolution.problems) + [
-        f"{p.name}: {p.reason}"
+        f"{p.name}: {p.reason}. Required by: {_first(p.required_by)}"
         for p in packages
         if p.status is Status.UNAVAILABLE and p.blocker and p.name not in named
     ]
@@ -196,6 +196,11 @@ def analyze_target(
                 report.complete = False
                 report.problems.append(f"{package.name} {package.version}: the build fails")
     return report
+
+
+def _first(items: list[str], count: int = 5) -> str:
+    more = len(items) - count
+    return ", ".join(items[:count]) + (f" and {more} more" if more > 0 else "")
 
 
 def _constraints(
