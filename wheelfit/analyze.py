@@ -21,7 +21,14 @@ from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
 from .models import PackageResult, Report, Status, Target, TargetReport
 from .project import declared_python
 from .requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
-from .resolve import Candidate, Provider, Req, resolve, top_level_requirements
+from .resolve import (
+    Candidate,
+    Provider,
+    Req,
+    evaluate_marker,
+    resolve,
+    top_level_requirements,
+)
 from .targets import marker_environment, supported_tags, target_from_image
 from .urls import redact_url
 
@@ -166,18 +173,11 @@ def analyze_target(
     resolution, provider = resolve(client, ctx, env, requirements, options, constraints)
     packages = classify_resolution(resolution, provider)
     packages += _unnamed_direct(inputs.installs)
-    # resolvelib stops at the first impossibility; the lenient pass found the others
-    named = {problem.split(":", 1)[0] for problem in resolution.problems}
-    problems = list(resolution.problems) + [
-        f"{p.name}: {p.reason}. Required by: {_first(p.required_by)}"
-        for p in packages
-        if p.status is Status.UNAVAILABLE and p.blocker and p.name not in named
-    ]
     report = TargetReport(
         target=target,
         packages=packages,
         complete=resolution.complete,
-        problems=problems,
+        problems=list(resolution.problems),
     )
     for item in skipped:
         report.skipped.append(
@@ -191,11 +191,27 @@ def analyze_target(
         )
     if settings.build_requirements:
         report.packages += _build_requirements(client, ctx, env, options, packages)
-        for package in packages:
-            if package.blocker and package.status is not Status.UNAVAILABLE:
-                report.complete = False
-                report.problems.append(f"{package.name} {package.version}: the build fails")
+    _report_blockers(report, packages)
     return report
+
+
+def _report_blockers(report: TargetReport, packages: list[PackageResult]) -> None:
+    """Every blocker makes the target incomplete and gets a line among its problems.
+
+    resolvelib stops at the first impossibility, so its explanation names one package; the
+    lenient pass, hash checks and build checks find the others.
+    """
+    named = {problem.split(":", 1)[0] for problem in report.problems}
+    for package in packages:
+        if not package.blocker:
+            continue
+        report.complete = False
+        if package.status is not Status.UNAVAILABLE:
+            report.problems.append(f"{package.name} {package.version}: the build fails")
+        elif package.name not in named:
+            report.problems.append(
+                f"{package.name}: {package.reason}. Required by: {_first(package.required_by)}"
+            )
 
 
 def _first(items: list[str], count: int = 5) -> str:
@@ -209,9 +225,7 @@ def _constraints(
     result: dict[NormalizedName, SpecifierSet] = {}
     for item in items:
         req = item.requirement
-        if req is None or (
-            req.marker is not None and not req.marker.evaluate({**env, "extra": ""})
-        ):
+        if req is None or not evaluate_marker(req.marker, env, ()):
             continue
         name = canonicalize_name(req.name)
         result[name] = result.get(name, SpecifierSet()) & req.specifier
@@ -274,7 +288,7 @@ def _build_requirements(
                     str(r),
                 )
                 for r in reqs
-                if r.marker is None or r.marker.evaluate({**env, "extra": ""})
+                if evaluate_marker(r.marker, env, ())
             ]
             resolution, provider = resolve(client, ctx, env, top, options, {})
             results = classify_resolution(resolution, provider)

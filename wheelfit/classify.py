@@ -25,8 +25,6 @@ def classify_resolution(resolution: Resolution, provider: Provider) -> list[Pack
                 f"none of the --hash values matches {result.file}, the file pip "
                 "takes here: pip stops with a hash mismatch"
             )
-            resolution.complete = False
-            resolution.problems.append(f"{name}: {result.reason}")
         result.required_by = list(resolution.required_by.get(name, []))
         extras = sorted(resolution.extras.get(name, set()))
         if extras:

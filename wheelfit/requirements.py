@@ -271,11 +271,12 @@ def _add_unparsed_url(
     and the line is also an input error: pip refuses such fragments (see _egg_problem).
     """
     url = line.split()[0]
-    name_match = re.search(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)", url)
+    egg = _EGG_RE.search(url)
+    name_match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", egg[1]) if egg else None
     requirement = None
     if name_match:
         try:
-            requirement = Requirement(re.split(r"[=<>!~]", name_match[1])[0])
+            requirement = Requirement(re.split(r"[=<>!~]", name_match[0])[0])
         except InvalidRequirement:
             requirement = None
     result.errors.append(
