@@ -27,6 +27,8 @@ def test_wheel_ships_data_and_installed_copy_loads_it(tmp_path: Path) -> None:
         names = archive.namelist()
         archive.extractall(tmp_path / "site")
     assert "wheelfit/data/images.json" in names
+    assert "wheelfit/data/sysdeps/kb.json" in names
+    assert not any(n.startswith("wheelfit/data/sources/") for n in names)
     assert "wheelfit/cli.py" in names
     # an installed (non-editable) copy must find its data inside the package
     check = subprocess.run(
@@ -34,7 +36,10 @@ def test_wheel_ships_data_and_installed_copy_loads_it(tmp_path: Path) -> None:
             sys.executable,
             "-c",
             "import wheelfit.kb as kb; print(kb._data_dir()); "
-            "print(len(kb.image_profiles()['variants']))",
+            "print(len(kb.image_profiles()['variants'])); "
+            "from wheelfit.sysdeps import knowledge, infer; "
+            "print(knowledge.project_facts('psycopg2').families['bookworm'].build[0]); "
+            "print(infer._files('bookworm').headers['zlib.h'])",
         ],
         cwd=tmp_path,
         env={"PYTHONPATH": str(tmp_path / "site")},
@@ -42,6 +47,7 @@ def test_wheel_ships_data_and_installed_copy_loads_it(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    data_dir, count = check.stdout.split()
+    data_dir, count, libpq, zlib = check.stdout.split()
     assert Path(data_dir) == tmp_path / "site" / "wheelfit" / "data"
     assert int(count) >= 6
+    assert (libpq, zlib) == ("libpq-dev", "zlib1g-dev")

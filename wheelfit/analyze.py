@@ -156,6 +156,7 @@ def _describe_options(options: IndexOptions, settings: Settings) -> dict[str, ob
         "no_binary": sorted(options.format_control.no_binary),
         "exclude_newer": settings.exclude_newer.isoformat() if settings.exclude_newer else None,
         "offline": settings.offline,
+        "require_hashes": options.require_hashes,
     }
 
 

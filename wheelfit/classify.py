@@ -10,6 +10,7 @@ from .explain import older_compatible_wheel, wheel_gap
 from .finder import best_tag
 from .models import PackageResult, Status
 from .resolve import Candidate, Provider, Resolution, why_no_candidate
+from .sysdeps.plan import plan_package
 
 
 def classify_resolution(resolution: Resolution, provider: Provider) -> list[PackageResult]:
@@ -77,8 +78,9 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
         result.notes.append(f"dependencies taken from {info.source}")
     if dist.is_wheel:
         result.tag = best_tag(dist, provider.ctx)
-        return result
-    _classify_sdist(result, info, provider, name, specifier)
+    else:
+        _classify_sdist(result, info, provider, name, specifier)
+    result.system = plan_package(result, provider.ctx.target, info.sdist)
     return result
 
 

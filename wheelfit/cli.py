@@ -17,7 +17,8 @@ from rich.table import Table
 from . import __version__
 from .analyze import Settings, analyze, default_targets
 from .errors import KnowledgeBaseError, UserError, WheelfitError
-from .models import Target
+from .models import Report, Target
+from .render.dockerfile import render_dockerfile
 from .render.json import report_to_dict
 from .render.table import render_report
 from .targets import list_images, normalize_arch, target_from_image, target_from_platform
@@ -31,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wheelfit",
         description="Predict how each package of a requirements file installs on python, "
         "python:slim and python:alpine images: wheel, build from source, or not at all.",
-        epilog="Also: 'wheelfit images' lists the known image profiles.",
+        epilog="Also: 'wheelfit images' lists the known image profiles; 'wheelfit dockerfile "
+        "FILE --image NAME' writes a Dockerfile for one image.",
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="requirements files")
     parser.add_argument(
@@ -211,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["images"] and not Path("images").exists():
         _print_images(console)
         return EXIT_OK
+    # a subcommand only when no file of that name is meant
+    dockerfile = argv[:1] == ["dockerfile"] and not Path("dockerfile").exists()
+    if dockerfile:
+        argv = argv[1:]
     parser = build_parser()
     args = parser.parse_args(argv)
     files = list(args.files) + list(args.requirement)
@@ -220,6 +226,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         targets = _targets(args, files)
+        if dockerfile and (len(args.image) != 1 or args.platform or len(args.arch) > 1):
+            raise UserError(
+                "wheelfit dockerfile writes one Dockerfile: give exactly one --image "
+                "(e.g. --image alpine) and at most one --arch"
+            )
         settings = Settings(
             index_url=args.index_url,
             extra_index_urls=args.extra_index_url,
@@ -270,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WheelfitError as exc:
         errors.print(f"wheelfit: error: {exc}", markup=False)
         return EXIT_INTERNAL
+    if dockerfile:
+        return _write_dockerfile(report, files, args.output, errors)
     if args.format == "json":
         text = json.dumps(report_to_dict(report), indent=2) + "\n"
         if args.output:
@@ -289,6 +302,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors.print("fix or remove the lines above; the report covers the rest", markup=False)
         return EXIT_USAGE
     return EXIT_OK
+
+
+def _write_dockerfile(
+    report: Report, files: list[str], output: Path | None, errors: Console
+) -> int:
+    target = report.targets[0]
+    text = render_dockerfile(target, files)
+    if output:
+        output.write_text(text)
+    else:
+        sys.stdout.write(text)
+    for problem in target.problems if not target.complete else []:
+        errors.print(f"wheelfit: warning: pip would fail: {problem}", markup=False)
+    for item in report.input_errors:
+        errors.print(f"wheelfit: error: {item}", markup=False, highlight=False)
+    return EXIT_USAGE if report.input_errors else EXIT_OK
 
 
 def entrypoint() -> None:

@@ -62,14 +62,15 @@ def _describe(client: IndexClient, page: ProjectPage, dist: DistFile) -> DistInf
 
 def load_sdist(client: IndexClient, dist: DistFile) -> SdistInfo:
     identity = dist.sha256 or dist.url
-    cached = client.cache.load_blob("sdist", identity)
+    kind = f"sdist-v{SdistInfo.FORMAT}"
+    cached = client.cache.load_blob(kind, identity)
     if cached is not None:
         try:
             return SdistInfo.from_json(json.loads(cached))
         except (ValueError, TypeError):
             pass  # an entry from another version of wheelfit: inspect again
     info = inspect_sdist(dist.filename, client.download(dist))
-    client.cache.store_blob("sdist", identity, json.dumps(info.to_json()).encode())
+    client.cache.store_blob(kind, identity, json.dumps(info.to_json()).encode())
     return info
 
 

@@ -32,6 +32,14 @@ def load_json(name: str) -> Any:
         raise KnowledgeBaseError(f"cannot read {path}: {exc}") from exc
 
 
+def read_bytes(name: str) -> bytes:
+    path = _data_dir() / name
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeBaseError(f"cannot read {path}: {exc}") from exc
+
+
 @cache
 def image_profiles() -> dict[str, Any]:
     document = load_json("images.json")

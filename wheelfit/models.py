@@ -51,6 +51,15 @@ class Target:
     has_compiler: bool = False
     distro: str | None = None  # e.g. "debian bookworm", "alpine 3.24"
     platforms: tuple[str, ...] = ()  # explicit platform tags (raw targets); else derived
+    kind: str | None = None  # image kind: "python" (full), "slim" or "alpine"; None for raw
+    release: str | None = None  # distribution release: "bookworm", "trixie", "alpine3.24"
+
+    @property
+    def family(self) -> str | None:
+        """The package-name family of the image: bookworm, trixie or alpine (None when raw)."""
+        if self.release is None:
+            return None
+        return "alpine" if self.release.startswith("alpine") else self.release
 
     @property
     def python(self) -> str:
@@ -122,6 +131,22 @@ class PackageResult:
     metadata_source: str | None = None
     older_wheel: str | None = None  # "1.2.3 (file.whl)" when an older allowed version has a wheel
     url: str | None = None  # for direct references, with credentials removed
+    notes: list[str] = field(default_factory=list)
+    system: SystemNeeds | None = None  # what the image must install to build and to run it
+
+
+@dataclass
+class SystemNeeds:
+    """System packages one package needs on one image, in that image's package names."""
+
+    toolchains: list[str] = field(default_factory=list)  # c, c++, fortran, rust, go
+    build_packages: list[str] = field(default_factory=list)  # to install, minus what is there
+    runtime_packages: list[str] = field(default_factory=list)
+    already_in_image: list[str] = field(default_factory=list)
+    source: str = ""  # "knowledge base: ...", "inferred: ...", or "" when unknown
+    confidence: str = "unknown"  # high (real build), medium (distro data), low (inferred)
+    unknown: bool = False  # native code whose libraries nobody could tell
+    rustup: bool = False  # the packaged Rust is too old: the build installs Rust with rustup
     notes: list[str] = field(default_factory=list)
 
 

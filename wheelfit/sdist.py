@@ -11,6 +11,7 @@ import io
 import re
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -28,7 +29,24 @@ __all__ = ["SdistInfo", "inspect_sdist", "tomllib"]
 MAX_MEMBERS = 100_000
 MAX_UNPACKED_BYTES = 2 * 1024**3
 MAX_TEXT_BYTES = 2 * 1024 * 1024
-TEXT_MEMBERS = ("PKG-INFO", "pyproject.toml", "setup.cfg", "setup.py")
+TEXT_MEMBERS = (
+    "PKG-INFO",
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+    "meson.build",
+    "CMakeLists.txt",
+)
+# Native sources are read (only their first bytes, and only so many) for #include lines:
+# they name the libraries a build needs when the knowledge base does not know the project.
+MAX_SOURCE_SCAN_BYTES = 64 * 1024
+MAX_SOURCES_SCANNED = 3000
+MAX_INCLUDES = 500
+_INCLUDE = re.compile(
+    rb'^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]|cdef extern from [<"]([^>"\n]+)[>"]', re.M
+)
+_SCANNED_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".hh", ".pyx", ".pxd", ".pxi"}
+_HEADER_SUFFIXES = {".h", ".hpp", ".hh", ".hxx", ".inc", ".pxd"}
 
 # pip's default when a project has no [build-system] requires
 DEFAULT_BUILD_REQUIRES = ("setuptools>=40.8.0",)
@@ -80,9 +98,17 @@ class SdistInfo:
     source_files: dict[str, int] = field(default_factory=dict)  # language -> count
     has_cargo_toml: bool = False
     has_go_mod: bool = False
+    cargo_vendored: bool = False  # crates shipped in the sdist: the build needs no crates.io
+    includes: list[str] = field(default_factory=list)  # headers not shipped in the sdist
+    cargo_toml: str = ""  # the first Cargo.toml, for rust-version
+    # scratch state while scanning, not stored
+    _local_headers: set[str] = field(default_factory=set, repr=False)
+    _scanned: int = 0
+
+    FORMAT = 2  # bump when the fields change: cached inspections of older formats are redone
 
     def to_json(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> SdistInfo:
@@ -159,7 +185,28 @@ def inspect_sdist(filename: str, data: bytes) -> SdistInfo:
         _scan_zip(data, info)
     else:
         _scan_tar(data, info)
+    info.includes = _external_includes(info)
     return info
+
+
+def _external_includes(info: SdistInfo) -> list[str]:
+    """#include names that no header inside the sdist satisfies (matched by path suffix)."""
+    local: set[str] = set()
+    for header in info._local_headers:
+        parts = header.split("/")
+        local.update("/".join(parts[i:]) for i in range(len(parts)))
+    return sorted(name for name in info.includes if name not in local)[:MAX_INCLUDES]
+
+
+def _scan_source(info: SdistInfo, text: bytes) -> None:
+    info._scanned += 1
+    seen = set(info.includes)
+    for match in _INCLUDE.finditer(text):
+        raw = (match[1] or match[2]).strip()
+        name = raw.decode("utf-8", errors="replace")
+        if name and name not in seen and len(seen) < 4 * MAX_INCLUDES:
+            seen.add(name)
+            info.includes.append(name)
 
 
 def _relative(name: str) -> str | None:
@@ -204,9 +251,32 @@ def _note_member(info: SdistInfo, name: str, size: int) -> str | None:
         info.has_go_mod = True
     suffix = "." + base.rsplit(".", 1)[-1] if "." in base else ""
     language = _LANGUAGE_BY_SUFFIX.get(suffix)
-    if language and not _NOT_BUILT.search(lower):
+    built = not _NOT_BUILT.search(lower)
+    if language and built:
         info.source_files[language] = info.source_files.get(language, 0) + 1
-    return relative if relative in TEXT_MEMBERS else None
+    if suffix in _HEADER_SUFFIXES:
+        info._local_headers.add(relative)
+    if base == ".cargo-checksum.json":  # written by `cargo vendor` into each vendored crate
+        info.cargo_vendored = True
+    if relative in TEXT_MEMBERS:
+        return relative
+    if base == "cargo.toml" and not info.cargo_toml and relative.count("/") <= 2:
+        return "Cargo.toml"
+    if suffix in _SCANNED_SUFFIXES and built and info._scanned < MAX_SOURCES_SCANNED:
+        return SOURCE
+    return None
+
+
+SOURCE = "<source>"  # _note_member's answer for a native source to scan for #include lines
+
+
+def _take(info: SdistInfo, wanted: str, read: Callable[[int], bytes]) -> None:
+    if wanted == SOURCE:
+        _scan_source(info, read(MAX_SOURCE_SCAN_BYTES))
+    elif wanted == "Cargo.toml":
+        info.cargo_toml = _decode(read(MAX_TEXT_BYTES))
+    elif wanted not in info.texts:
+        info.texts[wanted] = _decode(read(MAX_TEXT_BYTES))
 
 
 def _decode(data: bytes) -> str:
@@ -221,10 +291,10 @@ def _scan_tar(data: bytes, info: SdistInfo) -> None:
                 if (member.issym() or member.islnk()) and _escapes(member.name, member.linkname):
                     raise ArchiveError(f"link {member.name!r} points outside the archive")
                 wanted = _note_member(info, member.name, member.size)
-                if wanted and member.isfile() and wanted not in info.texts:
+                if wanted and member.isfile():
                     handle = archive.extractfile(member)
                     if handle is not None:
-                        info.texts[wanted] = _decode(handle.read(MAX_TEXT_BYTES))
+                        _take(info, wanted, handle.read)
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         raise ArchiveError(f"cannot read the archive: {exc}") from exc
 
@@ -234,8 +304,8 @@ def _scan_zip(data: bytes, info: SdistInfo) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for member in archive.infolist():
                 wanted = _note_member(info, member.filename, member.file_size)
-                if wanted and not member.is_dir() and wanted not in info.texts:
+                if wanted and not member.is_dir():
                     with archive.open(member) as handle:
-                        info.texts[wanted] = _decode(handle.read(MAX_TEXT_BYTES))
+                        _take(info, wanted, handle.read)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         raise ArchiveError(f"cannot read the archive: {exc}") from exc

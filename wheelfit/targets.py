@@ -181,6 +181,8 @@ def target_from_image(name: str, python: str | None = None, arch: str | None = N
         python_full_version=full,
         has_compiler=bool(variant["has_compiler"]),
         distro=variant.get("distro"),
+        kind=variant["kind"],
+        release=variant.get("release"),
     )
 
 

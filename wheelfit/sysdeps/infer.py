@@ -1,0 +1,226 @@
+"""Static inference of system packages from an sdist the knowledge base does not know.
+
+Evidence, strongest first: programs the build runs to find a library (``pg_config``),
+``pkg-config`` names, ``libraries=[...]`` in setup files, and ``#include`` lines of headers the
+sdist does not ship. Each is looked up in tables derived from Debian's Contents index
+(data/sysdeps/<release>-files.tsv.gz); Alpine names come through the Debian-to-Alpine map.
+Nothing from the sdist is run. The answer's confidence is "low": includes may sit behind
+``#ifdef`` for optional features or other systems.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from .. import kb
+from ..sdist import SdistInfo
+from .knowledge import FamilyPackages, ProjectFacts
+
+# Programs a setup script runs to find a library, and the Debian package that ships each
+# (usr/bin/<name> in bookworm's and trixie's Contents-amd64).
+CONFIG_PROGRAMS = {
+    "pg_config": "libpq-dev",
+    "mysql_config": "default-libmysqlclient-dev",
+    "mariadb_config": "libmariadb-dev",
+    "xml2-config": "libxml2-dev",
+    "xslt-config": "libxslt1-dev",
+    "curl-config": "libcurl4-openssl-dev",
+    "krb5-config": "libkrb5-dev",
+    "gdal-config": "libgdal-dev",
+    "geos-config": "libgeos-dev",
+    "net-snmp-config": "libsnmp-dev",
+    "nc-config": "libnetcdf-dev",
+    "libpng-config": "libpng-dev",
+    "gpgme-config": "libgpgme-dev",
+    "pcap-config": "libpcap-dev",
+    "sdl2-config": "libsdl2-dev",
+}
+_CONFIG_RE = re.compile(r"\b(" + "|".join(re.escape(n) for n in CONFIG_PROGRAMS) + r")\b")
+_PKG_CONFIG_RES = (
+    re.compile(r"pkgconfig\.(?:parse|exists|cflags|libs|variables)\(\s*['\"]([\w.+-]+)"),
+    re.compile(r"\bdependency\(\s*['\"]([\w.+-]+)['\"]"),  # meson.build
+    re.compile(r"['\"]pkg-config['\"]\s*,\s*(?:['\"]--[\w-]+['\"]\s*,\s*)*['\"]([\w.+-]+)"),
+    re.compile(r"pkg-config(?:\s+--[\w-]+)+\s+([\w.+-]+)"),
+)
+_CMAKE_PKG_RE = re.compile(r"pkg_check_modules\(\s*\w+((?:\s+[\w.+-]+)+)\s*\)", re.I)
+_CMAKE_KEYWORDS = {"REQUIRED", "QUIET", "IMPORTED_TARGET", "GLOBAL", "NO_CMAKE_PATH"}
+_LIBRARIES_RE = re.compile(r"libraries\s*=\s*\[([^\]]*)\]")
+_LIBRARY_NAME_RE = re.compile(r"['\"]([\w.+-]+)['\"]")
+# libraries every C program has: libc's own parts
+_LIBC_LIBRARIES = {"m", "dl", "pthread", "rt", "c", "util", "crypt", "stdc++", "gcc", "gcc_s"}
+# a debian package named by inference that the image's compiler setup already covers
+_TOOLCHAIN_DEV = {"libc6-dev", "linux-libc-dev", "libcrypt-dev"}
+
+
+@dataclass
+class Evidence:
+    """Which Debian packages the sdist points at, and why (for the report)."""
+
+    packages: dict[str, str] = field(default_factory=dict)  # package -> first reason
+    pkg_config: bool = False  # the build runs pkg-config
+
+
+def infer_facts(name: str, sdist: SdistInfo, family: str) -> ProjectFacts | None:
+    """Facts for ``family`` (bookworm, trixie, alpine) read from the sdist; None if nothing."""
+    suite = "bookworm" if family == "alpine" else family
+    evidence = collect_evidence(sdist, suite)
+    rust_version = cargo_rust_version(sdist.cargo_toml)
+    if not evidence.packages and rust_version is None and not sdist.source_files:
+        return None
+    build = sorted(evidence.packages)
+    if evidence.pkg_config:
+        build.append("pkg-config")
+    runtime = sorted({r for p in build for r in _files(suite).runtime_for(p)})
+    reasons = "; ".join(f"{p} ({why})" for p, why in sorted(evidence.packages.items()))
+    unmapped: list[str] = []
+    if family == "alpine":
+        build, missing_build = to_alpine(build, runtime=False)
+        runtime, missing_runtime = to_alpine(runtime, runtime=True)
+        unmapped = missing_build + missing_runtime
+    return ProjectFacts(
+        name=name,
+        toolchains=(),
+        families={family: FamilyPackages(tuple(build), tuple(runtime))},
+        source=f"inferred from {sdist.filename}: "
+        + (reasons or "no system library named by its build files or #include lines"),
+        confidence="low",
+        rust_version=rust_version,
+        unmapped=tuple(unmapped),
+    )
+
+
+def collect_evidence(sdist: SdistInfo, suite: str) -> Evidence:
+    files = _files(suite)
+    evidence = Evidence()
+    setup_texts = "\n".join(
+        sdist.texts.get(n, "") for n in ("setup.py", "setup.cfg", "pyproject.toml")
+    )
+    build_texts = setup_texts + "\n" + sdist.texts.get("meson.build", "")
+    cmake = sdist.texts.get("CMakeLists.txt", "")
+
+    def add(package: str | None, reason: str) -> None:
+        if package and package not in _TOOLCHAIN_DEV:
+            evidence.packages.setdefault(package, reason)
+
+    for program in sorted(set(_CONFIG_RE.findall(build_texts))):
+        add(CONFIG_PROGRAMS[program], f"runs {program}")
+    pc_names = {m for regex in _PKG_CONFIG_RES for m in regex.findall(build_texts)}
+    for match in _CMAKE_PKG_RE.findall(cmake):
+        pc_names.update(w for w in match.split() if w not in _CMAKE_KEYWORDS)
+    for pc_name in sorted(pc_names):
+        package = files.pkgconfig.get(re.split(r"[<>=]", pc_name)[0])
+        if package:
+            evidence.pkg_config = True
+            add(package, f"pkg-config {pc_name}")
+    for group in _LIBRARIES_RE.findall(setup_texts):
+        for library in _LIBRARY_NAME_RE.findall(group):
+            if library not in _LIBC_LIBRARIES and not library.startswith("python"):
+                add(files.dev_libs.get(f"lib{library}.so"), f"links -l{library}")
+    for include in sdist.includes:
+        add(files.header_package(include), f"#include <{include}>")
+    return evidence
+
+
+def cargo_rust_version(cargo_toml: str) -> str | None:
+    """``rust-version`` of the [package] in Cargo.toml: the oldest Rust the crate builds with."""
+    match = re.search(r'^\s*rust-version\s*=\s*"([\d.]+)"', cargo_toml, re.M)
+    return match[1] if match else None
+
+
+def to_alpine(names: list[str], runtime: bool) -> tuple[list[str], list[str]]:
+    """Debian names -> Alpine names that exist in aports, and the names with no counterpart."""
+    table = _alpine_map()["runtime" if runtime else "build"]
+    known = _alpine_names()
+    mapped: list[str] = []
+    missing: list[str] = []
+    for name in names:
+        if name in table:
+            mapped += table[name]
+        elif (guess := guess_alpine(name, known)) is not None:
+            mapped.append(guess)
+        else:
+            missing.append(name)
+    return sorted(set(mapped)), missing
+
+
+def guess_alpine(debian: str, known: frozenset[str] | set[str]) -> str | None:
+    """libfoo-dev -> foo-dev or libfoo-dev, libfoo3 -> libfoo or foo: the first that exists."""
+    candidates = [debian]
+    stem = debian.removesuffix("-dev")
+    bare = stem.removeprefix("lib")
+    if debian.endswith("-dev"):
+        candidates += [f"{bare}-dev", f"lib{bare}-dev", f"{re.sub(r'[0-9.]+$', '', bare)}-dev"]
+    else:
+        stem = re.sub(r"-?[0-9.]+(-[0-9]+)?(t64)?$", "", debian)
+        bare = stem.removeprefix("lib")
+        candidates += [stem, bare, f"{bare}-libs"]
+    return next((c for c in candidates if c in known), None)
+
+
+@dataclass
+class FileIndex:
+    headers: dict[str, str]
+    headers_by_base: dict[str, list[tuple[str, str]]]
+    pkgconfig: dict[str, str]
+    dev_libs: dict[str, str]  # libfoo.so -> its -dev package
+    sonames: dict[str, str]  # libfoo.so.1 -> its runtime package
+
+    def header_package(self, include: str) -> str | None:
+        """The -dev package whose header this include names: exact, else a unique suffix match."""
+        if include in self.headers:
+            return self.headers[include]
+        base = include.rsplit("/", 1)[-1]
+        owners = {
+            package
+            for path, package in self.headers_by_base.get(base, ())
+            if path.endswith("/" + include)
+        }
+        return owners.pop() if len(owners) == 1 else None
+
+    def runtime_for(self, dev_package: str) -> list[str]:
+        """Runtime library packages behind a -dev package's libfoo.so links."""
+        runtime = set()
+        for link, package in self.dev_libs.items():
+            if package != dev_package:
+                continue
+            for soname, owner in self.sonames.items():
+                if soname.startswith(link + "."):
+                    runtime.add(owner)
+        return sorted(runtime)
+
+
+@cache
+def _files(suite: str) -> FileIndex:
+    index = FileIndex({}, {}, {}, {}, {})
+    data = kb.read_bytes(f"sysdeps/{suite}-files.tsv.gz")
+    with gzip.open(io.BytesIO(data), "rt", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            kind, name, package = row["kind"], row["name"], row["package"]
+            if kind == "h":
+                index.headers[name] = package
+                base = name.rsplit("/", 1)[-1]
+                index.headers_by_base.setdefault(base, []).append((name, package))
+            elif kind == "pc":
+                index.pkgconfig.setdefault(name, package)
+            elif kind == "dev":
+                index.dev_libs.setdefault(name, package)
+            elif kind == "so":
+                index.sonames.setdefault(name, package)
+    return index
+
+
+@cache
+def _alpine_map() -> dict[str, dict[str, list[str]]]:
+    document = kb.load_json("sysdeps/debian_to_alpine.json")
+    return {"build": document["build"], "runtime": document["runtime"]}
+
+
+@cache
+def _alpine_names() -> frozenset[str]:
+    data = kb.read_bytes("sysdeps/alpine_names.txt.gz")
+    return frozenset(gzip.decompress(data).decode().split())

@@ -1,0 +1,113 @@
+"""The shipped system-package knowledge base (data/sysdeps/, built by scripts/build_sysdeps.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from .. import kb
+from ..errors import KnowledgeBaseError
+
+
+@dataclass(frozen=True)
+class FamilyPackages:
+    build: tuple[str, ...] = ()
+    runtime: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What building one PyPI project from source needs, per distribution family."""
+
+    name: str
+    toolchains: tuple[str, ...]
+    families: dict[str, FamilyPackages]
+    source: str
+    confidence: str
+    optional_extension: bool = False
+    runtime_always: bool = False  # a library loaded at run time, needed even from a wheel
+    rust_version: str | None = None
+    notes: tuple[str, ...] = ()
+    unmapped: tuple[str, ...] = field(default=())  # Debian names with no Alpine counterpart
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    build: tuple[str, ...]
+    runtime: tuple[str, ...]
+    version: str | None
+
+
+def project_facts(name: str) -> ProjectFacts | None:
+    entry = _projects().get(name)
+    if entry is None:
+        return None
+    families = {
+        family: FamilyPackages(tuple(value["build"]), tuple(value["runtime"]))
+        for family in ("bookworm", "trixie", "alpine")
+        if isinstance(value := entry.get(family), dict)
+    }
+    notes = entry.get("notes")
+    return ProjectFacts(
+        name=name,
+        toolchains=tuple(entry.get("toolchains", ())),
+        families=families,
+        source=str(entry.get("source", "")),
+        confidence=str(entry.get("confidence", "medium")),
+        optional_extension=bool(entry.get("optional_extension", False)),
+        runtime_always=bool(entry.get("runtime_always", False)),
+        rust_version=entry.get("rust_version"),
+        notes=(notes,) if isinstance(notes, str) else tuple(notes or ()),
+        unmapped=tuple(entry.get("alpine_unmapped", ())),
+    )
+
+
+def toolchain(family: str, language: str) -> Toolchain | None:
+    table = _toolchains()["families"].get(family, {})
+    value = table.get(language)
+    if value is None:
+        return None
+    return Toolchain(tuple(value["build"]), tuple(value["runtime"]), value.get("version"))
+
+
+def language_toolchain(language: str) -> str | None:
+    """'C++' (as sdist inspection names it) -> 'c++' (as the knowledge base names it)."""
+    mapping: dict[str, str] = _toolchains()["language_to_toolchain"]
+    return mapping.get(language)
+
+
+@cache
+def image_packages(kind: str, release: str) -> frozenset[str]:
+    """Packages the official image already has (empty when the inventory does not know it)."""
+    key = _toolchains()["image_package_sets"].get(f"{kind}:{release}")
+    if key is None:
+        return frozenset()
+    images: dict[str, list[str]] = kb.load_json("sysdeps/image_packages.json")["images"]
+    return frozenset(images.get(key, ()))
+
+
+def knowledge_date() -> str:
+    return str(_document().get("generated", ""))
+
+
+@cache
+def _document() -> dict[str, Any]:
+    document = kb.load_json("sysdeps/kb.json")
+    if not isinstance(document, dict) or not isinstance(document.get("projects"), dict):
+        raise KnowledgeBaseError("sysdeps/kb.json: expected an object with 'projects'")
+    return document
+
+
+def _projects() -> dict[str, dict[str, Any]]:
+    projects: dict[str, dict[str, Any]] = _document()["projects"]
+    return projects
+
+
+@cache
+def _toolchains() -> dict[str, Any]:
+    document = kb.load_json("sysdeps/toolchains.json")
+    for key in ("families", "language_to_toolchain", "image_package_sets"):
+        if key not in document:
+            raise KnowledgeBaseError(f"sysdeps/toolchains.json: missing {key!r}")
+    return dict(document)

@@ -1,0 +1,168 @@
+"""Per image: the toolchain and system packages a package needs, minus what the image has."""
+
+from __future__ import annotations
+
+import re
+
+from ..models import PackageResult, Status, SystemNeeds, Target, TargetReport
+from ..sdist import SdistInfo
+from . import knowledge
+from .infer import cargo_rust_version, infer_facts
+from .knowledge import FamilyPackages, ProjectFacts
+
+# Debian and Alpine names of the same tool differ; these are what the official images install.
+_PKG_CONFIG = {"bookworm": "pkg-config", "trixie": "pkgconf", "alpine": "pkgconf"}
+
+
+def plan_package(
+    result: PackageResult, target: Target, sdist: SdistInfo | None = None
+) -> SystemNeeds | None:
+    """What ``target`` must install for ``result``; None when nothing is needed or knowable."""
+    family = target.family
+    if family is None or target.kind is None or target.release is None:
+        return None
+    facts = knowledge.project_facts(result.name)
+    present = knowledge.image_packages(target.kind, target.release)
+    if result.status is not Status.SDIST_NATIVE:
+        if facts is None or not facts.runtime_always:
+            return None
+        runtime = _family_packages(facts, family)[0].runtime
+        return _finish(
+            SystemNeeds(
+                runtime_packages=list(runtime),
+                source=f"knowledge base: {facts.source}",
+                confidence=facts.confidence,
+                notes=["loads a system library at run time, even when installed from a wheel"],
+            ),
+            present,
+        )
+    if facts is None and sdist is not None:
+        facts = infer_facts(result.name, sdist, family)
+    rust_version = (facts.rust_version if facts else None) or (
+        cargo_rust_version(sdist.cargo_toml) if sdist else None
+    )
+    needs = _native_needs(result, family, facts, rust_version)
+    if "rust" in needs.toolchains and sdist is not None and sdist.has_cargo_toml:
+        needs.notes.append(
+            "its crates are vendored in the sdist: no download at build time"
+            if sdist.cargo_vendored
+            else "cargo downloads its crates from crates.io during the build"
+        )
+    return _finish(needs, present)
+
+
+def _native_needs(
+    result: PackageResult, family: str, facts: ProjectFacts | None, rust_version: str | None
+) -> SystemNeeds:
+    languages = {knowledge.language_toolchain(lang) for lang in result.languages}
+    toolchains = sorted(
+        {t for t in languages if t} | set(facts.toolchains if facts else ()) or {"c"}
+    )
+    needs = SystemNeeds(toolchains=toolchains)
+    for name in toolchains:
+        chain = knowledge.toolchain(family, name)
+        if chain is None:
+            needs.notes.append(f"no known {name} toolchain package for {family}")
+            continue
+        build = list(chain.build)
+        if name == "rust":
+            needs.notes += _rust_notes(chain.version, rust_version, family)
+            if _too_old(chain.version, rust_version):
+                # rustup needs curl; the packaged rust and cargo would only be in the way
+                needs.rustup = True
+                build = [p for p in build if p not in _RUST_PACKAGES] + ["curl"]
+        needs.build_packages += build
+        needs.runtime_packages += chain.runtime
+    if facts is None or not facts.families:
+        needs.unknown = True
+        needs.notes.append(
+            "the system libraries it links, if any, are not known: only the compiler is listed"
+        )
+        return needs
+    packages, exact = _family_packages(facts, family)
+    needs.build_packages += [_rename(name, family) for name in packages.build]
+    needs.runtime_packages += list(packages.runtime)
+    needs.source = facts.source
+    needs.confidence = facts.confidence if exact else _lower(facts.confidence)
+    if not exact:
+        needs.notes.append(f"{family} names taken from another Debian release")
+    if family == "alpine" and facts.unmapped:
+        needs.notes.append("no Alpine counterpart known for Debian's " + ", ".join(facts.unmapped))
+    if facts.optional_extension or result.optional_extension:
+        needs.notes.append(
+            "optional: without these packages pip installs it as pure Python, "
+            "without its compiled speedups"
+        )
+    needs.notes += list(facts.notes)
+    return needs
+
+
+def _family_packages(facts: ProjectFacts, family: str) -> tuple[FamilyPackages, bool]:
+    if family in facts.families:
+        return facts.families[family], True
+    for other in ("bookworm", "trixie"):
+        if family != "alpine" and other in facts.families:
+            return facts.families[other], False
+    return FamilyPackages(), False
+
+
+def _rename(name: str, family: str) -> str:
+    """pkg-config is pkgconf on trixie and Alpine (the old name is a transitional package)."""
+    if name in ("pkg-config", "pkgconf"):
+        return _PKG_CONFIG[family]
+    return name
+
+
+def _lower(confidence: str) -> str:
+    return {"high": "medium", "medium": "low"}.get(confidence, confidence)
+
+
+_RUST_PACKAGES = {"rustc", "cargo", "rustc-web", "cargo-web", "rust"}
+
+
+def _too_old(version: str | None, need_text: str | None) -> bool:
+    have = _version_tuple(version or "")
+    need = _version_tuple(need_text or "")
+    return bool(need and have and need > have)
+
+
+def _rust_notes(version: str | None, need_text: str | None, family: str) -> list[str]:
+    notes = [f"packaged Rust here: {version}"] if version else []
+    if _too_old(version, need_text):
+        notes.append(
+            f"needs Rust >= {need_text}, newer than {family}'s packages: install it with "
+            "rustup (https://rustup.rs) instead"
+        )
+    elif need_text:
+        notes.append(f"needs Rust >= {need_text}")
+    return notes
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    match = re.match(r"(\d+)\.(\d+)", text)
+    return (int(match[1]), int(match[2])) if match else ()
+
+
+def _finish(needs: SystemNeeds, present: frozenset[str]) -> SystemNeeds:
+    build = list(dict.fromkeys(needs.build_packages))
+    runtime = list(dict.fromkeys(needs.runtime_packages))
+    needs.already_in_image = sorted({p for p in build + runtime if p in present})
+    needs.build_packages = [p for p in build if p not in present]
+    needs.runtime_packages = [p for p in runtime if p not in present]
+    return needs
+
+
+def target_summary(report: TargetReport) -> dict[str, list[str]]:
+    """The union over a target's packages: what its Dockerfile installs in each stage."""
+    build: dict[str, None] = {}
+    runtime: dict[str, None] = {}
+    unknown = []
+    for package in report.packages:
+        needs = package.system
+        if needs is None:
+            continue
+        build.update(dict.fromkeys(needs.build_packages))
+        runtime.update(dict.fromkeys(needs.runtime_packages))
+        if needs.unknown:
+            unknown.append(package.name)
+    return {"build": sorted(build), "runtime": sorted(runtime), "unknown": sorted(unknown)}
