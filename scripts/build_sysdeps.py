@@ -161,11 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     alpine_names = _alpine_names()
     to_alpine, runtime_to_alpine = _alpine_map()
     projects: dict[str, dict[str, object]] = {}
-    for suite in SUITES:
-        known = _debian_names(args.debian_dir, suite)
+    known_by_suite = {suite: _debian_names(args.debian_dir, suite) for suite in SUITES}
+    for suite, known in known_by_suite.items():
         for name, row in _debian_rows(args.debian_dir, suite).items():
             entry = projects.setdefault(name, _empty(name))
             _add_debian(entry, suite, row, known)
+    for entry in projects.values():
+        _fill_missing_suite(entry, known_by_suite)
     for name, row in _alpine_rows().items():
         entry = projects.setdefault(name, _empty(name))
         _add_alpine(entry, row)
@@ -290,6 +292,18 @@ def _add_debian(entry: dict[str, object], suite: str, row: dict[str, str], known
     )
     entry.setdefault("compiled", compiled)
     entry["compiled"] = entry["compiled"] or compiled
+
+
+def _fill_missing_suite(entry: dict[str, object], known: dict[str, set[str]]) -> None:
+    """A project only one release packages: use its names where the other release has them."""
+    for suite, other in (("bookworm", "trixie"), ("trixie", "bookworm")):
+        lists = entry.get(other)
+        if suite in entry or not isinstance(lists, dict):
+            continue
+        kept = {k: [n for n in lists[k] if n in known[suite]] for k in ("build", "runtime")}
+        dropped = sorted(set(lists["build"] + lists["runtime"]) - set(sum(kept.values(), [])))
+        entry[suite] = kept
+        entry[f"{suite}_from"] = other + (f" (not in {suite}: {' '.join(dropped)})" if dropped else "")
 
 
 def _alpine_rows() -> dict[str, dict[str, str]]:
@@ -497,11 +511,37 @@ def _write_lookup_indexes(directory: Path, suite: str, out: Path) -> None:
                 rows.append(
                     ("so" if row["kind"] == "soname_or_real" else "dev", row["basename"], package)
                 )
+    rows += _dev_to_runtime(directory, suite)
     unique = sorted(set(rows))
     with gzip.open(out / f"{suite}-files.tsv.gz", "wt", compresslevel=9) as handle:
         handle.write("kind\tname\tpackage\n")
         for kind, name, package in unique:
             handle.write(f"{kind}\t{name}\t{package}\n")
+
+
+def _dev_to_runtime(directory: Path, suite: str) -> list[tuple[str, str, str]]:
+    """-dev package -> the shared-library packages of the same source it depends on.
+
+    libyaml-dev depends on libyaml-0-2: what stays installed at run time once the -dev
+    package is purged. Library file names alone cannot tell (libyaml.so -> libyaml-0.so.2).
+    """
+    source_of: dict[str, str] = {}
+    depends: dict[str, list[str]] = {}
+    with _open_table(_debian_table(directory, suite, "packages.tsv.gz")) as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            source_of[row["package"]] = row["source"] or row["package"]
+            if row["package"].endswith("-dev"):
+                depends[row["package"]] = _split_deps(row["depends"])
+    rows = []
+    for dev, names in depends.items():
+        for name in names:
+            same_source = source_of.get(name) == source_of[dev]
+            library = not name.endswith(
+                ("-dev", "-common", "-doc", "-bin", "-data", "-tools", "-utils", "-headers")
+            )
+            if same_source and library:
+                rows.append(("rt", dev, name))
+    return rows
 
 
 def _write_alpine_map(

@@ -169,6 +169,7 @@ class FileIndex:
     pkgconfig: dict[str, str]
     dev_libs: dict[str, str]  # libfoo.so -> its -dev package
     sonames: dict[str, str]  # libfoo.so.1 -> its runtime package
+    runtime: dict[str, list[str]] = field(default_factory=dict)  # -dev -> its library packages
 
     def header_package(self, include: str) -> str | None:
         """The -dev package whose header this include names: exact, else a unique suffix match."""
@@ -183,15 +184,8 @@ class FileIndex:
         return owners.pop() if len(owners) == 1 else None
 
     def runtime_for(self, dev_package: str) -> list[str]:
-        """Runtime library packages behind a -dev package's libfoo.so links."""
-        runtime = set()
-        for link, package in self.dev_libs.items():
-            if package != dev_package:
-                continue
-            for soname, owner in self.sonames.items():
-                if soname.startswith(link + "."):
-                    runtime.add(owner)
-        return sorted(runtime)
+        """The shared-library packages a -dev package depends on (same Debian source)."""
+        return self.runtime.get(dev_package, [])
 
 
 @cache
@@ -211,6 +205,8 @@ def _files(suite: str) -> FileIndex:
                 index.dev_libs.setdefault(name, package)
             elif kind == "so":
                 index.sonames.setdefault(name, package)
+            elif kind == "rt":
+                index.runtime.setdefault(name, []).append(package)
     return index
 
 

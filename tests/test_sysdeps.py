@@ -1,0 +1,294 @@
+"""System packages per image: knowledge base, image contents, inference, Dockerfile."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from indexserver import IndexServer
+from test_analyze import pkg, run, sdist, wheel
+
+from wheelfit.cli import main
+from wheelfit.models import PackageResult, Status, Target
+from wheelfit.render.dockerfile import render_dockerfile
+from wheelfit.sdist import inspect_sdist
+from wheelfit.sysdeps import infer, knowledge
+from wheelfit.sysdeps.plan import plan_package
+from wheelfit.targets import target_from_image
+
+SETUP_NATIVE = (
+    "from setuptools import setup, Extension\nsetup(ext_modules=[Extension('m', ['m.c'])])\n"
+)
+
+
+def _psycopg2_sdist() -> dict[str, object]:
+    return sdist("psycopg2", "2.9.10", texts={"setup.py": SETUP_NATIVE})
+
+
+def _native(name: str, languages: list[str] | None = None) -> PackageResult:
+    return PackageResult(
+        name=name,  # type: ignore[arg-type]
+        version="1.0",
+        status=Status.SDIST_NATIVE,
+        languages=languages or ["C"],
+    )
+
+
+def _target(image: str) -> Target:
+    return target_from_image(image, "3.12")
+
+
+def test_known_project_gets_each_images_own_names_minus_what_it_has() -> None:
+    slim = plan_package(_native("psycopg2"), _target("slim-bookworm"))
+    full = plan_package(_native("psycopg2"), _target("bookworm"))
+    alpine = plan_package(_native("psycopg2"), _target("alpine3.24"))
+    assert slim and full and alpine
+    assert slim.build_packages == ["gcc", "libc6-dev", "libpq-dev"]
+    assert slim.runtime_packages == ["libpq5"]
+    assert slim.confidence == "high"
+    # the full image has gcc, libpq-dev and libpq5 already: nothing to install
+    assert full.build_packages == [] and full.runtime_packages == []
+    assert set(full.already_in_image) >= {"gcc", "libpq-dev", "libpq5"}
+    assert alpine.build_packages == ["gcc", "musl-dev", "libpq-dev"]
+    assert alpine.runtime_packages == ["libpq"]
+
+
+def test_cpp_on_alpine_keeps_libstdcxx_at_runtime() -> None:
+    needs = plan_package(_native("nosuchproject-xyz", ["C++"]), _target("alpine3.24"))
+    assert needs is not None
+    assert "g++" in needs.build_packages
+    # `apk del` of the build packages takes libstdc++ with g++: the final stage needs it
+    assert needs.runtime_packages == ["libstdc++", "libgcc"]
+    assert needs.unknown and needs.confidence == "unknown"
+    slim = plan_package(_native("nosuchproject-xyz", ["C++"]), _target("slim-bookworm"))
+    assert slim is not None and slim.runtime_packages == []  # libstdc++6 is in slim
+
+
+def test_library_loaded_at_run_time_is_needed_even_from_a_wheel() -> None:
+    result = PackageResult(name="python-magic", version="0.4.27", status=Status.WHEEL)  # type: ignore[arg-type]
+    slim = plan_package(result, _target("slim-trixie"))
+    alpine = plan_package(result, _target("alpine3.24"))
+    assert slim is not None and slim.runtime_packages == ["libmagic1t64"]
+    assert slim.build_packages == []
+    assert alpine is not None and alpine.runtime_packages == ["libmagic"]
+    # an ordinary wheel needs nothing
+    plain = PackageResult(name="requests", version="2", status=Status.WHEEL)  # type: ignore[arg-type]
+    assert plan_package(plain, _target("slim-trixie")) is None
+
+
+def test_raw_platform_targets_get_no_package_names() -> None:
+    from wheelfit.targets import target_from_platform
+
+    target = target_from_platform("manylinux_2_28_x86_64", "3.12")
+    assert plan_package(_native("psycopg2"), target) is None
+
+
+def test_rust_newer_than_the_packaged_one_asks_for_rustup() -> None:
+    bookworm = plan_package(_native("orjson", ["C", "Rust"]), _target("slim-bookworm"))
+    alpine = plan_package(_native("orjson", ["C", "Rust"]), _target("alpine3.24"))
+    assert bookworm is not None and alpine is not None
+    # rustc-web 1.96 is new enough; Alpine's rust 1.88 is not (orjson needs 1.95)
+    assert "rustc-web" in bookworm.build_packages and not bookworm.rustup
+    assert alpine.rustup and "rust" not in alpine.build_packages
+    assert "curl" in alpine.build_packages
+    assert any("rustup" in note for note in alpine.notes)
+
+
+def _tar_sdist(files: dict[str, str], name: str = "demo-1.0") -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{name}/{path}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_sdist_scan_keeps_includes_that_the_sdist_does_not_ship() -> None:
+    data = _tar_sdist(
+        {
+            "setup.py": SETUP_NATIVE,
+            "src/m.c": '#include <Python.h>\n#include "local.h"\n#include <zlib.h>\n'
+            "# include <libxml/parser.h>\n",
+            "src/local.h": "#include <sub/inner.h>\n",
+            "src/sub/inner.h": "",
+            "src/w.pyx": 'cdef extern from "yaml.h":\n    pass\n',
+            "tests/t.c": "#include <never.h>\n",
+        }
+    )
+    info = inspect_sdist("demo-1.0.tar.gz", data)
+    assert info.includes == ["Python.h", "libxml/parser.h", "yaml.h", "zlib.h"]
+
+
+def test_inference_reads_probes_pkg_config_libraries_and_includes() -> None:
+    data = _tar_sdist(
+        {
+            "setup.py": SETUP_NATIVE
+            + "import subprocess\nsubprocess.check_output(['pg_config', '--includedir'])\n"
+            "subprocess.check_output(['pkg-config', '--cflags', 'libxml-2.0'])\n"
+            "Extension('n', ['n.c'], libraries=['yaml', 'm'])\n",
+            "m.c": "#include <Python.h>\n#include <stdio.h>\n#include <zlib.h>\n"
+            "#include <windows.h>\n",
+        }
+    )
+    info = inspect_sdist("demo-1.0.tar.gz", data)
+    evidence = infer.collect_evidence(info, "bookworm")
+    assert evidence.packages == {
+        "libpq-dev": "runs pg_config",
+        "libxml2-dev": "pkg-config libxml-2.0",
+        "libyaml-dev": "links -lyaml",
+        "zlib1g-dev": "#include <zlib.h>",
+    }
+    assert evidence.pkg_config
+    facts = infer.infer_facts("demo", info, "bookworm")
+    assert facts is not None and facts.confidence == "low"
+    bookworm = facts.families["bookworm"]
+    assert "pkg-config" in bookworm.build
+    assert {"libpq5", "libxml2", "libyaml-0-2", "zlib1g"} <= set(bookworm.runtime)
+    alpine = infer.infer_facts("demo", info, "alpine")
+    assert alpine is not None
+    assert set(alpine.families["alpine"].build) == {
+        "libpq-dev",
+        "libxml2-dev",
+        "yaml-dev",
+        "zlib-dev",
+        "pkgconf",
+    }
+
+
+def test_unknown_project_is_inferred_end_to_end(fresh_server: IndexServer, tmp_path: Path) -> None:
+    fresh_server.add_project(
+        "pgthing",
+        [
+            sdist(
+                "pgthing",
+                "1.0",
+                texts={
+                    "setup.py": SETUP_NATIVE + "import os\nos.popen('pg_config --libdir')\n",
+                    "pgthing.c": "#include <libpq-fe.h>\n",
+                },
+            )
+        ],
+    )
+    report = run(fresh_server, tmp_path, "pgthing\n", ["slim-bookworm", "alpine3.24"])
+    slim, alpine = (pkg(t, "pgthing") for t in report.targets)
+    assert slim.status is Status.SDIST_NATIVE
+    assert slim.system is not None and alpine.system is not None
+    assert slim.system.build_packages == ["gcc", "libc6-dev", "libpq-dev"]
+    assert slim.system.runtime_packages == ["libpq5"]
+    assert slim.system.confidence == "low"
+    assert "runs pg_config" in slim.system.source
+    assert alpine.system.build_packages == ["gcc", "musl-dev", "libpq-dev"]
+    assert alpine.system.runtime_packages == ["libpq"]
+
+
+def test_native_sdist_with_nothing_to_go_on_is_unknown_not_silent(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    fresh_server.add_project(
+        "zzopaquething", [sdist("zzopaquething", "1.0", texts={"setup.py": SETUP_NATIVE})]
+    )
+    report = run(fresh_server, tmp_path, "zzopaquething\n", ["slim-bookworm"])
+    needs = pkg(report.targets[0], "zzopaquething").system
+    assert needs is not None
+    # no sources to read: the compiler is certain, the libraries are not known
+    assert needs.unknown and needs.build_packages == ["gcc", "libc6-dev"]
+
+
+def test_json_has_the_fields_per_package_and_per_target(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    fresh_server.add_project(
+        "psycopg2", [sdist("psycopg2", "2.9.10", texts={"setup.py": SETUP_NATIVE})]
+    )
+    req = tmp_path / "r.txt"
+    req.write_text("psycopg2\n")
+    out = tmp_path / "o.json"
+    code = main(
+        [
+            str(req),
+            "--image",
+            "slim-bookworm",
+            "--python",
+            "3.12",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "-i",
+            f"{fresh_server.url}/simple/",
+        ]
+    )
+    assert code == 0
+    target = json.loads(out.read_text())["targets"][0]
+    row = next(p for p in target["packages"] if p["name"] == "psycopg2")
+    assert row["toolchains"] == ["c"]
+    assert row["build_packages"] == ["gcc", "libc6-dev", "libpq-dev"]
+    assert row["runtime_packages"] == ["libpq5"]
+    assert row["confidence"] == "high" and "real build" in row["sysdeps_source"]
+    assert target["system_packages"]["build"] == ["gcc", "libc6-dev", "libpq-dev"]
+    assert target["system_packages"]["runtime"] == ["libpq5"]
+
+
+def _report_for(server: IndexServer, tmp_path: Path, text: str, image: str):  # type: ignore[no-untyped-def]
+    return run(server, tmp_path, text, [image], python="3.12").targets[0]
+
+
+def _fresh_dir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def test_dockerfile_is_multi_stage_only_when_something_compiles(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    fresh_server.add_project(
+        "psycopg2", [sdist("psycopg2", "2.9.10", texts={"setup.py": SETUP_NATIVE})]
+    )
+    fresh_server.add_project("python-magic", [wheel("python_magic", "0.4.27")])
+    native = render_dockerfile(
+        _report_for(fresh_server, tmp_path, "psycopg2\npython-magic\n", "slim-bookworm"),
+        ["requirements.txt"],
+    )
+    stages = [line for line in native.splitlines() if line.startswith("FROM ")]
+    assert stages == ["FROM python:3.12-slim-bookworm AS build", "FROM python:3.12-slim-bookworm"]
+    build, final = native.split("\nFROM python:3.12-slim-bookworm\n")
+    assert "apt-get install -y --no-install-recommends" in build
+    assert all(f"\t\t{p} \\" in build for p in ("gcc", "libc6-dev", "libpq-dev"))
+    assert "pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt" in build
+    assert "\t\tlibpq5 \\" in final and "\t\tlibmagic1 \\" in final
+    assert "gcc" not in final and "-dev" not in final
+    assert "rm -rf /var/lib/apt/lists/*" in final
+    plain = render_dockerfile(
+        _report_for(fresh_server, _fresh_dir(tmp_path / "b"), "python-magic\n", "alpine3.24"),
+        ["requirements.txt"],
+    )
+    assert [line for line in plain.splitlines() if line.startswith("FROM ")] == [
+        "FROM python:3.12-alpine3.24"
+    ]
+    assert "apk add --no-cache \\\n\t\tlibmagic \\" in plain
+
+
+def test_dockerfile_command_needs_exactly_one_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = tmp_path / "r.txt"
+    req.write_text("x\n")
+    assert main(["dockerfile", str(req), "--image", "slim", "--image", "alpine"]) == 2
+    assert "exactly one --image" in capsys.readouterr().err
+
+
+def test_knowledge_base_alpine_names_exist_in_aports() -> None:
+    names = infer._alpine_names()
+    missing = []
+    for project in ("psycopg2", "lxml", "pillow", "mysqlclient", "cffi", "pyyaml"):
+        facts = knowledge.project_facts(project)
+        assert facts is not None
+        alpine = facts.families["alpine"]
+        missing += [n for n in alpine.build + alpine.runtime if n not in names]
+    assert missing == []
