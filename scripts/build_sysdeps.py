@@ -303,7 +303,9 @@ def _fill_missing_suite(entry: dict[str, object], known: dict[str, set[str]]) ->
         kept = {k: [n for n in lists[k] if n in known[suite]] for k in ("build", "runtime")}
         dropped = sorted(set(lists["build"] + lists["runtime"]) - set(sum(kept.values(), [])))
         entry[suite] = kept
-        entry[f"{suite}_from"] = other + (f" (not in {suite}: {' '.join(dropped)})" if dropped else "")
+        entry[f"{suite}_from"] = other + (
+            f" (not in {suite}: {' '.join(dropped)})" if dropped else ""
+        )
 
 
 def _alpine_rows() -> dict[str, dict[str, str]]:
@@ -453,13 +455,17 @@ def _write_image_sets(path: Path) -> None:
     path.write_text(json.dumps(document, indent=0) + "\n")
 
 
-# Packages whose headers come with the toolchain or Python itself, or that target other
-# systems: an #include of theirs says nothing about what to install.
+# Packages whose files come with the compiler, libc or Python itself: a header of theirs
+# says nothing is to be installed (even when a niche package ships a copy too).
+_TOOLCHAIN = re.compile(
+    r"^(libc6-dev|linux-libc-dev|libcrypt-dev|libstdc\+\+-.*-dev|libgcc-.*-dev|gcc-.*|"
+    r"g\+\+-.*|libpython3.*|python3.*|libclang-common-.*)$"
+)
+# Packages for other systems, debugging, or cross builds: never the answer.
 _NOT_A_LIBRARY = re.compile(
-    r"^(libc6-dev|libc6-dev-.*|linux-libc-dev|libstdc\+\+-.*|libgcc-.*|gcc-.*|g\+\+-.*|"
-    r"libpython.*|python3.*|pypy.*|libclang-.*|clang-.*|llvm-.*|libllvm.*|musl-dev|"
-    r".*-cross|.*mingw.*|.*-dbg|.*-doc|libnewlib-.*|libdietlibc-.*|libklibc-.*|nvidia-.*|"
-    r"libkernelshark-.*|libcuda.*|.*-nonfree)$"
+    r"^(libc6-dev-.*|pypy.*|clang-.*|llvm-.*|libllvm.*|musl-dev|.*-cross|.*mingw.*|.*-dbg|"
+    r".*-doc|libnewlib-.*|dietlibc.*|libdietlibc-.*|libklibc-.*|klibc.*|nvidia-.*|"
+    r"libkernelshark-.*|libcuda.*|.*-nonfree|libwine.*|wine.*|libz-mingw.*)$"
 )
 
 
@@ -477,6 +483,8 @@ def _open_table(path: Path):  # type: ignore[no-untyped-def]
 def _pick(packages: str) -> str | None:
     """The one package to install for a file several packages ship: a -dev package first."""
     names = [p.strip() for p in packages.split(",") if p.strip()]
+    if any(_TOOLCHAIN.match(p) for p in names):
+        return None
     names = [p for p in names if not _NOT_A_LIBRARY.match(p)]
     dev = [p for p in names if p.endswith("-dev")]
     chosen = dev or names
@@ -489,12 +497,19 @@ def _write_lookup_indexes(directory: Path, suite: str, out: Path) -> None:
     Derived from the Debian Contents tables for static inference on sdists that the
     knowledge base does not know. Only files that say what to install are kept.
     """
-    rows: list[tuple[str, str, str]] = []
+    headers: dict[str, str] = {}
     with _open_table(_debian_table(directory, suite, "headers.tsv.gz")) as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
+            # the compiler searches the multiarch folder as it searches usr/include itself
+            path = row["header"].removeprefix("x86_64-linux-gnu/")
+            owners = row["packages"].split(",")
+            if any(_TOOLCHAIN.match(p.strip()) for p in owners):
+                headers[path] = "-"  # comes with libc, the compiler or Python
+                continue
             package = _pick(row["packages"])
-            if package and package.endswith("-dev"):
-                rows.append(("h", row["header"], package))
+            if package and package.endswith("-dev") and headers.get(path) != "-":
+                headers[path] = package
+    rows: list[tuple[str, str, str]] = [("h", path, p) for path, p in headers.items()]
     with _open_table(_debian_table(directory, suite, "pkgconfig.tsv")) as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             path = row["path"]
@@ -511,7 +526,8 @@ def _write_lookup_indexes(directory: Path, suite: str, out: Path) -> None:
                 rows.append(
                     ("so" if row["kind"] == "soname_or_real" else "dev", row["basename"], package)
                 )
-    rows += _dev_to_runtime(directory, suite)
+    owners = {package for kind, _, package in rows if kind == "so"}
+    rows += _package_links(directory, suite, owners)
     unique = sorted(set(rows))
     with gzip.open(out / f"{suite}-files.tsv.gz", "wt", compresslevel=9) as handle:
         handle.write("kind\tname\tpackage\n")
@@ -519,20 +535,31 @@ def _write_lookup_indexes(directory: Path, suite: str, out: Path) -> None:
             handle.write(f"{kind}\t{name}\t{package}\n")
 
 
-def _dev_to_runtime(directory: Path, suite: str) -> list[tuple[str, str, str]]:
-    """-dev package -> the shared-library packages of the same source it depends on.
+def _package_links(
+    directory: Path, suite: str, library_owners: set[str]
+) -> list[tuple[str, str, str]]:
+    """rt: -dev package -> the shared-library packages of the same source it depends on;
+    ld: shared-library package -> the shared-library packages it depends on.
 
     libyaml-dev depends on libyaml-0-2: what stays installed at run time once the -dev
-    package is purged. Library file names alone cannot tell (libyaml.so -> libyaml-0.so.2).
+    package is purged (file names alone cannot tell: libyaml.so -> libyaml-0.so.2). The ld
+    links tell which libraries a wheel vendors only because another vendored one needs them.
     """
     source_of: dict[str, str] = {}
     depends: dict[str, list[str]] = {}
+    rows = []
     with _open_table(_debian_table(directory, suite, "packages.tsv.gz")) as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
-            source_of[row["package"]] = row["source"] or row["package"]
-            if row["package"].endswith("-dev"):
-                depends[row["package"]] = _split_deps(row["depends"])
-    rows = []
+            package = row["package"]
+            source_of[package] = (row["source"] or package).split()[0]
+            if package.endswith("-dev"):
+                depends[package] = _split_deps(row["depends"])
+            elif package in library_owners:
+                rows += [
+                    ("ld", package, dep)
+                    for dep in _split_deps(row["pre_depends"] + "," + row["depends"])
+                    if dep in library_owners and dep != package
+                ]
     for dev, names in depends.items():
         for name in names:
             same_source = source_of.get(name) == source_of[dev]

@@ -292,3 +292,31 @@ def test_knowledge_base_alpine_names_exist_in_aports() -> None:
         alpine = facts.families["alpine"]
         missing += [n for n in alpine.build + alpine.runtime if n not in names]
     assert missing == []
+
+
+def test_vendored_libraries_of_a_manylinux_wheel_name_the_dev_packages() -> None:
+    members = [
+        "psycopg2/_psycopg.cpython-312-x86_64-linux-gnu.so",
+        "psycopg2_binary.libs/libpq-9b38f5e3.so.5.17",
+        "psycopg2_binary.libs/libssl-81ffa89e.so.3",
+        "psycopg2_binary.libs/libcrypto-43e21b1e.so.3",
+        "psycopg2_binary.libs/libldap-2-5-0b0b5e3f.so.0.2.20",
+        "psycopg2_binary.libs/libgssapi_krb5-497db0c6.so.2.2",
+        "psycopg2_binary.libs/libselinux-0922c95c.so.1",
+        "psycopg2_binary.libs/libz-a1b2c3d4.so.1.2.13",
+    ]
+    vendored = infer.vendored_libraries(members)
+    assert "libpq.so.5.17" in vendored and "libz.so.1.2.13" not in vendored
+    evidence = infer.Evidence()
+    infer.add_vendored_evidence(evidence, vendored, "bookworm")
+    # libssl, libldap, gssapi come with libpq5 (its Depends); libselinux is in every image
+    assert evidence.packages == {"libpq-dev": "its manylinux wheel vendors libpq.so.5.17"}
+
+
+def test_headers_of_libc_and_other_systems_name_nothing() -> None:
+    files = infer._files("bookworm")
+    assert files.header_package("sys/time.h") is None
+    assert files.header_package("arpa/inet.h") is None
+    assert files.header_package("winsock2.h") is None
+    assert files.header_package("libpq-fe.h") == "libpq-dev"  # postgresql/libpq-fe.h
+    assert files.header_package("libxml/parser.h") == "libxml2-dev"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
+from packaging.version import Version
 
 from .distinfo import DistInfo
+from .errors import IndexFetchError
 from .explain import older_compatible_wheel, wheel_gap
 from .finder import best_tag
 from .models import PackageResult, Status
 from .resolve import Candidate, Provider, Resolution, why_no_candidate
+from .sysdeps.infer import vendored_libraries
 from .sysdeps.plan import plan_package
 
 
@@ -80,8 +83,27 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
         result.tag = best_tag(dist, provider.ctx)
     else:
         _classify_sdist(result, info, provider, name, specifier)
-    result.system = plan_package(result, provider.ctx.target, info.sdist)
+    result.system = plan_package(
+        result, provider.ctx.target, info.sdist, lambda: _vendored(provider, name, dist.version)
+    )
     return result
+
+
+def _vendored(provider: Provider, name: NormalizedName, version: Version) -> list[str]:
+    """Libraries the project's manylinux wheel of this version vendors (x86_64 first)."""
+    wheels = [
+        f
+        for f in provider.page(name).files
+        if f.is_wheel and f.version == version and "manylinux" in f.filename
+    ]
+    wheels.sort(key=lambda f: ("x86_64" not in f.filename, f.filename))
+    for dist in wheels[:1]:
+        try:
+            members = provider.client.get_wheel_members(dist)
+        except IndexFetchError:
+            return []
+        return vendored_libraries(name for name, _ in members)
+    return []
 
 
 def _classify_sdist(

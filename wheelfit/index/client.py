@@ -9,6 +9,7 @@ validators; metadata and archives are keyed by the file's sha256 and never refet
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 import time
@@ -236,6 +237,28 @@ class IndexClient:
                 return archive.read(member)
         except (zipfile.BadZipFile, EOFError, ValueError, KeyError) as exc:
             raise IndexFetchError(f"{dist.filename}: cannot read its METADATA ({exc})") from exc
+
+    def get_wheel_members(self, dist: DistFile) -> list[tuple[str, int]]:
+        """(name, uncompressed size) of every member, from the zip's central directory only."""
+        future = self._once("members", dist.url, lambda: self._fetch_wheel_members(dist))
+        return future.result()
+
+    def _fetch_wheel_members(self, dist: DistFile) -> list[tuple[str, int]]:
+        identity = dist.sha256 or redact_url(dist.url)
+        cached = self.cache.load_blob("members", identity)
+        if cached is not None:
+            return [(str(n), int(s)) for n, s in json.loads(cached)]
+        self._refuse_offline(dist.filename)
+        size = dist.size if dist.size else self._content_length(dist.url)
+        remote = RangeFile(size, lambda a, b: self._fetch_range(dist.url, a, b), MAX_RANGE_READ)
+        try:
+            with zipfile.ZipFile(remote) as archive:
+                members = [(i.filename, i.file_size) for i in archive.infolist()]
+        except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+            raise IndexFetchError(f"{dist.filename}: cannot read its file list ({exc})") from exc
+        self.cache.store_blob("members", identity, json.dumps(members).encode())
+        self.observer.fetched("members", dist.filename, False)
+        return members
 
     def _content_length(self, url: str) -> int:
         response = self._request("HEAD", url)

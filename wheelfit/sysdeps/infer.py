@@ -14,11 +14,13 @@ import csv
 import gzip
 import io
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
 from .. import kb
 from ..sdist import SdistInfo
+from . import knowledge
 from .knowledge import FamilyPackages, ProjectFacts
 
 # Programs a setup script runs to find a library, and the Debian package that ships each
@@ -65,10 +67,17 @@ class Evidence:
     pkg_config: bool = False  # the build runs pkg-config
 
 
-def infer_facts(name: str, sdist: SdistInfo, family: str) -> ProjectFacts | None:
-    """Facts for ``family`` (bookworm, trixie, alpine) read from the sdist; None if nothing."""
+def infer_facts(
+    name: str, sdist: SdistInfo, family: str, vendored: Sequence[str] = ()
+) -> ProjectFacts | None:
+    """Facts for ``family`` (bookworm, trixie, alpine) read from the sdist; None if nothing.
+
+    ``vendored`` are the library files the project's own manylinux wheel carries in
+    ``<name>.libs/``: what a source build links to the system's copies of.
+    """
     suite = "bookworm" if family == "alpine" else family
     evidence = collect_evidence(sdist, suite)
+    add_vendored_evidence(evidence, vendored, suite)
     rust_version = cargo_rust_version(sdist.cargo_toml)
     if not evidence.packages and rust_version is None and not sdist.source_files:
         return None
@@ -126,6 +135,46 @@ def collect_evidence(sdist: SdistInfo, suite: str) -> Evidence:
     return evidence
 
 
+# auditwheel renames vendored libraries to libfoo-<8 hex>.so.1.2 so they cannot clash
+_VENDORED_RE = re.compile(r"^[^/]+\.libs/(lib[\w+.-]*?)(?:-[0-9a-f]{8})?(\.so(?:\.\d+)*)$")
+# libraries that come with the compiler, or that every image has: nothing to install
+_TOOLCHAIN_LIBRARIES = re.compile(r"^lib(gcc_s|stdc\+\+|gfortran|quadmath|gomp|z|atomic)\.so")
+
+
+def vendored_libraries(members: Iterable[str]) -> list[str]:
+    """Library file names (hash removed) a manylinux wheel vendors in <name>.libs/."""
+    found = []
+    for member in members:
+        match = _VENDORED_RE.match(member)
+        if match and not _TOOLCHAIN_LIBRARIES.match(match[1] + match[2]):
+            found.append(match[1] + match[2])
+    return sorted(set(found))
+
+
+def add_vendored_evidence(evidence: Evidence, vendored: Sequence[str], suite: str) -> None:
+    """Vendored libfoo.so.N -> its Debian library package -> that library's -dev package.
+
+    A wheel vendors the whole closure (libpq brings libssl, libldap, ...); a library that
+    another vendored library depends on is left out: apt brings it with the first one.
+    """
+    files = _files(suite)
+    # libraries of the base system (libselinux, libssl, ...) ride along in every wheel's
+    # closure; a slim image has them, and a build rarely needs their headers
+    base = knowledge.image_packages("slim", suite)
+    runtime: dict[str, str] = {}
+    for library in vendored:
+        package = files.library_package(library)
+        if package and package not in base:
+            runtime.setdefault(package, library)
+    needed_by_others = {dep for package in runtime for dep in files.library_deps.get(package, ())}
+    for package, library in sorted(runtime.items()):
+        if package in needed_by_others:
+            continue
+        dev = files.dev_for(package)
+        if dev and dev not in _TOOLCHAIN_DEV:
+            evidence.packages.setdefault(dev, f"its manylinux wheel vendors {library}")
+
+
 def cargo_rust_version(cargo_toml: str) -> str | None:
     """``rust-version`` of the [package] in Cargo.toml: the oldest Rust the crate builds with."""
     match = re.search(r'^\s*rust-version\s*=\s*"([\d.]+)"', cargo_toml, re.M)
@@ -170,18 +219,40 @@ class FileIndex:
     dev_libs: dict[str, str]  # libfoo.so -> its -dev package
     sonames: dict[str, str]  # libfoo.so.1 -> its runtime package
     runtime: dict[str, list[str]] = field(default_factory=dict)  # -dev -> its library packages
+    library_deps: dict[str, list[str]] = field(default_factory=dict)  # library -> libraries
+
+    def library_package(self, filename: str) -> str | None:
+        """libfoo.so.1.2.3 -> the package shipping it, trying libfoo.so.1.2 and libfoo.so.1."""
+        name = filename
+        while name:
+            if name in self.sonames:
+                return self.sonames[name]
+            head, dot, tail = name.rpartition(".")
+            if not dot or not tail.isdigit():
+                return None
+            name = head
+        return None
+
+    def dev_for(self, library_package: str) -> str | None:
+        """The -dev package that depends on this library package (libpq5 -> libpq-dev)."""
+        devs = sorted(d for d, libs in self.runtime.items() if library_package in libs)
+        return min(devs, key=len) if devs else None
 
     def header_package(self, include: str) -> str | None:
-        """The -dev package whose header this include names: exact, else a unique suffix match."""
+        """The -dev package whose header this include names: exact, else a unique suffix match.
+
+        "-" in the index marks headers of libc, the compiler or Python: nothing to install.
+        """
         if include in self.headers:
-            return self.headers[include]
+            package = self.headers[include]
+            return None if package == "-" else package
         base = include.rsplit("/", 1)[-1]
         owners = {
             package
             for path, package in self.headers_by_base.get(base, ())
             if path.endswith("/" + include)
         }
-        return owners.pop() if len(owners) == 1 else None
+        return owners.pop() if len(owners) == 1 and "-" not in owners else None
 
     def runtime_for(self, dev_package: str) -> list[str]:
         """The shared-library packages a -dev package depends on (same Debian source)."""
@@ -207,6 +278,8 @@ def _files(suite: str) -> FileIndex:
                 index.sonames.setdefault(name, package)
             elif kind == "rt":
                 index.runtime.setdefault(name, []).append(package)
+            elif kind == "ld":
+                index.library_deps.setdefault(name, []).append(package)
     return index
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..models import PackageResult, Status, SystemNeeds, Target, TargetReport
 from ..sdist import SdistInfo
@@ -15,7 +16,10 @@ _PKG_CONFIG = {"bookworm": "pkg-config", "trixie": "pkgconf", "alpine": "pkgconf
 
 
 def plan_package(
-    result: PackageResult, target: Target, sdist: SdistInfo | None = None
+    result: PackageResult,
+    target: Target,
+    sdist: SdistInfo | None = None,
+    vendored: Callable[[], list[str]] | None = None,
 ) -> SystemNeeds | None:
     """What ``target`` must install for ``result``; None when nothing is needed or knowable."""
     family = target.family
@@ -37,7 +41,8 @@ def plan_package(
             present,
         )
     if facts is None and sdist is not None:
-        facts = infer_facts(result.name, sdist, family)
+        # the wheel's vendored libraries are read (range requests) only for unknown projects
+        facts = infer_facts(result.name, sdist, family, vendored() if vendored else ())
     rust_version = (facts.rust_version if facts else None) or (
         cargo_rust_version(sdist.cargo_toml) if sdist else None
     )
