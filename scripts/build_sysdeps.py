@@ -301,7 +301,7 @@ def _fill_missing_suite(entry: dict[str, object], known: dict[str, set[str]]) ->
         if suite in entry or not isinstance(lists, dict):
             continue
         kept = {k: [n for n in lists[k] if n in known[suite]] for k in ("build", "runtime")}
-        dropped = sorted(set(lists["build"] + lists["runtime"]) - set(sum(kept.values(), [])))
+        dropped = sorted({*lists["build"], *lists["runtime"]} - {*kept["build"], *kept["runtime"]})
         entry[suite] = kept
         entry[f"{suite}_from"] = other + (
             f" (not in {suite}: {' '.join(dropped)})" if dropped else ""
