@@ -1,8 +1,11 @@
 """Compile wheelfit's system-package knowledge base: data/sysdeps/kb.json.
 
 Inputs (all in the repository, each with its provenance in data/README.md):
-  data/debian/<suite>_python_builddeps.tsv   Debian Build-Depends per PyPI name
-                                             (scripts/debian_tables.py regenerates it)
+  data/debian/<suite>_*                      Debian Build-Depends per PyPI name, packages,
+                                             headers, pkg-config and library files
+                                             (scripts/debian_tables.py regenerates them)
+  data/sources/debian_<suite>_guessed_names.tsv  binaries without Python metadata, named
+                                             from their binary name when gathered
   data/sources/alpine_py3_packages.tsv       Alpine aports makedepends per PyPI name
   data/sources/debian_to_alpine_map.tsv      Debian -> Alpine package names
   data/sources/alpine_package_names.tsv.gz   every apk name in aports (to check names exist)
@@ -177,7 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     if inferred_path.exists():
         for name, fact in json.loads(inferred_path.read_text())["projects"].items():
             if name not in projects:
-                projects[name] = fact
+                entry = dict(fact)
+                entry["toolchains"] = set(fact["toolchains"])
+                entry["sources"] = [fact["source"]]
+                entry["compiled"] = True  # kept even when empty: the project was checked
+                del entry["source"]
+                projects[name] = entry
     curated = tomllib.loads((DATA / "sysdeps" / "curated.toml").read_text())
     for name, fact in curated.items():
         entry = projects.setdefault(_normalize(name), _empty(name))
@@ -215,18 +223,25 @@ def _empty(name: str) -> dict[str, object]:
 
 
 def _debian_rows(directory: Path, suite: str) -> dict[str, dict[str, str]]:
-    path = directory / f"{suite}_python_builddeps.tsv"
-    if not path.exists():  # the shared copy this project started from
-        path = ROOT.parent / "shared" / "data" / f"debian_{suite}_python_builddeps.tsv"
+    """PyPI name -> the Debian binary row that ships it (a compiled one when several do).
+
+    Names come from the binaries' dist-info/egg-info folders; binaries without one are added
+    from data/sources/debian_<suite>_guessed_names.tsv (names guessed from binary names
+    when the facts were gathered), never replacing a metadata-named row.
+    """
     rows: dict[str, dict[str, str]] = {}
-    with path.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            name = _normalize(row["pypi_name"]) if row["pypi_name"] else ""
-            if not name or row["pypi_name_source"] == "cpython-stdlib":
-                continue
-            # one PyPI name can come from several binaries: keep the compiled one
-            if name not in rows or row["is_compiled"] == "yes":
-                rows[name] = row
+    for path in (
+        directory / f"{suite}_python_builddeps.tsv",
+        DATA / "sources" / f"debian_{suite}_guessed_names.tsv",
+    ):
+        named = set(rows)
+        with path.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                name = _normalize(row["pypi_name"]) if row["pypi_name"] else ""
+                if not name or name in named or row["pypi_name_source"] == "cpython-stdlib":
+                    continue
+                if name not in rows or row["is_compiled"] == "yes":
+                    rows[name] = row
     return rows
 
 
@@ -465,15 +480,13 @@ _TOOLCHAIN = re.compile(
 _NOT_A_LIBRARY = re.compile(
     r"^(libc6-dev-.*|pypy.*|clang-.*|llvm-.*|libllvm.*|musl-dev|.*-cross|.*mingw.*|.*-dbg|"
     r".*-doc|libnewlib-.*|dietlibc.*|libdietlibc-.*|libklibc-.*|klibc.*|nvidia-.*|"
-    r"libkernelshark-.*|libcuda.*|.*-nonfree|libwine.*|wine.*|libz-mingw.*)$"
+    r"libkernelshark-.*|libcuda.*|.*-nonfree|libwine.*|wine.*|libz-mingw.*|libwinpr.*|"
+    r"libcu\+\+.*|.*-cuda-.*)$"
 )
 
 
 def _debian_table(directory: Path, suite: str, name: str) -> Path:
-    path = directory / f"{suite}_amd64_{name}"
-    if path.exists():
-        return path
-    return ROOT.parent / "shared" / "data" / f"debian_{suite}_amd64_{name}"
+    return directory / f"{suite}_amd64_{name}"
 
 
 def _open_table(path: Path):  # type: ignore[no-untyped-def]
@@ -528,11 +541,24 @@ def _write_lookup_indexes(directory: Path, suite: str, out: Path) -> None:
                 )
     owners = {package for kind, _, package in rows if kind == "so"}
     rows += _package_links(directory, suite, owners)
+    rows += [("py", name, "") for name in _python_build_libraries(directory, suite)]
     unique = sorted(set(rows))
     with gzip.open(out / f"{suite}-files.tsv.gz", "wt", compresslevel=9) as handle:
         handle.write("kind\tname\tpackage\n")
         for kind, name, package in unique:
             handle.write(f"{kind}\t{name}\t{package}\n")
+
+
+def _python_build_libraries(directory: Path, suite: str) -> set[str]:
+    """-dev packages that some Debian Python package build-depends on.
+
+    An #include can sit behind #ifdef for another system (<io.h>, <direct.h>); a header
+    counts as evidence only when its package is one Python projects are known to build with.
+    """
+    names: set[str] = set()
+    for row in _debian_rows(directory, suite).values():
+        names.update(n for n in _split_deps(row["system_build_deps"]) if n.endswith("-dev"))
+    return names
 
 
 def _package_links(

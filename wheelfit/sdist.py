@@ -42,8 +42,9 @@ TEXT_MEMBERS = (
 MAX_SOURCE_SCAN_BYTES = 64 * 1024
 MAX_SOURCES_SCANNED = 3000
 MAX_INCLUDES = 500
+# Only <...> includes: "..." ones name the project's own files, found beside the source.
 _INCLUDE = re.compile(
-    rb'^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]|cdef extern from [<"]([^>"\n]+)[>"]', re.M
+    rb'^[ \t]*#[ \t]*include[ \t]*<([^>\n]+)>|cdef extern from [<"]([^>"\n]+)[>"]', re.M
 )
 _SCANNED_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".hh", ".pyx", ".pxd", ".pxi"}
 _HEADER_SUFFIXES = {".h", ".hpp", ".hh", ".hxx", ".inc", ".pxd"}

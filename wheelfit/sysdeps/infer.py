@@ -55,6 +55,12 @@ _LIBRARIES_RE = re.compile(r"libraries\s*=\s*\[([^\]]*)\]")
 _LIBRARY_NAME_RE = re.compile(r"['\"]([\w.+-]+)['\"]")
 # libraries every C program has: libc's own parts
 _LIBC_LIBRARIES = {"m", "dl", "pthread", "rt", "c", "util", "crypt", "stdc++", "gcc", "gcc_s"}
+# headers GCC ships in its own folder (not under /usr/include), and the C++ standard library
+_COMPILER_HEADERS = re.compile(
+    r"^(std(align|arg|atomic|bool|def|int-gcc|noreturn)\.h|float\.h|iso646\.h|varargs\.h|"
+    r"\w*intrin\.h|cpuid\.h|unwind\.h|omp\.h|openacc\.h|gcov\.h|"
+    r"[a-z_]+|(tr1|ext|bits|experimental)/.*)$"
+)
 # a debian package named by inference that the image's compiler setup already covers
 _TOOLCHAIN_DEV = {"libc6-dev", "linux-libc-dev", "libcrypt-dev"}
 
@@ -131,7 +137,9 @@ def collect_evidence(sdist: SdistInfo, suite: str) -> Evidence:
             if library not in _LIBC_LIBRARIES and not library.startswith("python"):
                 add(files.dev_libs.get(f"lib{library}.so"), f"links -l{library}")
     for include in sdist.includes:
-        add(files.header_package(include), f"#include <{include}>")
+        package = files.header_package(include)
+        if package in files.python_build_libraries:
+            add(package, f"#include <{include}>")
     return evidence
 
 
@@ -220,6 +228,7 @@ class FileIndex:
     sonames: dict[str, str]  # libfoo.so.1 -> its runtime package
     runtime: dict[str, list[str]] = field(default_factory=dict)  # -dev -> its library packages
     library_deps: dict[str, list[str]] = field(default_factory=dict)  # library -> libraries
+    python_build_libraries: set[str] = field(default_factory=set)  # -dev packages Python uses
 
     def library_package(self, filename: str) -> str | None:
         """libfoo.so.1.2.3 -> the package shipping it, trying libfoo.so.1.2 and libfoo.so.1."""
@@ -239,18 +248,24 @@ class FileIndex:
         return min(devs, key=len) if devs else None
 
     def header_package(self, include: str) -> str | None:
-        """The -dev package whose header this include names: exact, else a unique suffix match.
+        """The -dev package whose header this include names: exact, else a unique match one
+        folder down (postgresql/libpq-fe.h for libpq-fe.h, found through pg_config -I).
 
         "-" in the index marks headers of libc, the compiler or Python: nothing to install.
+        Headers deeper down belong to whoever added that folder to the include path: too
+        weak a hint, they are left alone.
         """
+        if _COMPILER_HEADERS.match(include):
+            return None
         if include in self.headers:
             package = self.headers[include]
             return None if package == "-" else package
         base = include.rsplit("/", 1)[-1]
+        depth = include.count("/") + 1
         owners = {
             package
             for path, package in self.headers_by_base.get(base, ())
-            if path.endswith("/" + include)
+            if path.endswith("/" + include) and path.count("/") == depth
         }
         return owners.pop() if len(owners) == 1 and "-" not in owners else None
 
@@ -280,6 +295,8 @@ def _files(suite: str) -> FileIndex:
                 index.runtime.setdefault(name, []).append(package)
             elif kind == "ld":
                 index.library_deps.setdefault(name, []).append(package)
+            elif kind == "py":
+                index.python_build_libraries.add(name)
     return index
 
 
