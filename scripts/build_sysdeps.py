@@ -179,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     inferred_path = DATA / "sysdeps" / "inferred.json"
     if inferred_path.exists():
         for name, fact in json.loads(inferred_path.read_text())["projects"].items():
-            if name not in projects:
+            # Debian may package an older, pure-Python release (wcwidth, isort): the
+            # inference on the current sdist wins over a Debian entry that compiles nothing
+            if name not in projects or not projects[name].get("compiled"):
                 entry = dict(fact)
                 entry["toolchains"] = set(fact["toolchains"])
                 entry["sources"] = [fact["source"]]
