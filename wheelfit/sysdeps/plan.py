@@ -59,10 +59,10 @@ def plan_package(
 def _native_needs(
     result: PackageResult, family: str, facts: ProjectFacts | None, rust_version: str | None
 ) -> SystemNeeds:
-    languages = {knowledge.language_toolchain(lang) for lang in result.languages}
-    toolchains = sorted(
-        {t for t in languages if t} | set(facts.toolchains if facts else ()) or {"c"}
-    )
+    # the inspected sdist of *this* version knows its languages best (cryptography 2.x has
+    # no Rust, current numpy no Fortran); the knowledge base's only when it was not inspected
+    languages = {t for lang in result.languages if (t := knowledge.language_toolchain(lang))}
+    toolchains = sorted(languages or set(facts.toolchains if facts else ()) or {"c"})
     needs = SystemNeeds(toolchains=toolchains)
     for name in toolchains:
         chain = knowledge.toolchain(family, name)
@@ -89,8 +89,12 @@ def _native_needs(
     needs.runtime_packages += list(packages.runtime)
     needs.source = facts.source
     needs.confidence = facts.confidence if exact else _lower(facts.confidence)
-    if not exact:
+    if not exact and (packages.build or packages.runtime):
         needs.notes.append(f"{family} names taken from another Debian release")
+    elif not exact:
+        needs.notes.append(
+            f"the knowledge base has no {family} data for it: only the compiler is listed"
+        )
     if family == "alpine" and facts.unmapped:
         needs.notes.append("no Alpine counterpart known for Debian's " + ", ".join(facts.unmapped))
     if facts.optional_extension or result.optional_extension:
