@@ -195,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     # only projects that compile something or need a library at run time are worth shipping
     kept = {n: _finish(e) for n, e in sorted(projects.items()) if _matters(e)}
     problems = _check_alpine_names(kept, alpine_names)
+    _drop_unknown_apks(kept, alpine_names)
     problems += _check_debian_names(kept, args.debian_dir)
     document = {
         "generated": date.today().isoformat(),
@@ -426,7 +427,7 @@ def _apply_curated(entry: dict[str, object], fact: dict[str, object]) -> None:
                 entry.pop("alpine_unmapped", None)
     if "toolchains" in fact:
         entry["toolchains"] = set(fact["toolchains"])  # type: ignore[arg-type]
-    for key in ("optional_extension", "runtime_always", "rust_version", "notes"):
+    for key in ("optional_extension", "runtime_always", "rust_version", "notes", "date"):
         if key in fact:
             entry[key] = fact[key]
     entry["compiled"] = bool(entry["toolchains"]) or bool(entry.get("compiled"))
@@ -442,9 +443,25 @@ def _finish(entry: dict[str, object]) -> dict[str, object]:
     out = dict(entry)
     out["toolchains"] = sorted(entry["toolchains"])  # type: ignore[arg-type]
     out["source"] = "; ".join(entry["sources"])  # type: ignore[arg-type]
+    out.setdefault("date", date.today().isoformat())
     del out["sources"]
     out.pop("compiled", None)
     return out
+
+
+def _drop_unknown_apks(projects: dict[str, dict[str, object]], names: set[str]) -> None:
+    """An apk name the aports index lacks is never predicted; it is kept as a note."""
+    for entry in projects.values():
+        alpine = entry.get("alpine")
+        if not isinstance(alpine, dict):
+            continue
+        unknown = [n for n in alpine["build"] + alpine["runtime"] if n not in names]
+        if unknown:
+            alpine["build"] = [n for n in alpine["build"] if n in names]
+            alpine["runtime"] = [n for n in alpine["runtime"] if n in names]
+            entry["alpine_unmapped"] = sorted(
+                set(entry.get("alpine_unmapped", [])) | {f"{n} (not in aports)" for n in unknown}
+            )
 
 
 def _check_alpine_names(projects: dict[str, dict[str, object]], names: set[str]) -> list[str]:

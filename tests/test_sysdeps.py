@@ -17,6 +17,7 @@ from wheelfit.sysdeps import infer, knowledge
 from wheelfit.sysdeps.plan import plan_package
 from wheelfit.targets import target_from_image
 
+ROOT = Path(__file__).resolve().parents[1]
 SETUP_NATIVE = (
     "from setuptools import setup, Extension\nsetup(ext_modules=[Extension('m', ['m.c'])])\n"
 )
@@ -320,3 +321,35 @@ def test_headers_of_libc_and_other_systems_name_nothing() -> None:
     assert files.header_package("winsock2.h") is None
     assert files.header_package("libpq-fe.h") == "libpq-dev"  # postgresql/libpq-fe.h
     assert files.header_package("libxml/parser.h") == "libxml2-dev"
+
+
+def test_every_shipped_name_exists_in_its_distribution() -> None:
+    """Alpine names against the aports index; Debian names against the packages tables."""
+    import csv
+    import gzip
+
+    kb = json.loads((ROOT / "data" / "sysdeps" / "kb.json").read_text())["projects"]
+    apks = infer._alpine_names()
+    bad = [
+        (project, name)
+        for project, entry in kb.items()
+        for name in entry.get("alpine", {}).get("build", [])
+        + entry.get("alpine", {}).get("runtime", [])
+        if name not in apks
+    ]
+    assert bad == []
+    for suite in ("bookworm", "trixie"):
+        table = ROOT / "data" / "debian" / f"{suite}_amd64_packages.tsv.gz"
+        known: set[str] = set()
+        with gzip.open(table, "rt") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                known.add(row["package"])
+                known.update(p.split()[0] for p in row["provides"].split(", ") if p)
+        missing = [
+            (project, name)
+            for project, entry in kb.items()
+            for name in entry.get(suite, {}).get("build", [])
+            + entry.get(suite, {}).get("runtime", [])
+            if name not in known
+        ]
+        assert missing == [], suite

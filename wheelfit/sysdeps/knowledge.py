@@ -30,6 +30,7 @@ class ProjectFacts:
     rust_version: str | None = None
     notes: tuple[str, ...] = ()
     unmapped: tuple[str, ...] = field(default=())  # Debian names with no Alpine counterpart
+    date: str = ""  # when the facts were gathered or checked
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def project_facts(name: str) -> ProjectFacts | None:
         rust_version=entry.get("rust_version"),
         notes=(notes,) if isinstance(notes, str) else tuple(notes or ()),
         unmapped=tuple(entry.get("alpine_unmapped", ())),
+        date=str(entry.get("date", "")),
     )
 
 

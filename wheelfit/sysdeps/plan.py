@@ -34,7 +34,7 @@ def plan_package(
         return _finish(
             SystemNeeds(
                 runtime_packages=list(runtime),
-                source=f"knowledge base: {facts.source}",
+                source=facts.source + (f" (as of {facts.date})" if facts.date else ""),
                 confidence=facts.confidence,
                 notes=["loads a system library at run time, even when installed from a wheel"],
             ),
@@ -87,7 +87,7 @@ def _native_needs(
     packages, exact = _family_packages(facts, family)
     needs.build_packages += [_rename(name, family) for name in packages.build]
     needs.runtime_packages += list(packages.runtime)
-    needs.source = facts.source
+    needs.source = facts.source + (f" (as of {facts.date})" if facts.date else "")
     needs.confidence = facts.confidence if exact else _lower(facts.confidence)
     if not exact and (packages.build or packages.runtime):
         needs.notes.append(f"{family} names taken from another Debian release")
