@@ -166,9 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     projects: dict[str, dict[str, object]] = {}
     known_by_suite = {suite: _debian_names(args.debian_dir, suite) for suite in SUITES}
     for suite, known in known_by_suite.items():
+        libraries = _library_packages(args.debian_dir, suite)
         for name, row in _debian_rows(args.debian_dir, suite).items():
             entry = projects.setdefault(name, _empty(name))
-            _add_debian(entry, suite, row, known)
+            _add_debian(entry, suite, row, known, libraries)
     for entry in projects.values():
         _fill_missing_suite(entry, known_by_suite)
     for name, row in _alpine_rows().items():
@@ -286,7 +287,28 @@ def _trim_debian(names: list[str]) -> tuple[list[str], set[str]]:
     return sorted(set(keep)), toolchains
 
 
-def _add_debian(entry: dict[str, object], suite: str, row: dict[str, str], known: set[str]) -> None:
+def _library_packages(directory: Path, suite: str) -> set[str]:
+    """Packages that ship a shared library (libfoo.so.N): the only runtime packages kept.
+
+    Debian's Depends also name data and documentation packages (libjs-sphinxdoc) that a
+    pip-installed package never needs.
+    """
+    with _open_table(_debian_table(directory, suite, "libs.tsv.gz")) as handle:
+        return {
+            package.strip()
+            for row in csv.DictReader(handle, delimiter="\t")
+            if row["kind"] == "soname_or_real"
+            for package in row["packages"].split(",")
+        }
+
+
+def _add_debian(
+    entry: dict[str, object],
+    suite: str,
+    row: dict[str, str],
+    known: set[str],
+    libraries: set[str],
+) -> None:
     compiled = row["is_compiled"] == "yes"
     build, toolchains = _trim_debian(_split_deps(row["system_build_deps"], known))
     if int(row.get("n_rust_crate_build_deps") or 0) > 0:
@@ -294,7 +316,7 @@ def _add_debian(entry: dict[str, object], suite: str, row: dict[str, str], known
     runtime = [
         n
         for n in _split_deps(row["runtime_lib_depends"], known)
-        if n not in RUNTIME_IGNORE and not n.startswith(("libpython", "python3"))
+        if n not in RUNTIME_IGNORE and n in libraries
     ]
     if compiled:
         toolchains.add("c")
