@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         _apply_curated(entry, fact)
     # only projects that compile something or need a library at run time are worth shipping
     kept = {n: _finish(e) for n, e in sorted(projects.items()) if _matters(e)}
-    problems = _check_alpine_names(kept, alpine_names)
+    problems = _names_missing(kept, "alpine", alpine_names, "in the aports index")
     _drop_unknown_apks(kept, alpine_names)
     problems += _check_debian_names(kept, args.debian_dir)
     document = {
@@ -486,14 +486,17 @@ def _drop_unknown_apks(projects: dict[str, dict[str, object]], names: set[str]) 
             )
 
 
-def _check_alpine_names(projects: dict[str, dict[str, object]], names: set[str]) -> list[str]:
+def _names_missing(
+    projects: dict[str, dict[str, object]], family: str, known: set[str], what: str
+) -> list[str]:
+    """One warning per predicted name that is not a package of the family."""
     problems = []
     for project, entry in projects.items():
-        alpine = entry.get("alpine")
-        if isinstance(alpine, dict):
-            for name in alpine["build"] + alpine["runtime"]:
-                if name not in names:
-                    problems.append(f"{project}: apk {name!r} is not in the aports index")
+        lists = entry.get(family)
+        if isinstance(lists, dict):
+            for name in lists["build"] + lists["runtime"]:
+                if name not in known:
+                    problems.append(f"{project}: {name!r} is not {what}")
     return problems
 
 
@@ -657,12 +660,7 @@ def _check_debian_names(projects: dict[str, dict[str, object]], directory: Path)
     problems = []
     for suite in SUITES:
         known = _debian_names(directory, suite)
-        for project, entry in projects.items():
-            lists = entry.get(suite)
-            if isinstance(lists, dict):
-                for name in lists["build"] + lists["runtime"]:
-                    if name not in known:
-                        problems.append(f"{project}: {name!r} is not a {suite} package")
+        problems += _names_missing(projects, suite, known, f"a {suite} package")
     return problems
 
 
