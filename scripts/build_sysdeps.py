@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import io
 import json
 import re
 import sys
@@ -537,6 +538,11 @@ def _open_table(path: Path):  # type: ignore[no-untyped-def]
     return gzip.open(path, "rt") if path.suffix == ".gz" else path.open(encoding="utf-8")
 
 
+def _gzip_text(path: Path) -> io.TextIOWrapper:
+    """gzip with no timestamp: the same input gives the same bytes (reviewable diffs)."""
+    return io.TextIOWrapper(gzip.GzipFile(path, "wb", 9, mtime=0), encoding="utf-8")
+
+
 def _pick(packages: str) -> str | None:
     """The one package to install for a file several packages ship: a -dev package first."""
     names = [p.strip() for p in packages.split(",") if p.strip()]
@@ -587,7 +593,7 @@ def _write_lookup_indexes(directory: Path, suite: str, out: Path) -> None:
     rows += _package_links(directory, suite, owners)
     rows += [("py", name, "") for name in _python_build_libraries(directory, suite)]
     unique = sorted(set(rows))
-    with gzip.open(out / f"{suite}-files.tsv.gz", "wt", compresslevel=9) as handle:
+    with _gzip_text(out / f"{suite}-files.tsv.gz") as handle:
         handle.write("kind\tname\tpackage\n")
         for kind, name, package in unique:
             handle.write(f"{kind}\t{name}\t{package}\n")
@@ -651,7 +657,7 @@ def _write_alpine_map(
         "runtime": runtime,
     }
     (out / "debian_to_alpine.json").write_text(json.dumps(document, indent=0) + "\n")
-    with gzip.open(out / "alpine_names.txt.gz", "wt", compresslevel=9) as handle:
+    with _gzip_text(out / "alpine_names.txt.gz") as handle:
         handle.write("\n".join(sorted(names)) + "\n")
 
 
