@@ -124,24 +124,12 @@ TOOLCHAIN_NAMES = {
 }
 # Alpine makedepends handled the same way, with Alpine's names.
 ALPINE_TRIM_EXACT = {
-    "python3-dev",
-    "cython",
-    "meson",
-    "samurai",
-    "cmake",
-    "patchelf",
-    "autoconf",
-    "automake",
-    "libtool",
-    "py3-setuptools",
-    "py3-gpep517",
-    "py3-wheel",
-    "py3-installer",
-    "py3-pybind11-dev",
-    "linux-headers-dev",
-    "gettext",
-    "gettext-dev",
-}
+    "python3-dev", "cython", "meson", "samurai", "cmake", "patchelf", "autoconf",
+    "automake", "libtool", "py3-setuptools", "py3-gpep517", "py3-wheel", "py3-installer",
+    "py3-pybind11-dev", "linux-headers-dev", "gettext", "gettext-dev", "doxygen", "bash",
+    "coreutils", "findutils", "sed", "grep", "tar", "git", "patch", "chrpath", "file", "bc",
+    "nodejs", "npm", "yarn", "libstdc++", "libgcc", "gtest-dev", "cunit-dev", "graphviz",
+}  # fmt: skip
 ALPINE_TOOLCHAIN_NAMES = {
     "gcc": "c",
     "musl-dev": "c",
