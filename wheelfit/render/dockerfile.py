@@ -66,7 +66,9 @@ def render_dockerfile(report: TargetReport, requirement_files: list[str]) -> str
 
 
 def _comments(report: TargetReport) -> list[str]:
-    lines = []
+    lines = [f"# wheelfit: pip would fail here: {p}" for p in report.problems] * (
+        not report.complete
+    )
     for package in report.packages:
         needs = package.system
         if package.status is Status.SDIST_NATIVE:
