@@ -438,7 +438,10 @@ def _apply_curated(entry: dict[str, object], fact: dict[str, object]) -> None:
                 entry.pop("alpine_unmapped", None)
     if "toolchains" in fact:
         entry["toolchains"] = set(fact["toolchains"])  # type: ignore[arg-type]
-    for key in ("optional_extension", "runtime_always", "rust_version", "notes", "date"):
+    for key in (
+        "optional_extension", "runtime_always", "runtime_unless_installed", "rust_version",
+        "notes", "date",
+    ):
         if key in fact:
             entry[key] = fact[key]
     entry["compiled"] = bool(entry["toolchains"]) or bool(entry.get("compiled"))

@@ -353,3 +353,22 @@ def test_every_shipped_name_exists_in_its_distribution() -> None:
             if name not in known
         ]
         assert missing == [], suite
+
+
+def test_wrapper_needs_no_library_when_its_binary_build_is_installed(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    fresh_server.add_project(
+        "psycopg", [wheel("psycopg", "3.2.3", ['psycopg-binary==3.2.3; extra == "binary"'])]
+    )
+    fresh_server.add_project(
+        "psycopg-binary",
+        [wheel("psycopg_binary", "3.2.3", plat="cp312-cp312-manylinux_2_17_x86_64")],
+    )
+    plain = pkg(run(fresh_server, tmp_path, "psycopg\n", ["slim-bookworm"]).targets[0], "psycopg")
+    assert plain.system is not None and plain.system.runtime_packages == ["libpq5"]
+    other = _fresh_dir(tmp_path / "b")
+    report = run(fresh_server, other, "psycopg[binary]\n", ["slim-bookworm"], python="3.12")
+    binary = pkg(report.targets[0], "psycopg")
+    assert binary.system is None
+    assert "psycopg-binary brings its own" in " ".join(binary.notes)

@@ -13,7 +13,7 @@ from .finder import best_tag
 from .models import PackageResult, Status
 from .resolve import Candidate, Provider, Resolution, why_no_candidate
 from .sysdeps.infer import vendored_libraries
-from .sysdeps.plan import plan_package
+from .sysdeps.plan import drop_provided_runtime, plan_package
 
 
 def classify_resolution(resolution: Resolution, provider: Provider) -> list[PackageResult]:
@@ -34,6 +34,7 @@ def classify_resolution(resolution: Resolution, provider: Provider) -> list[Pack
         if extras:
             result.notes.append(f"with extras: {', '.join(extras)}")
         results.append(result)
+    drop_provided_runtime(results)
     return results
 
 

@@ -31,6 +31,8 @@ class ProjectFacts:
     notes: tuple[str, ...] = ()
     unmapped: tuple[str, ...] = field(default=())  # Debian names with no Alpine counterpart
     date: str = ""  # when the facts were gathered or checked
+    # runtime_always packages are not needed when one of these projects is installed too
+    runtime_unless_installed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def project_facts(name: str) -> ProjectFacts | None:
         notes=(notes,) if isinstance(notes, str) else tuple(notes or ()),
         unmapped=tuple(entry.get("alpine_unmapped", ())),
         date=str(entry.get("date", "")),
+        runtime_unless_installed=tuple(entry.get("runtime_unless_installed", ())),
     )
 
 

@@ -161,6 +161,20 @@ def _finish(needs: SystemNeeds, present: frozenset[str]) -> SystemNeeds:
     return needs
 
 
+def drop_provided_runtime(packages: list[PackageResult]) -> None:
+    """A wrapper that loads a library at run time needs none when its binary build is there
+    (psycopg with psycopg-binary)."""
+    installed = {p.name for p in packages if not p.build_only}
+    for package in packages:
+        facts = knowledge.project_facts(package.name) if package.system else None
+        if facts is None or package.status is Status.SDIST_NATIVE:
+            continue
+        provider = next((n for n in facts.runtime_unless_installed if n in installed), None)
+        if provider is not None:
+            package.system = None
+            package.notes.append(f"no system library needed: {provider} brings its own")
+
+
 def target_summary(report: TargetReport) -> dict[str, list[str]]:
     """The union over a target's packages: what its Dockerfile installs in each stage."""
     build: dict[str, None] = {}
