@@ -372,3 +372,21 @@ def test_wrapper_needs_no_library_when_its_binary_build_is_installed(
     binary = pkg(report.targets[0], "psycopg")
     assert binary.system is None
     assert "psycopg-binary brings its own" in " ".join(binary.notes)
+
+
+def test_meson_and_cmake_count_only_required_dependencies() -> None:
+    data = _tar_sdist(
+        {
+            "pyproject.toml": '[build-system]\nbuild-backend = "mesonpy"\n',
+            "meson.build": "dep = dependency('libxml-2.0')\n"
+            "opt = dependency('yaml-0.1', required: false)\n",
+            "CMakeLists.txt": "find_package(ZLIB REQUIRED)\nfind_package(PNG)\n"
+            "find_package(Python REQUIRED COMPONENTS Interpreter)\n",
+            "src/m.c": "",
+        }
+    )
+    evidence = infer.collect_evidence(inspect_sdist("demo-1.0.tar.gz", data), "bookworm")
+    assert evidence.packages == {
+        "libxml2-dev": "pkg-config libxml-2.0",
+        "zlib1g-dev": "find_package(ZLIB REQUIRED)",
+    }

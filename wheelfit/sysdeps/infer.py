@@ -45,12 +45,48 @@ CONFIG_PROGRAMS = {
 _CONFIG_RE = re.compile(r"\b(" + "|".join(re.escape(n) for n in CONFIG_PROGRAMS) + r")\b")
 _PKG_CONFIG_RES = (
     re.compile(r"pkgconfig\.(?:parse|exists|cflags|libs|variables)\(\s*['\"]([\w.+-]+)"),
-    re.compile(r"\bdependency\(\s*['\"]([\w.+-]+)['\"]"),  # meson.build
+    # meson.build, unless the dependency is optional (required: false)
+    re.compile(r"\bdependency\(\s*['\"]([\w.+-]+)['\"](?![^)]*required\s*:\s*false)"),
     re.compile(r"['\"]pkg-config['\"]\s*,\s*(?:['\"]--[\w-]+['\"]\s*,\s*)*['\"]([\w.+-]+)"),
     re.compile(r"pkg-config(?:\s+--[\w-]+)+\s+([\w.+-]+)"),
 )
 _CMAKE_PKG_RE = re.compile(r"pkg_check_modules\(\s*\w+((?:\s+[\w.+-]+)+)\s*\)", re.I)
 _CMAKE_KEYWORDS = {"REQUIRED", "QUIET", "IMPORTED_TARGET", "GLOBAL", "NO_CMAKE_PATH"}
+# find_package(X ... REQUIRED) with CMake's own Find modules, and the Debian package each
+# looks for (the module's documented library and headers); optional finds are not evidence.
+CMAKE_FIND_PACKAGES = {
+    "ZLIB": "zlib1g-dev",
+    "OpenSSL": "libssl-dev",
+    "CURL": "libcurl4-openssl-dev",
+    "PNG": "libpng-dev",
+    "JPEG": "libjpeg-dev",
+    "TIFF": "libtiff-dev",
+    "BZip2": "libbz2-dev",
+    "LibLZMA": "liblzma-dev",
+    "LibXml2": "libxml2-dev",
+    "LibXslt": "libxslt1-dev",
+    "SQLite3": "libsqlite3-dev",
+    "EXPAT": "libexpat1-dev",
+    "Freetype": "libfreetype-dev",
+    "GDAL": "libgdal-dev",
+    "HDF5": "libhdf5-dev",
+    "Protobuf": "libprotobuf-dev",
+    "Boost": "libboost-dev",
+    "Eigen3": "libeigen3-dev",
+    "GEOS": "libgeos-dev",
+    "PROJ": "libproj-dev",
+    "FFTW3": "libfftw3-dev",
+    "GSL": "libgsl-dev",
+    "LibArchive": "libarchive-dev",
+    "Iconv": "",
+    "Threads": "",
+    "OpenMP": "",
+    "Python": "",
+    "Python3": "",
+    "pybind11": "",
+    "nanobind": "",
+}
+_CMAKE_FIND_RE = re.compile(r"find_package\(\s*(\w+)\b([^)]*)\)", re.I)
 _LIBRARIES_RE = re.compile(r"libraries\s*=\s*\[([^\]]*)\]")
 _LIBRARY_NAME_RE = re.compile(r"['\"]([\w.+-]+)['\"]")
 # libraries every C program has: libc's own parts
@@ -127,6 +163,9 @@ def collect_evidence(sdist: SdistInfo, suite: str) -> Evidence:
     pc_names = {m for regex in _PKG_CONFIG_RES for m in regex.findall(build_texts)}
     for match in _CMAKE_PKG_RE.findall(cmake):
         pc_names.update(w for w in match.split() if w not in _CMAKE_KEYWORDS)
+    for module, arguments in _CMAKE_FIND_RE.findall(cmake):
+        if "REQUIRED" in arguments.split() and CMAKE_FIND_PACKAGES.get(module):
+            add(CMAKE_FIND_PACKAGES[module], f"find_package({module} REQUIRED)")
     for pc_name in sorted(pc_names):
         package = files.pkgconfig.get(re.split(r"[<>=]", pc_name)[0])
         if package:
