@@ -182,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, fact in curated.items():
         entry = projects.setdefault(_normalize(name), _empty(name))
         _apply_curated(entry, fact)
+        _fill_from_bookworm(
+            entry, fact, known_by_suite["trixie"], to_alpine, runtime_to_alpine, alpine_names
+        )
     # only projects that compile something or need a library at run time are worth shipping
     kept = {n: _finish(e) for n, e in sorted(projects.items()) if _matters(e)}
     problems = _names_missing(kept, "alpine", alpine_names, "in the aports index")
@@ -391,8 +394,11 @@ def _map_to_alpine(
     """Debian names -> Alpine names, and the Debian names with no known counterpart."""
     mapped, missing = [], []
     for name in names:
-        if name in table:
+        if table.get(name):
             mapped.extend(table[name])
+            continue
+        if name in table:  # known to have no Alpine counterpart (libsystemd-dev)
+            missing.append(name)
             continue
         guess = guess_alpine(name, alpine_names)
         if guess:
@@ -439,14 +445,67 @@ def _apply_curated(entry: dict[str, object], fact: dict[str, object]) -> None:
     if "toolchains" in fact:
         entry["toolchains"] = set(fact["toolchains"])  # type: ignore[arg-type]
     for key in (
-        "optional_extension", "runtime_always", "runtime_unless_installed", "rust_version",
-        "notes", "date",
+        "optional_extension",
+        "runtime_always",
+        "runtime_unless_installed",
+        "rust_version",
+        "notes",
+        "date",
     ):
         if key in fact:
             entry[key] = fact[key]
     entry["compiled"] = bool(entry["toolchains"]) or bool(entry.get("compiled"))
     entry["confidence"] = fact.get("confidence", "high")
     entry["sources"].insert(0, str(fact["source"]))  # type: ignore[attr-defined]
+
+
+def _fill_from_bookworm(
+    entry: dict[str, object],
+    fact: dict[str, object],
+    trixie_known: set[str],
+    to_alpine: dict[str, list[str]],
+    runtime_to_alpine: dict[str, list[str]],
+    alpine_names: set[str],
+) -> None:
+    """A fact checked on bookworm only: carry its lists to trixie and Alpine by name.
+
+    Those families keep their own confidence (medium): only bookworm was built.
+    """
+    if not isinstance(fact.get("bookworm"), dict):
+        return
+    bookworm = entry["bookworm"]  # the fact merged over what packaging data said
+    assert isinstance(bookworm, dict)
+    verified = ["bookworm"]
+    if "trixie" not in fact and "debian" not in fact:
+        derived = entry.get("trixie") if isinstance(entry.get("trixie"), dict) else {}
+        build = [_in_trixie(n, trixie_known) for n in bookworm.get("build", [])]
+        runtime = [_in_trixie(n, trixie_known) for n in bookworm.get("runtime", [])]
+        if None in runtime and derived:  # renamed library (libldap-2.5-0 -> libldap2)
+            runtime = list(derived.get("runtime", []))  # type: ignore[union-attr]
+        entry["trixie"] = {
+            "build": sorted(n for n in build if n),
+            "runtime": sorted(n for n in runtime if n),
+        }
+    if "alpine" not in fact:
+        build, missing_build = _map_to_alpine(bookworm.get("build", []), to_alpine, alpine_names)
+        runtime, missing_runtime = _map_to_alpine(
+            bookworm.get("runtime", []), runtime_to_alpine, alpine_names
+        )
+        entry["alpine"] = {"build": build, "runtime": runtime}
+        entry["alpine_from"] = "mapped from the bookworm build"
+        if missing_build or missing_runtime:
+            entry["alpine_unmapped"] = sorted(missing_build + missing_runtime)
+        else:
+            entry.pop("alpine_unmapped", None)
+    entry["verified_families"] = verified
+
+
+def _in_trixie(name: str, known: set[str]) -> str | None:
+    """The bookworm name in trixie: the same, or its 64-bit time_t rename (libfoo -> libfoot64)."""
+    for candidate in (f"{name}t64", name):
+        if candidate in known:
+            return candidate
+    return None
 
 
 def _matters(entry: dict[str, object]) -> bool:

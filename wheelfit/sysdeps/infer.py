@@ -235,8 +235,10 @@ def to_alpine(names: list[str], runtime: bool) -> tuple[list[str], list[str]]:
     mapped: list[str] = []
     missing: list[str] = []
     for name in names:
-        if name in table:
+        if table.get(name):
             mapped += table[name]
+        elif name in table:  # known to have no Alpine counterpart (libsystemd-dev)
+            missing.append(name)
         elif (guess := guess_alpine(name, known)) is not None:
             mapped.append(guess)
         else:

@@ -33,6 +33,13 @@ class ProjectFacts:
     date: str = ""  # when the facts were gathered or checked
     # runtime_always packages are not needed when one of these projects is installed too
     runtime_unless_installed: tuple[str, ...] = ()
+    # families a real build checked; the others are derived (confidence at most medium)
+    verified_families: tuple[str, ...] = ()
+
+    def confidence_for(self, family: str) -> str:
+        if self.verified_families and family not in self.verified_families:
+            return "medium" if self.confidence == "high" else self.confidence
+        return self.confidence
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ def project_facts(name: str) -> ProjectFacts | None:
         unmapped=tuple(entry.get("alpine_unmapped", ())),
         date=str(entry.get("date", "")),
         runtime_unless_installed=tuple(entry.get("runtime_unless_installed", ())),
+        verified_families=tuple(entry.get("verified_families", ())),
     )
 
 

@@ -35,7 +35,7 @@ def plan_package(
             SystemNeeds(
                 runtime_packages=list(runtime),
                 source=facts.source + (f" (as of {facts.date})" if facts.date else ""),
-                confidence=facts.confidence,
+                confidence=facts.confidence_for(family),
                 notes=["loads a system library at run time, even when installed from a wheel"],
             ),
             present,
@@ -88,7 +88,8 @@ def _native_needs(
     needs.build_packages += [_rename(name, family) for name in packages.build]
     needs.runtime_packages += list(packages.runtime)
     needs.source = facts.source + (f" (as of {facts.date})" if facts.date else "")
-    needs.confidence = facts.confidence if exact else _lower(facts.confidence)
+    confidence = facts.confidence_for(family)
+    needs.confidence = confidence if exact else _lower(confidence)
     if not exact and (packages.build or packages.runtime):
         needs.notes.append(f"{family} names taken from another Debian release")
     elif not exact:
