@@ -222,10 +222,18 @@ def add_vendored_evidence(evidence: Evidence, vendored: Sequence[str], suite: st
             evidence.packages.setdefault(dev, f"its manylinux wheel vendors {library}")
 
 
+# the first Rust release of each edition: a crate's edition is a floor when it states no
+# rust-version
+_EDITION_RUST = {"2018": "1.31", "2021": "1.56", "2024": "1.85"}
+
+
 def cargo_rust_version(cargo_toml: str) -> str | None:
-    """``rust-version`` of the [package] in Cargo.toml: the oldest Rust the crate builds with."""
+    """The oldest Rust the crate builds with: its ``rust-version``, else its edition's first."""
     match = re.search(r'^\s*rust-version\s*=\s*"([\d.]+)"', cargo_toml, re.M)
-    return match[1] if match else None
+    if match:
+        return match[1]
+    edition = re.search(r'^\s*edition\s*=\s*"(\d{4})"', cargo_toml, re.M)
+    return _EDITION_RUST.get(edition[1]) if edition else None
 
 
 def to_alpine(names: list[str], runtime: bool) -> tuple[list[str], list[str]]:
