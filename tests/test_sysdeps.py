@@ -393,6 +393,8 @@ def test_meson_and_cmake_count_only_required_dependencies() -> None:
 
 
 def test_rust_version_from_cargo_toml() -> None:
-    assert infer.cargo_rust_version('[package]\nrust-version = "1.95"\nedition = "2024"\n') == "1.95"
+    assert (
+        infer.cargo_rust_version('[package]\nrust-version = "1.95"\nedition = "2024"\n') == "1.95"
+    )
     assert infer.cargo_rust_version('[package]\nedition = "2024"\n') == "1.85"
     assert infer.cargo_rust_version("[package]\nname = 'x'\n") is None
