@@ -398,3 +398,16 @@ def test_rust_version_from_cargo_toml() -> None:
     )
     assert infer.cargo_rust_version('[package]\nedition = "2024"\n') == "1.85"
     assert infer.cargo_rust_version("[package]\nname = 'x'\n") is None
+
+
+def test_sources_of_tests_and_vendored_build_tools_are_not_languages() -> None:
+    data = _tar_sdist(
+        {
+            "pyproject.toml": '[build-system]\nbuild-backend = "mesonpy"\n',
+            "numpy/core/src/a.c": "",
+            "numpy/core/src/b.cpp": "",
+            "vendored-meson/meson/test cases/fortran/1 basic/simple.f90": "",
+            "numpy/f2py/tests/src/x.f": "",
+        }
+    )
+    assert inspect_sdist("numpy-9.tar.gz", data).native()[1] == ["C", "C++"]

@@ -69,7 +69,13 @@ _LANGUAGE_BY_SUFFIX = {
     ".go": "Go",
 }
 # Folders whose sources are not built by pip (tests, docs, examples, benchmarks).
-_NOT_BUILT = re.compile(r"(^|/)(tests?|testing|docs?|examples?|benchmarks?|bench)/", re.I)
+# vendored-meson/ is meson itself, shipped to run the build (numpy, scipy): its "test cases"
+# hold Fortran and C that are never compiled.
+_NOT_BUILT = re.compile(
+    r"(^|/)(tests?|testing|test[ _-]?cases|testsuite|unittests?|docs?|examples?|samples?|"
+    r"benchmarks?|bench|vendored-meson)/",
+    re.I,
+)
 # Backends that always build native code, and the language that follows.
 _NATIVE_BACKENDS = {
     "maturin": "Rust",
@@ -106,7 +112,7 @@ class SdistInfo:
     _local_headers: set[str] = field(default_factory=set, repr=False)
     _scanned: int = 0
 
-    FORMAT = 2  # bump when the fields change: cached inspections of older formats are redone
+    FORMAT = 3  # bump when the fields change: cached inspections of older formats are redone
 
     def to_json(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
