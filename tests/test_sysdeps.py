@@ -411,3 +411,21 @@ def test_sources_of_tests_and_vendored_build_tools_are_not_languages() -> None:
         }
     )
     assert inspect_sdist("numpy-9.tar.gz", data).native()[1] == ["C", "C++"]
+
+
+def test_languages_declared_by_cmake_and_meson_count() -> None:
+    cmake = _tar_sdist(
+        {
+            "pyproject.toml": '[build-system]\nbuild-backend = "scikit_build_core.build"\n',
+            "CMakeLists.txt": "project(${SKBUILD_PROJECT_NAME} LANGUAGES C CXX)\n",
+            "zmq/backend/cython/_zmq.c": "",
+        }
+    )
+    assert inspect_sdist("pyzmq-27.tar.gz", cmake).native()[1] == ["C", "C++"]
+    meson = _tar_sdist(
+        {
+            "pyproject.toml": '[build-system]\nbuild-backend = "mesonpy"\n',
+            "meson.build": "project('scipy', 'c', 'cpp', 'cython')\nadd_languages('fortran')\n",
+        }
+    )
+    assert inspect_sdist("scipy-2.tar.gz", meson).native()[1] == ["C", "C++", "Cython", "Fortran"]

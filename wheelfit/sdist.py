@@ -96,6 +96,12 @@ _EXTENSION_HINTS = re.compile(
 _OPTIONAL_HINTS = re.compile(r"\boptional\s*=\s*True|\bBuildFailed\b|NO_EXTENSIONS")
 
 
+_CMAKE_LANGUAGES_RE = re.compile(r"(?:project|enable_language)\s*\(([^)]*)\)", re.I)
+_CMAKE_LANGUAGES = {"C": "C", "CXX": "C++", "FORTRAN": "Fortran"}
+_MESON_LANGUAGES_RE = re.compile(r"\b(?:project|add_languages)\s*\(([^)]*)\)")
+_MESON_LANGUAGES = {"c": "C", "cpp": "C++", "fortran": "Fortran", "cython": "Cython"}
+
+
 @dataclass
 class SdistInfo:
     filename: str
@@ -153,6 +159,18 @@ class SdistInfo:
                 bad.append(line)
         return good, bad
 
+    def declared_languages(self) -> set[str]:
+        """Languages CMakeLists.txt (project, enable_language) or meson.build declare."""
+        found: set[str] = set()
+        cmake = self.texts.get("CMakeLists.txt", "")
+        for args in _CMAKE_LANGUAGES_RE.findall(cmake):
+            found.update(_CMAKE_LANGUAGES.get(word.upper(), "") for word in args.split())
+        meson = self.texts.get("meson.build", "")
+        for args in _MESON_LANGUAGES_RE.findall(meson):
+            found.update(_MESON_LANGUAGES.get(word, "") for word in re.findall(r"'(\w+)'", args))
+        found.discard("")
+        return found
+
     def native(self) -> tuple[bool, list[str], bool]:
         """(needs a compiler, languages, compile failure falls back to pure Python)."""
         backend_root = self.build_backend.split(":")[0].split(".")[0]
@@ -166,6 +184,9 @@ class SdistInfo:
             forced = _NATIVE_BACKENDS[backend_root]
             if forced and forced not in languages:
                 languages.append(forced)
+            # CMake and meson refuse to configure without every compiler the project
+            # declares, even when no file needs it (pyzmq: LANGUAGES C CXX)
+            languages = sorted(set(languages) | self.declared_languages())
             return True, sorted(languages) or ["C"], False
         requires_text = " ".join(str(r) for r in self.build_requires()[0]).lower()
         if "setuptools-rust" in requires_text or "setuptools_rust" in requires_text:
