@@ -429,3 +429,34 @@ def test_languages_declared_by_cmake_and_meson_count() -> None:
         }
     )
     assert inspect_sdist("scipy-2.tar.gz", meson).native()[1] == ["C", "C++", "Cython", "Fortran"]
+
+
+def test_bundled_libraries_and_build_programs() -> None:
+    data = _tar_sdist(
+        {
+            "setup.py": SETUP_NATIVE
+            + "import subprocess\nsubprocess.check_call(['make', '-C', 'x'])\n",
+            "zstd/lib/zstd.h": "",
+            "c-ext/m.c": "#include <zstd.h>\n",
+        }
+    )
+    info = inspect_sdist("zstandard-9.tar.gz", data)
+    assert info.build_programs() == ["make"]
+    assert "libzstd-dev" in infer.bundled_packages(info, "bookworm")
+    result = _native("zstandard")
+    needs = plan_package(result, _target("slim-bookworm"), info)
+    assert needs is not None
+    assert "libzstd-dev" not in needs.build_packages and "make" in needs.build_packages
+    cmake = _tar_sdist({"setup.py": SETUP_NATIVE + "os.system('cmake -S . -B build')\n"})
+    assert inspect_sdist("x-1.tar.gz", cmake).build_programs() == ["cmake", "make"]
+
+
+def test_computed_optional_extension_is_recognised() -> None:
+    data = _tar_sdist(
+        {
+            "setup.py": "import setuptools\nsetuptools.setup(ext_modules=[setuptools.Extension("
+            "'w', sources=['w.c'], optional=not force)])\n",
+            "w.c": "",
+        }
+    )
+    assert inspect_sdist("wrapt-9.tar.gz", data).native() == (True, ["C"], True)

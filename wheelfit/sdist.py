@@ -42,6 +42,7 @@ TEXT_MEMBERS = (
 MAX_SOURCE_SCAN_BYTES = 64 * 1024
 MAX_SOURCES_SCANNED = 3000
 MAX_INCLUDES = 500
+MAX_BUNDLED_HEADERS = 20_000
 # Only <...> includes: "..." ones name the project's own files, found beside the source.
 _INCLUDE = re.compile(
     rb'^[ \t]*#[ \t]*include[ \t]*<([^>\n]+)>|cdef extern from [<"]([^>"\n]+)[>"]', re.M
@@ -93,7 +94,13 @@ _EXTENSION_HINTS = re.compile(
 # Signs that a failed compile falls back to pure Python: setuptools' Extension(optional=True)
 # (PyYAML), the BuildFailed-and-retry idiom (MarkupSafe, simplejson), *_NO_EXTENSIONS switches
 # (multidict, yarl). Catching CompileError alone is not one: psycopg2 does it to re-raise.
-_OPTIONAL_HINTS = re.compile(r"\boptional\s*=\s*True|\bBuildFailed\b|NO_EXTENSIONS")
+_OPTIONAL_HINTS = re.compile(
+    r"\boptional\s*=\s*(?!False\b)[\w(]|\bBuildFailed\b|NO_EXTENSIONS"
+)  # optional=True, or computed (wrapt: optional=not force_extensions)
+# Programs a setup.py runs to build bundled libraries (PyNaCl's libsodium, lupa's LuaJIT,
+# pycares' c-ares): the slim and Alpine images have neither.
+_RUNS_MAKE = re.compile(r"""(['"])make\1|\bmake\s+(-j|install\b|all\b)|\./configure\b""")
+_RUNS_CMAKE = re.compile(r"""(['"])cmake\1|\bcmake\s+(-[SBDG]|--build|\.\.?\b)""")
 
 
 _CMAKE_LANGUAGES_RE = re.compile(r"(?:project|enable_language)\s*\(([^)]*)\)", re.I)
@@ -113,12 +120,13 @@ class SdistInfo:
     has_go_mod: bool = False
     cargo_vendored: bool = False  # crates shipped in the sdist: the build needs no crates.io
     includes: list[str] = field(default_factory=list)  # headers not shipped in the sdist
+    headers: list[str] = field(default_factory=list)  # headers it ships (bundled libraries)
     cargo_toml: str = ""  # the first Cargo.toml, for rust-version
     # scratch state while scanning, not stored
     _local_headers: set[str] = field(default_factory=set, repr=False)
     _scanned: int = 0
 
-    FORMAT = 3  # bump when the fields change: cached inspections of older formats are redone
+    FORMAT = 4  # bump when the fields change: cached inspections of older formats are redone
 
     def to_json(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
@@ -159,6 +167,17 @@ class SdistInfo:
                 bad.append(line)
         return good, bad
 
+    def build_programs(self) -> list[str]:
+        """System programs setup.py runs itself: make, and cmake when PyPI does not bring it."""
+        setup_py = self.texts.get("setup.py", "")
+        requires = " ".join(r.name.lower() for r in self.build_requires()[0])
+        programs = []
+        if _RUNS_CMAKE.search(setup_py) and "cmake" not in requires:
+            programs += ["cmake", "make"]
+        elif _RUNS_MAKE.search(setup_py):
+            programs.append("make")
+        return programs
+
     def declared_languages(self) -> set[str]:
         """Languages CMakeLists.txt (project, enable_language) or meson.build declare."""
         found: set[str] = set()
@@ -176,9 +195,11 @@ class SdistInfo:
         backend_root = self.build_backend.split(":")[0].split(".")[0]
         setup_text = self.texts.get("setup.py", "") + "\n" + self.texts.get("setup.cfg", "")
         languages = sorted(self.source_files)
+        requires_text = " ".join(str(r) for r in self.build_requires()[0]).lower()
         if "Rust" in languages and not self.has_cargo_toml:
             languages.remove("Rust")
-        if "Go" in languages and not self.has_go_mod:
+        # Go is built only through setuptools-golang; a bundled go.mod is not compiled
+        if "Go" in languages and "setuptools-golang" not in requires_text:
             languages.remove("Go")
         if backend_root in _NATIVE_BACKENDS:
             forced = _NATIVE_BACKENDS[backend_root]
@@ -188,7 +209,6 @@ class SdistInfo:
             # declares, even when no file needs it (pyzmq: LANGUAGES C CXX)
             languages = sorted(set(languages) | self.declared_languages())
             return True, sorted(languages) or ["C"], False
-        requires_text = " ".join(str(r) for r in self.build_requires()[0]).lower()
         if "setuptools-rust" in requires_text or "setuptools_rust" in requires_text:
             languages = sorted(set(languages) | {"Rust"})
             return True, languages, False
@@ -198,6 +218,8 @@ class SdistInfo:
                 return False, [], False
             if "cffi_modules" in setup_text and "C" not in languages:
                 languages.append("C")
+            if "Rust" in languages:  # without setuptools-rust a crate in the sdist is not built
+                languages.remove("Rust")
             # only setup.py: setup.cfg carries tool settings such as mypy's *_optional = True
             optional = bool(_OPTIONAL_HINTS.search(self.texts.get("setup.py", "")))
             return True, sorted(languages) or ["C"], optional
@@ -214,6 +236,7 @@ def inspect_sdist(filename: str, data: bytes) -> SdistInfo:
     else:
         _scan_tar(data, info)
     info.includes = _external_includes(info)
+    info.headers = sorted(info._local_headers)[:MAX_BUNDLED_HEADERS]
     return info
 
 

@@ -227,6 +227,29 @@ def add_vendored_evidence(evidence: Evidence, vendored: Sequence[str], suite: st
 _EDITION_RUST = {"2018": "1.31", "2021": "1.56", "2024": "1.85"}
 
 
+def bundled_packages(sdist: SdistInfo, suite: str) -> set[str]:
+    """Debian -dev packages whose headers the sdist ships itself: a bundled copy of the
+    library that the default build compiles (zstandard's zstd.h, ujson's double-conversion).
+
+    Debian builds against the system's copy, so its Build-Depends name the -dev package; a
+    pip build does not need it.
+    """
+    files = _files(suite)
+    found = set()
+    for header in sdist.headers:
+        parts = header.split("/")
+        for start in range(len(parts)):
+            package = files.headers.get("/".join(parts[start:]))
+            if package and package != "-":
+                found.add(package)
+                break
+    return found
+
+
+def runtime_for(dev_package: str, suite: str) -> list[str]:
+    return _files(suite).runtime_for(dev_package)
+
+
 def cargo_rust_version(cargo_toml: str) -> str | None:
     """The oldest Rust the crate builds with: its ``rust-version``, else its edition's first."""
     match = re.search(r'^\s*rust-version\s*=\s*"([\d.]+)"', cargo_toml, re.M)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from ..models import PackageResult, Status, SystemNeeds, Target, TargetReport
 from ..sdist import SdistInfo
 from . import knowledge
-from .infer import cargo_rust_version, infer_facts
+from .infer import bundled_packages, cargo_rust_version, infer_facts, runtime_for, to_alpine
 from .knowledge import FamilyPackages, ProjectFacts
 
 # Debian and Alpine names of the same tool differ; these are what the official images install.
@@ -47,6 +47,10 @@ def plan_package(
         cargo_rust_version(sdist.cargo_toml) if sdist else None
     )
     needs = _native_needs(result, family, facts, rust_version)
+    if sdist is not None:
+        needs.build_packages += sdist.build_programs()
+        if facts is not None and facts.confidence_for(family) != "high":
+            _drop_bundled(needs, sdist, family)
     if "rust" in needs.toolchains and sdist is not None and sdist.has_cargo_toml:
         needs.notes.append(
             "its crates are vendored in the sdist: no download at build time"
@@ -105,6 +109,22 @@ def _native_needs(
         )
     needs.notes += list(facts.notes)
     return needs
+
+
+def _drop_bundled(needs: SystemNeeds, sdist: SdistInfo, family: str) -> None:
+    """Distribution data names -dev packages for libraries the sdist bundles: not needed,
+    and neither are the libraries behind them at run time."""
+    suite = "bookworm" if family == "alpine" else family
+    bundled = bundled_packages(sdist, suite)
+    libraries = {lib for dev in bundled for lib in runtime_for(dev, suite)}
+    if family == "alpine":
+        bundled = set(to_alpine(sorted(bundled), runtime=False)[0])
+        libraries = set(to_alpine(sorted(libraries), runtime=True)[0])
+    dropped = [p for p in needs.build_packages if p in bundled]
+    if dropped:
+        needs.build_packages = [p for p in needs.build_packages if p not in bundled]
+        needs.runtime_packages = [p for p in needs.runtime_packages if p not in libraries]
+        needs.notes.append(f"the sdist bundles what {', '.join(dropped)} would provide: left out")
 
 
 def _family_packages(facts: ProjectFacts, family: str) -> tuple[FamilyPackages, bool]:
