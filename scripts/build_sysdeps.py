@@ -148,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--debian-dir", type=Path, default=DATA / "debian")
     parser.add_argument("--out", type=Path, default=DATA / "sysdeps" / "kb.json")
+    parser.add_argument(
+        "--without-curated",
+        action="store_true",
+        help="leave out data/sysdeps/curated.toml (to measure the derived data alone)",
+    )
     args = parser.parse_args(argv)
 
     alpine_names = _alpine_names()
@@ -179,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
                 del entry["source"]
                 projects[name] = entry
     curated = tomllib.loads((DATA / "sysdeps" / "curated.toml").read_text())
+    if args.without_curated:
+        curated = {}
     for name, fact in curated.items():
         entry = projects.setdefault(_normalize(name), _empty(name))
         _apply_curated(entry, fact)

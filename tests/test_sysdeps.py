@@ -437,12 +437,15 @@ def test_bundled_libraries_and_build_programs() -> None:
             "setup.py": SETUP_NATIVE
             + "import subprocess\nsubprocess.check_call(['make', '-C', 'x'])\n",
             "zstd/lib/zstd.h": "",
+            "zstd/lib/zdict.h": "",
+            "gmpy2/gmp.h": "",
             "c-ext/m.c": "#include <zstd.h>\n",
         }
     )
     info = inspect_sdist("zstandard-9.tar.gz", data)
     assert info.build_programs() == ["make"]
-    assert "libzstd-dev" in infer.bundled_packages(info, "bookworm")
+    # two of libzstd-dev's headers: bundled; a lone copy of gmp.h (gmpy2) is not
+    assert infer.bundled_packages(info, "bookworm") == {"libzstd-dev"}
     result = _native("zstandard")
     needs = plan_package(result, _target("slim-bookworm"), info)
     assert needs is not None

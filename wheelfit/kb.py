@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -12,8 +13,12 @@ from .errors import KnowledgeBaseError
 
 
 def _data_dir() -> Path:
+    # WHEELFIT_DATA_DIR: another copy of the knowledge base (to measure a variant of it).
     # An installed wheel carries the data as wheelfit/data (hatch force-include); a source
     # checkout keeps it at the top level, beside the package.
+    override = os.environ.get("WHEELFIT_DATA_DIR")
+    if override:
+        return Path(override)
     packaged = Path(str(resources.files("wheelfit"))) / "data"
     if packaged.is_dir():
         return packaged

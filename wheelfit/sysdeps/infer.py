@@ -229,21 +229,24 @@ _EDITION_RUST = {"2018": "1.31", "2021": "1.56", "2024": "1.85"}
 
 def bundled_packages(sdist: SdistInfo, suite: str) -> set[str]:
     """Debian -dev packages whose headers the sdist ships itself: a bundled copy of the
-    library that the default build compiles (zstandard's zstd.h, ujson's double-conversion).
+    library that the default build compiles (zstandard's zstd.h and zdict.h, ujson's
+    double-conversion).
 
     Debian builds against the system's copy, so its Build-Depends name the -dev package; a
-    pip build does not need it.
+    pip build does not need it. One header is not enough (gmpy2 ships copies of gmp.h, mpc.h
+    and mpfr.h and still links the system libraries): two different ones are.
     """
     files = _files(suite)
-    found = set()
+    seen: dict[str, set[str]] = {}
     for header in sdist.headers:
         parts = header.split("/")
         for start in range(len(parts)):
-            package = files.headers.get("/".join(parts[start:]))
+            path = "/".join(parts[start:])
+            package = files.headers.get(path)
             if package and package != "-":
-                found.add(package)
+                seen.setdefault(package, set()).add(path)
                 break
-    return found
+    return {package for package, paths in seen.items() if len(paths) >= 2}
 
 
 def runtime_for(dev_package: str, suite: str) -> list[str]:
