@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows.values():
             if row["build_ok"] != "yes" or row["mode"] != "groundtruth":
                 continue
-            if re.match(r"^[A-Z_]+=", row["spec"]):  # a non-default build (SODIUM_INSTALL=...)
+            if re.match(r"^[A-Z0-9_]+=", row["spec"]):  # a non-default build (SODIUM_INSTALL=...)
+                continue
+            if row["spec"].count("==") > 1:  # two projects built together: not one prediction
                 continue
             predicted = predict(row["spec"], settings)
             if predicted is None:
