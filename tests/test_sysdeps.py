@@ -463,3 +463,8 @@ def test_computed_optional_extension_is_recognised() -> None:
         }
     )
     assert inspect_sdist("wrapt-9.tar.gz", data).native() == (True, ["C"], True)
+
+
+def test_a_cpp_header_alone_is_not_cpp() -> None:
+    data = _tar_sdist({"setup.py": SETUP_NATIVE, "src/m.c": "", "third-party/lua/lua.hpp": ""})
+    assert inspect_sdist("lupa-9.tar.gz", data).native()[1] == ["C"]

@@ -53,13 +53,13 @@ _HEADER_SUFFIXES = {".h", ".hpp", ".hh", ".hxx", ".inc", ".pxd"}
 # pip's default when a project has no [build-system] requires
 DEFAULT_BUILD_REQUIRES = ("setuptools>=40.8.0",)
 
+# Headers are not counted: a bundled lua.hpp does not make a C project need g++ (lupa).
 _LANGUAGE_BY_SUFFIX = {
     ".c": "C",
     ".cpp": "C++",
     ".cc": "C++",
     ".cxx": "C++",
     ".c++": "C++",
-    ".hpp": "C++",
     ".pyx": "Cython",
     ".f": "Fortran",
     ".f90": "Fortran",
