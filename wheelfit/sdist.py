@@ -126,7 +126,7 @@ class SdistInfo:
     _local_headers: set[str] = field(default_factory=set, repr=False)
     _scanned: int = 0
 
-    FORMAT = 4  # bump when the fields change: cached inspections of older formats are redone
+    FORMAT = 5  # bump when the fields change: cached inspections of older formats are redone
 
     def to_json(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
