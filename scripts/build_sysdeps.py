@@ -463,6 +463,7 @@ def _apply_curated(entry: dict[str, object], fact: dict[str, object]) -> None:
             entry[key] = fact[key]
     entry["compiled"] = bool(entry["toolchains"]) or bool(entry.get("compiled"))
     entry["confidence"] = fact.get("confidence", "high")
+    entry["curated"] = True  # its toolchains were checked: they win over file suffixes
     entry["sources"].insert(0, str(fact["source"]))  # type: ignore[attr-defined]
 
 

@@ -468,3 +468,10 @@ def test_computed_optional_extension_is_recognised() -> None:
 def test_a_cpp_header_alone_is_not_cpp() -> None:
     data = _tar_sdist({"setup.py": SETUP_NATIVE, "src/m.c": "", "third-party/lua/lua.hpp": ""})
     assert inspect_sdist("lupa-9.tar.gz", data).native()[1] == ["C"]
+
+
+def test_make_in_a_comment_is_not_run_and_curated_toolchains_win() -> None:
+    data = _tar_sdist({"setup.py": SETUP_NATIVE + "# see `make install-pydeps-test`\n"})
+    assert inspect_sdist("psutil-9.tar.gz", data).build_programs() == []
+    uwsgi = plan_package(_native("uwsgi", ["C", "C++"]), _target("slim-bookworm"))
+    assert uwsgi is not None and uwsgi.build_packages == ["gcc", "libc6-dev"]

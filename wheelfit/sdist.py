@@ -99,7 +99,9 @@ _OPTIONAL_HINTS = re.compile(
 )  # optional=True, or computed (wrapt: optional=not force_extensions)
 # Programs a setup.py runs to build bundled libraries (PyNaCl's libsodium, lupa's LuaJIT,
 # pycares' c-ares): the slim and Alpine images have neither.
-_RUNS_MAKE = re.compile(r"""(['"])make\1|\bmake\s+(-j|install\b|all\b)|\./configure\b""")
+_RUNS_MAKE = re.compile(
+    r"""(['"])make\1|\bmake\s+(-j|install(?![-\w])|all(?![-\w]))|\./configure\b"""
+)
 _RUNS_CMAKE = re.compile(r"""(['"])cmake\1|\bcmake\s+(-[SBDG]|--build|\.\.?\b)""")
 
 
@@ -169,7 +171,8 @@ class SdistInfo:
 
     def build_programs(self) -> list[str]:
         """System programs setup.py runs itself: make, and cmake when PyPI does not bring it."""
-        setup_py = self.texts.get("setup.py", "")
+        # comments mention make targets without running them (psutil: `make install-pydeps`)
+        setup_py = re.sub(r"#[^\n]*", "", self.texts.get("setup.py", ""))
         requires = " ".join(r.name.lower() for r in self.build_requires()[0])
         programs = []
         if _RUNS_CMAKE.search(setup_py) and "cmake" not in requires:

@@ -35,6 +35,7 @@ class ProjectFacts:
     runtime_unless_installed: tuple[str, ...] = ()
     # families a real build checked; the others are derived (confidence at most medium)
     verified_families: tuple[str, ...] = ()
+    curated: bool = False  # checked by hand or by a build: its toolchains are exact
 
     def confidence_for(self, family: str) -> str:
         if self.verified_families and family not in self.verified_families:
@@ -73,6 +74,7 @@ def project_facts(name: str) -> ProjectFacts | None:
         date=str(entry.get("date", "")),
         runtime_unless_installed=tuple(entry.get("runtime_unless_installed", ())),
         verified_families=tuple(entry.get("verified_families", ())),
+        curated=bool(entry.get("curated", False)),
     )
 
 

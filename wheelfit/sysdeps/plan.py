@@ -65,7 +65,10 @@ def _native_needs(
 ) -> SystemNeeds:
     # the inspected sdist of *this* version knows its languages best (cryptography 2.x has
     # no Rust, current numpy no Fortran); the knowledge base's only when it was not inspected
+    # curated facts were checked against this kind of build: uwsgi's C++ plugins are not built
     languages = {t for lang in result.languages if (t := knowledge.language_toolchain(lang))}
+    if facts is not None and facts.curated and facts.toolchains:
+        languages = set(facts.toolchains)
     toolchains = sorted(languages or set(facts.toolchains if facts else ()) or {"c"})
     needs = SystemNeeds(toolchains=toolchains)
     for name in toolchains:
