@@ -34,7 +34,7 @@ def plan_package(
         return _finish(
             SystemNeeds(
                 runtime_packages=list(runtime),
-                source=facts.source + (f" (as of {facts.date})" if facts.date else ""),
+                source=_described(facts),
                 confidence=facts.confidence_for(family),
                 notes=["loads a system library at run time, even when installed from a wheel"],
             ),
@@ -63,9 +63,9 @@ def plan_package(
 def _native_needs(
     result: PackageResult, family: str, facts: ProjectFacts | None, rust_version: str | None
 ) -> SystemNeeds:
-    # the inspected sdist of *this* version knows its languages best (cryptography 2.x has
-    # no Rust, current numpy no Fortran); the knowledge base's only when it was not inspected
-    # curated facts were checked against this kind of build: uwsgi's C++ plugins are not built
+    # Curated toolchains were checked by a build (uwsgi's C++ plugins are not built); else the
+    # inspected sdist of *this* version knows best (cryptography 2.x has no Rust, current numpy
+    # no Fortran); the knowledge base's own only when the sdist was not inspected.
     languages = {t for lang in result.languages if (t := knowledge.language_toolchain(lang))}
     if facts is not None and facts.curated and facts.toolchains:
         languages = set(facts.toolchains)
@@ -94,7 +94,7 @@ def _native_needs(
     packages, exact = _family_packages(facts, family)
     needs.build_packages += [_rename(name, family) for name in packages.build]
     needs.runtime_packages += list(packages.runtime)
-    needs.source = facts.source + (f" (as of {facts.date})" if facts.date else "")
+    needs.source = _described(facts)
     confidence = facts.confidence_for(family)
     needs.confidence = confidence if exact else _lower(confidence)
     if not exact and (packages.build or packages.runtime):
@@ -112,6 +112,10 @@ def _native_needs(
         )
     needs.notes += list(facts.notes)
     return needs
+
+
+def _described(facts: ProjectFacts) -> str:
+    return facts.source + (f" (as of {facts.date})" if facts.date else "")
 
 
 def _drop_bundled(needs: SystemNeeds, sdist: SdistInfo, family: str) -> None:
