@@ -129,6 +129,7 @@ ALPINE_TRIM_EXACT = {
     "py3-pybind11-dev", "linux-headers-dev", "gettext", "gettext-dev", "doxygen", "bash",
     "coreutils", "findutils", "sed", "grep", "tar", "git", "patch", "chrpath", "file", "bc",
     "nodejs", "npm", "yarn", "libstdc++", "libgcc", "gtest-dev", "cunit-dev", "graphviz",
+    "pythran", "cython3",
 }  # fmt: skip
 ALPINE_TOOLCHAIN_NAMES = {
     "gcc": "c",
@@ -286,19 +287,29 @@ def _trim_debian(names: list[str]) -> tuple[list[str], set[str]]:
     return sorted(set(keep)), toolchains
 
 
-def _library_packages(directory: Path, suite: str) -> set[str]:
-    """Packages that ship a shared library (libfoo.so.N): the only runtime packages kept.
+def _library_packages(directory: Path, suite: str) -> tuple[set[str], set[str]]:
+    """Packages that ship a shared library: the only runtime packages kept.
 
-    Debian's Depends also name data and documentation packages (libjs-sphinxdoc) that a
-    pip-installed package never needs.
+    Owners of a libfoo.so.N in the library table; and, for compiled projects only, packages
+    of Debian's `libs` section (libblas3 keeps its library in an alternatives folder the table
+    does not cover; the section also holds plugins such as GTK modules, which a pure project
+    does not load by itself). Debian's Depends also name data and documentation packages
+    (libjs-sphinxdoc) that a pip-installed package never needs.
     """
     with _open_table(_debian_table(directory, suite, "libs.tsv.gz")) as handle:
-        return {
+        owners = {
             package.strip()
             for row in csv.DictReader(handle, delimiter="\t")
             if row["kind"] == "soname_or_real"
             for package in row["packages"].split(",")
         }
+    with _open_table(_debian_table(directory, suite, "packages.tsv.gz")) as handle:
+        section_libs = {
+            row["package"]
+            for row in csv.DictReader(handle, delimiter="\t")
+            if row["section"] == "libs"
+        }
+    return owners, section_libs
 
 
 def _add_debian(
@@ -306,7 +317,7 @@ def _add_debian(
     suite: str,
     row: dict[str, str],
     known: set[str],
-    libraries: set[str],
+    libraries: tuple[set[str], set[str]],
 ) -> None:
     compiled = row["is_compiled"] == "yes"
     build, toolchains = _trim_debian(_split_deps(row["system_build_deps"], known))
@@ -315,7 +326,8 @@ def _add_debian(
     runtime = [
         n
         for n in _split_deps(row["runtime_lib_depends"], known)
-        if n not in RUNTIME_IGNORE and n in libraries
+        if n not in RUNTIME_IGNORE
+        and (n in libraries[0] or (row["is_compiled"] == "yes" and n in libraries[1]))
     ]
     if compiled:
         toolchains.add("c")
