@@ -37,7 +37,7 @@ import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from wheelfit.sysdeps.infer import guess_alpine  # noqa: E402  (one rule for both)
+from wheelfit.sysdeps.infer import map_to_alpine  # noqa: E402  (one rule for both)
 
 DATA = ROOT / "data"
 SUITES = ("bookworm", "trixie")
@@ -407,26 +407,6 @@ def _alpine_map() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return build, runtime
 
 
-def _map_to_alpine(
-    names: list[str], table: dict[str, list[str]], alpine_names: set[str]
-) -> tuple[list[str], list[str]]:
-    """Debian names -> Alpine names, and the Debian names with no known counterpart."""
-    mapped, missing = [], []
-    for name in names:
-        if table.get(name):
-            mapped.extend(table[name])
-            continue
-        if name in table:  # known to have no Alpine counterpart (libsystemd-dev)
-            missing.append(name)
-            continue
-        guess = guess_alpine(name, alpine_names)
-        if guess:
-            mapped.append(guess)
-        else:
-            missing.append(name)
-    return sorted(set(mapped)), missing
-
-
 def _fill_alpine_from_debian(
     entry: dict[str, object],
     to_alpine: dict[str, list[str]],
@@ -437,12 +417,12 @@ def _fill_alpine_from_debian(
     if not isinstance(debian, dict):
         return
     alpine = entry.get("alpine")
-    runtime, missing_runtime = _map_to_alpine(debian["runtime"], runtime_to_alpine, alpine_names)
+    runtime, missing_runtime = map_to_alpine(debian["runtime"], runtime_to_alpine, alpine_names)
     if isinstance(alpine, dict):
         # aports lists runtime libraries implicitly (so: dependencies): take Debian's, mapped
         alpine["runtime"] = sorted(set(alpine["runtime"]) | set(runtime))
         return
-    build, missing_build = _map_to_alpine(debian["build"], to_alpine, alpine_names)
+    build, missing_build = map_to_alpine(debian["build"], to_alpine, alpine_names)
     entry["alpine"] = {"build": build, "runtime": runtime}
     entry["alpine_from"] = "mapped from Debian"
     if missing_build or missing_runtime:
@@ -507,8 +487,8 @@ def _fill_from_bookworm(
             "runtime": sorted(n for n in runtime if n),
         }
     if "alpine" not in fact:
-        build, missing_build = _map_to_alpine(bookworm.get("build", []), to_alpine, alpine_names)
-        runtime, missing_runtime = _map_to_alpine(
+        build, missing_build = map_to_alpine(bookworm.get("build", []), to_alpine, alpine_names)
+        runtime, missing_runtime = map_to_alpine(
             bookworm.get("runtime", []), runtime_to_alpine, alpine_names
         )
         entry["alpine"] = {"build": build, "runtime": runtime}

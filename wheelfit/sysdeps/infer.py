@@ -265,7 +265,13 @@ def cargo_rust_version(cargo_toml: str) -> str | None:
 def to_alpine(names: list[str], runtime: bool) -> tuple[list[str], list[str]]:
     """Debian names -> Alpine names that exist in aports, and the names with no counterpart."""
     table = _alpine_map()["runtime" if runtime else "build"]
-    known = _alpine_names()
+    return map_to_alpine(names, table, _alpine_names())
+
+
+def map_to_alpine(
+    names: list[str], table: dict[str, list[str]], known: frozenset[str] | set[str]
+) -> tuple[list[str], list[str]]:
+    """Through the name map, else a checked guess; scripts/build_sysdeps.py uses it too."""
     mapped: list[str] = []
     missing: list[str] = []
     for name in names:

@@ -50,6 +50,7 @@ class Toolchain:
     version: str | None
 
 
+@cache  # asked for every package on every target
 def project_facts(name: str) -> ProjectFacts | None:
     entry = _projects().get(name)
     if entry is None:
