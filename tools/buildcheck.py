@@ -92,6 +92,9 @@ HEADER = [
     "build_seconds",
     "peak_rss_kib",
     "venv_kib_added",
+    "venv_bytes_added",
+    "installed",
+    "apt_kib_after_purge",
     "so_files",
     "runtime_found",
     "runtime_ok",
@@ -337,6 +340,16 @@ def time_v(path: Path) -> tuple[float, int]:
     return round(secs, 1), int(rss.group(1)) if rss else 0
 
 
+def apparent_bytes(path: Path) -> int:
+    """Sum of file sizes (what an image layer's tar holds), unlike du's allocated blocks."""
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
 def du_kib(path: Path) -> int:
     total = 0
     for dirpath, _, files in os.walk(path):
@@ -399,6 +412,8 @@ class Build:
     seconds: float = 0.0
     peak_rss_kib: int = 0
     venv_kib_added: int = 0
+    venv_bytes_added: int = 0
+    installed: str = ""  # pip's "Successfully installed" list
     version: str = ""
     so_files: list[str] = field(default_factory=list)
     needed: set[str] = field(default_factory=set)  # sonames the venv's ELF files link
@@ -413,6 +428,7 @@ def pip_build(root: Path, case: Case, logdir: Path, tag: str) -> Build:
     log = logdir / f"{tag}.log"
     run(in_root(root, f"rm -rf {VENV} && cp -a {VENV_TEMPLATE} {VENV}"), log)
     before = du_kib(root / VENV.lstrip("/"))
+    before_bytes = apparent_bytes(root / VENV.lstrip("/"))
     script = f"/usr/bin/time -v -o /tmp/{tag}.time {VENV}/bin/pip install --no-cache-dir "
     rc = run(in_root(root, script + case.pip_args, case.env), log, timeout=BUILD_TIMEOUT)
     if (root / f"tmp/{tag}.time").exists():
@@ -420,9 +436,11 @@ def pip_build(root: Path, case: Case, logdir: Path, tag: str) -> Build:
     seconds, rss = time_v(logdir / f"{tag}.time")
     build = Build(ok=rc == 0, seconds=seconds, peak_rss_kib=rss)
     build.venv_kib_added = du_kib(root / VENV.lstrip("/")) - before
+    build.venv_bytes_added = apparent_bytes(root / VENV.lstrip("/")) - before_bytes
     text = log.read_text(errors="replace")
     done = re.findall(r"^Successfully installed (.*)$", text, re.M)
     wanted = normalize(case.project)
+    build.installed = done[-1].strip() if done else ""
     for word in done[-1].split() if done else []:
         if normalize(word.rsplit("-", 1)[0]) == wanted:
             build.version = word
@@ -561,6 +579,8 @@ def run_case(
             "build_seconds": str(build.seconds),
             "peak_rss_kib": str(build.peak_rss_kib),
             "venv_kib_added": str(build.venv_kib_added),
+            "venv_bytes_added": str(build.venv_bytes_added),
+            "installed": build.installed,
             "version_built": build.version,
             "so_files": ",".join(Path(s).name for s in build.so_files),
         }
@@ -571,6 +591,9 @@ def run_case(
             declared = [f"{p}(dlopen)" for p in case.declared_runtime if mark is None]
             row["runtime_found"] = " ".join(found + declared)
             row["runtime_ok"] = yes(purge_and_import(root, case, keep, build_set, logdir))
+            purged = dpkg_installed(root)
+            kept = set(purged) - set(base)
+            row["apt_kib_after_purge"] = str(sum(purged[p] for p in kept))
     if build.ok and drop_one:
         row |= drop_one_variants(case, build_set, build, logdir)
     print(

@@ -132,9 +132,11 @@ def display_name(reqfile: Path, corpus: Path) -> str:
 
 
 def oracle_cache_path(reqfile: Path, target: Target) -> Path:
-    key = hashlib.sha256(json.dumps(
-        [ORACLE_FORMAT, content_key(reqfile), target.python, target.machine, target.platforms()]
-    ).encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        json.dumps(
+            [ORACLE_FORMAT, content_key(reqfile), target.python, target.machine, target.platforms()]
+        ).encode()
+    ).hexdigest()[:16]
     slug = re.sub(r"[^A-Za-z0-9.]+", "_", target.id)
     return RESULT_CACHE / f"{reqfile.stem}__{slug}__{key}.json"
 
@@ -164,11 +166,22 @@ def wheelfit_answer(command: Sequence[str], reqfile: Path, target: Target) -> di
     """wheelfit's target entry for (file, target), or {'error': ...} if it did not run."""
     with tempfile.TemporaryDirectory(prefix="compare-wheelfit-") as tmp:
         out = Path(tmp) / "out.json"
-        cmd = [*command, str(reqfile.resolve()), "--image", target.image, "--arch", target.arch,
-               "--format", "json", "-o", str(out)]
+        cmd = [
+            *command,
+            str(reqfile.resolve()),
+            "--image",
+            target.image,
+            "--arch",
+            target.arch,
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ]
         try:
-            proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                                  timeout=WHEELFIT_TIMEOUT_S)
+            proc = subprocess.run(
+                cmd, cwd=REPO, capture_output=True, text=True, timeout=WHEELFIT_TIMEOUT_S
+            )
         except subprocess.TimeoutExpired:
             return {"error": f"wheelfit timed out after {WHEELFIT_TIMEOUT_S:.0f}s"}
         if not out.exists():
@@ -230,7 +243,8 @@ def mismatch(pip_pkg: dict[str, Any] | None, wf_pkg: dict[str, Any] | None) -> s
         # A direct URL/VCS requirement: pip fetched it as given; wheelfit should say so.
         return None if status == "direct" else f"pip took a direct URL, wheelfit says {status}"
     kind_ok = (pip_pkg["kind"] == "wheel" and status == "wheel") or (
-        pip_pkg["kind"] == "sdist" and status in SDIST_STATUSES)
+        pip_pkg["kind"] == "sdist" and status in SDIST_STATUSES
+    )
     version_ok = same_version(pip_pkg["version"], wf_pkg.get("version"))
     if kind_ok and version_ok:
         return None
@@ -247,21 +261,29 @@ def wheelfit_packages(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def compare_packages(pip_pkgs: dict[str, dict[str, Any]],
-                     wf_pkgs: dict[str, dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
+def compare_packages(
+    pip_pkgs: dict[str, dict[str, Any]], wf_pkgs: dict[str, dict[str, Any]]
+) -> tuple[int, list[dict[str, Any]]]:
     agree, differences = 0, []
     for name in sorted(set(pip_pkgs) | set(wf_pkgs)):
         why = mismatch(pip_pkgs.get(name), wf_pkgs.get(name))
         if why is None:
             agree += 1
         else:
-            differences.append({"name": name, "why": why, "pip": pip_view(pip_pkgs.get(name)),
-                                "wheelfit": wheelfit_view(wf_pkgs.get(name))})
+            differences.append(
+                {
+                    "name": name,
+                    "why": why,
+                    "pip": pip_view(pip_pkgs.get(name)),
+                    "wheelfit": wheelfit_view(wf_pkgs.get(name)),
+                }
+            )
     return agree, differences
 
 
-def judge_pip_failure(pip: dict[str, Any], wf: dict[str, Any],
-                      wf_pkgs: dict[str, dict[str, Any]]) -> tuple[bool | None, str]:
+def judge_pip_failure(
+    pip: dict[str, Any], wf: dict[str, Any], wf_pkgs: dict[str, dict[str, Any]]
+) -> tuple[bool | None, str]:
     """Does wheelfit's answer fit pip's failure? (None = cannot tell.)"""
     kind, blocker = pip["error_kind"], pip["error_package"]
     blocked = wf_pkgs.get(blocker or "")
@@ -270,22 +292,31 @@ def judge_pip_failure(pip: dict[str, Any], wf: dict[str, Any],
     if kind == "resolution":
         # Nothing installable for the blocker: wheelfit must give up on it too.
         fits = complete is False and (blocker is None or status == "unavailable")
-        return fits, (f"pip cannot resolve {blocker}; "
-                      f"wheelfit: complete={complete}, {blocker}={status}")
+        return fits, (
+            f"pip cannot resolve {blocker}; wheelfit: complete={complete}, {blocker}={status}"
+        )
     if kind == "build":
         # pip *chose* the blocker's sdist, then its build backend failed on metadata.
         fits = status in SDIST_STATUSES
-        return fits, f"pip chose the sdist of {blocker} but could not build its metadata; " \
-                     f"wheelfit: {blocker}={status}"
+        return (
+            fits,
+            f"pip chose the sdist of {blocker} but could not build its metadata; "
+            f"wheelfit: {blocker}={status}",
+        )
     return None, f"pip failed ({kind}); see the error"
 
 
-def compare_one(name: str, target: Target, pip: dict[str, Any],
-                wf: dict[str, Any]) -> dict[str, Any]:
+def compare_one(
+    name: str, target: Target, pip: dict[str, Any], wf: dict[str, Any]
+) -> dict[str, Any]:
     """One file x target row of the report."""
     row: dict[str, Any] = {
-        "file": name, "target": target.id, "pip_ok": pip["ok"], "pip_error": pip["error"],
-        "pip_error_kind": pip["error_kind"], "pip_fallback": pip.get("fallback", False),
+        "file": name,
+        "target": target.id,
+        "pip_ok": pip["ok"],
+        "pip_error": pip["error"],
+        "pip_error_kind": pip["error_kind"],
+        "pip_fallback": pip.get("fallback", False),
         "pip_packages_from": pip.get("packages_from"),
         "pip_metadata_borrowed": pip.get("metadata_borrowed", []),
         "pip_wheels": sum(p["kind"] == "wheel" for p in pip["packages"].values()),
@@ -293,7 +324,10 @@ def compare_one(name: str, target: Target, pip: dict[str, Any],
         "wheelfit_error": wf.get("error"),
         "wheelfit_complete": wf.get("resolution", {}).get("complete"),
         "wheelfit_problems": wf.get("resolution", {}).get("problems", []),
-        "agree": 0, "disagree": 0, "failure_fits": None, "failure_note": None,
+        "agree": 0,
+        "disagree": 0,
+        "failure_fits": None,
+        "failure_note": None,
         "differences": [],
     }
     if "error" in wf:
@@ -329,12 +363,29 @@ def pip_cell(row: dict[str, Any]) -> str:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    header = ("file", "target", "pip", "whl", "sdist", "wf complete", "agree", "disagree",
-              "verdict")
+    header = (
+        "file",
+        "target",
+        "pip",
+        "whl",
+        "sdist",
+        "wf complete",
+        "agree",
+        "disagree",
+        "verdict",
+    )
     lines = [header] + [
-        (r["file"], r["target"], pip_cell(r), str(r["pip_wheels"]), str(r["pip_sdists"]),
-         "ERROR" if r["wheelfit_error"] else str(r["wheelfit_complete"]), str(r["agree"]),
-         str(r["disagree"]), r["verdict"])
+        (
+            r["file"],
+            r["target"],
+            pip_cell(r),
+            str(r["pip_wheels"]),
+            str(r["pip_sdists"]),
+            "ERROR" if r["wheelfit_error"] else str(r["wheelfit_complete"]),
+            str(r["agree"]),
+            str(r["disagree"]),
+            r["verdict"],
+        )
         for r in rows
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
@@ -354,8 +405,10 @@ def print_details(rows: list[dict[str, Any]]) -> None:
         if row["wheelfit_error"]:
             notes.append(f"  wheelfit error: {row['wheelfit_error']}")
         if not row["pip_ok"]:
-            notes.append(f"  pip error ({row['pip_error_kind']}): "
-                         + (row["pip_error"] or "").replace("\n", "\n    "))
+            notes.append(
+                f"  pip error ({row['pip_error_kind']}): "
+                + (row["pip_error"] or "").replace("\n", "\n    ")
+            )
             if row["failure_note"]:
                 notes.append(f"  -> {row['failure_note']}")
             if row["wheelfit_problems"]:
@@ -363,15 +416,22 @@ def print_details(rows: list[dict[str, Any]]) -> None:
             if row["pip_fallback"]:
                 notes.append(f"  pip's choices recovered by: {row['pip_packages_from']}")
                 if row["pip_metadata_borrowed"]:
-                    notes.append("  (dependencies taken from PyPI metadata for: "
-                                 + ", ".join(row["pip_metadata_borrowed"]) + ")")
+                    notes.append(
+                        "  (dependencies taken from PyPI metadata for: "
+                        + ", ".join(row["pip_metadata_borrowed"])
+                        + ")"
+                    )
         for diff in row["differences"]:
             notes.append(
                 f"  {diff['name']}: {diff['why']}\n"
                 f"      pip:      {describe(diff['pip'], ('version', 'kind', 'file'))}\n"
                 f"      wheelfit: {describe(diff['wheelfit'], ('version', 'status', 'file'))}"
-                + (f"\n                reason: {diff['wheelfit']['reason']}"
-                   if diff["wheelfit"] and diff["wheelfit"].get("reason") else ""))
+                + (
+                    f"\n                reason: {diff['wheelfit']['reason']}"
+                    if diff["wheelfit"] and diff["wheelfit"].get("reason")
+                    else ""
+                )
+            )
         if notes:
             print(f"\n== {row['file']} @ {row['target']}: {row['verdict']}")
             print("\n".join(notes))
@@ -381,9 +441,12 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     verdicts: dict[str, int] = {}
     for row in rows:
         verdicts[row["verdict"]] = verdicts.get(row["verdict"], 0) + 1
-    return {"rows": len(rows), "verdicts": verdicts,
-            "packages_agree": sum(r["agree"] for r in rows),
-            "packages_disagree": sum(r["disagree"] for r in rows)}
+    return {
+        "rows": len(rows),
+        "verdicts": verdicts,
+        "packages_agree": sum(r["agree"] for r in rows),
+        "packages_disagree": sum(r["disagree"] for r in rows),
+    }
 
 
 # --------------------------------------------------------------------------- main
@@ -392,17 +455,26 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--targets", nargs="+", default=list(DEFAULT_TARGETS),
-                        metavar="IMAGE@ARCH")
-    parser.add_argument("--only", action="append", default=[],
-                        help="keep files whose path contains this text (repeatable)")
+    parser.add_argument("--targets", nargs="+", default=list(DEFAULT_TARGETS), metavar="IMAGE@ARCH")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="keep files whose path contains this text (repeatable)",
+    )
     parser.add_argument("--out", type=Path, help="write the full report as JSON")
-    parser.add_argument("--wheelfit", default=f"{shlex.quote(sys.executable)} -m wheelfit",
-                        help="command prefix that runs wheelfit (default: %(default)s)")
+    parser.add_argument(
+        "--wheelfit",
+        default=f"{shlex.quote(sys.executable)} -m wheelfit",
+        help="command prefix that runs wheelfit (default: %(default)s)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="parallel pip oracle runs")
     parser.add_argument("--refresh-pip", action="store_true", help="ignore the oracle cache")
-    parser.add_argument("--pip-only", action="store_true",
-                        help="only run/cache the pip oracle and print its answers")
+    parser.add_argument(
+        "--pip-only",
+        action="store_true",
+        help="only run/cache the pip oracle and print its answers",
+    )
     return parser.parse_args(argv)
 
 
@@ -410,8 +482,7 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_pip_side(jobs: list[tuple[Path, Target]], workers: int,
-                 refresh: bool) -> PipFutures:
+def run_pip_side(jobs: list[tuple[Path, Target]], workers: int, refresh: bool) -> PipFutures:
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
 
     def task(reqfile: Path, target: Target) -> dict[str, Any]:
@@ -430,22 +501,27 @@ def run_pip_side(jobs: list[tuple[Path, Target]], workers: int,
 PipFutures = dict[tuple[Path, Target], Future[dict[str, Any]]]
 
 
-def pip_only_rows(names: dict[Path, str], jobs: list[tuple[Path, Target]],
-                  futures: PipFutures) -> list[dict[str, Any]]:
+def pip_only_rows(
+    names: dict[Path, str], jobs: list[tuple[Path, Target]], futures: PipFutures
+) -> list[dict[str, Any]]:
     rows = []
     for reqfile, target in jobs:
         pip = futures[(reqfile, target)].result()
-        rows.append(compare_one(names[reqfile], target, pip, {"error": "not run (--pip-only)"})
-                    | {"verdict": "pip-only", "wheelfit_error": None,
-                       "pip_seconds": pip.get("seconds")})
+        rows.append(
+            compare_one(names[reqfile], target, pip, {"error": "not run (--pip-only)"})
+            | {"verdict": "pip-only", "wheelfit_error": None, "pip_seconds": pip.get("seconds")}
+        )
     return rows
 
 
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     targets = [parse_target(spec) for spec in args.targets]
-    files = [f for f in corpus_files(args.corpus)
-             if not args.only or any(text in str(f) for text in args.only)]
+    files = [
+        f
+        for f in corpus_files(args.corpus)
+        if not args.only or any(text in str(f) for text in args.only)
+    ]
     names = {f: display_name(f, args.corpus) for f in files}
     jobs = [(f, t) for f in files for t in targets]
     started = time.monotonic()
@@ -459,12 +535,17 @@ def main(argv: Sequence[str]) -> int:
         for reqfile, target in jobs:  # wheelfit runs here while pip runs in the pool
             wf = wheelfit_answer(command, reqfile, target)
             log(f"wheelfit {reqfile.name} @ {target.id}: {'ERROR' if 'error' in wf else 'ok'}")
-            rows.append(compare_one(names[reqfile], target, futures[(reqfile, target)].result(),
-                                    wf))
+            rows.append(
+                compare_one(names[reqfile], target, futures[(reqfile, target)].result(), wf)
+            )
     print_table(rows)
     print_details(rows)
-    report = {"summary": summary(rows), "seconds": round(time.monotonic() - started, 1),
-              "targets": [t.id for t in targets], "rows": rows}
+    report = {
+        "summary": summary(rows),
+        "seconds": round(time.monotonic() - started, 1),
+        "targets": [t.id for t in targets],
+        "rows": rows,
+    }
     print("\nsummary:", json.dumps(report["summary"]))
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -147,7 +147,10 @@ def interpreter_version(python: Path | str) -> str | None:
     try:
         out = subprocess.run(
             [str(python), "-c", "import sys; print(*sys.version_info[:3], sep='.')"],
-            capture_output=True, text=True, timeout=30)
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -185,9 +188,21 @@ def ensure_pip_venv(cache_dir: Path, base: Path, upgrade: bool = False) -> Path:
     if not python.exists():
         subprocess.run([str(base), "-m", "venv", str(venv)], check=True)
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--isolated", "--quiet", "--upgrade",
-         "--index-url", PYPI_SIMPLE, "pip", "packaging"],
-        check=True, env=clean_env(),
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--isolated",
+            "--quiet",
+            "--upgrade",
+            "--index-url",
+            PYPI_SIMPLE,
+            "pip",
+            "packaging",
+        ],
+        check=True,
+        env=clean_env(),
     )
     stamp.write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
     _UPGRADED.add(venv)
@@ -197,7 +212,9 @@ def ensure_pip_venv(cache_dir: Path, base: Path, upgrade: bool = False) -> Path:
 def pip_version(python: Path) -> str:
     out = subprocess.run(
         [str(python), "-c", "import pip; print(pip.__version__)"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return out.stdout.strip()
 
@@ -205,15 +222,31 @@ def pip_version(python: Path) -> str:
 # --------------------------------------------------------------------------- running pip
 
 
-def pip_args(reqfile: Path, python: str, platforms: Sequence[str], report: Path,
-             cache_dir: Path, build_constraint: Path | None) -> list[str]:
+def pip_args(
+    reqfile: Path,
+    python: str,
+    platforms: Sequence[str],
+    report: Path,
+    cache_dir: Path,
+    build_constraint: Path | None,
+) -> list[str]:
     args = [
-        "install", "--isolated", "--dry-run", "--ignore-installed", "--quiet",
-        "--report", str(report),
-        "--index-url", PYPI_SIMPLE,
+        "install",
+        "--isolated",
+        "--dry-run",
+        "--ignore-installed",
+        "--quiet",
+        "--report",
+        str(report),
+        "--index-url",
+        PYPI_SIMPLE,
         # A cache of our own: never reuse wheels this host built for other purposes.
-        "--cache-dir", str(cache_dir / "pip-cache"),
-        "--python-version", python, "--implementation", "cp",
+        "--cache-dir",
+        str(cache_dir / "pip-cache"),
+        "--python-version",
+        python,
+        "--implementation",
+        "cp",
     ]
     for abi in abi_tags(python):
         args += ["--abi", abi]
@@ -224,8 +257,14 @@ def pip_args(reqfile: Path, python: str, platforms: Sequence[str], report: Path,
     return [*args, "-r", str(reqfile)]
 
 
-def run_pip(python_exe: Path, args: list[str], marker_env: dict[str, str],
-            timeout: float, borrow_metadata: bool, tmp: Path) -> tuple[int, str]:
+def run_pip(
+    python_exe: Path,
+    args: list[str],
+    marker_env: dict[str, str],
+    timeout: float,
+    borrow_metadata: bool,
+    tmp: Path,
+) -> tuple[int, str]:
     """Run pip through the shim below; return (exit code, stderr+stdout text)."""
     env = clean_env()
     env["TMPDIR"] = str(tmp)  # pip's build dirs and borrowed metadata go away with `tmp`
@@ -306,9 +345,11 @@ def summarize_error(output: str, max_chars: int = 2000) -> str:
     if "[end of output]" in output:
         # A build backend failed: its last lines usually name the missing tool/header.
         end = max(i for i, ln in enumerate(lines) if "[end of output]" in ln)
-        start = max((i for i, ln in enumerate(lines[:end]) if "lines of output]" in ln),
-                    default=max(0, end - 30))
-        tail = _without_traceback(lines[start + 1:end])[-3:]
+        start = max(
+            (i for i, ln in enumerate(lines[:end]) if "lines of output]" in ln),
+            default=max(0, end - 30),
+        )
+        tail = _without_traceback(lines[start + 1 : end])[-3:]
     picked = tail + errors if errors else tail or [ln for ln in lines if not _NOISE.match(ln)][-8:]
     text = _VERSION_LIST.sub(_shorten_versions, "\n".join(picked).strip())
     return text if len(text) <= max_chars else "..." + text[-max_chars:]
@@ -338,13 +379,19 @@ def classify_error(output: str) -> tuple[str, str | None]:
         match = pattern.search(output) if package is None else None
         if match:
             package = canonical(match.group(1))
-    if "git clone" in output or "invalid-egg-fragment" in output or (
-            "Cannot find command 'git'" in output):
+    if (
+        "git clone" in output
+        or "invalid-egg-fragment" in output
+        or ("Cannot find command 'git'" in output)
+    ):
         return "direct", package
     if failed or "metadata-generation-failed" in output or "Failed to build" in output:
         return "build", package
-    if ("ResolutionImpossible" in output or "No matching distribution" in output
-            or "requires a different Python" in output):
+    if (
+        "ResolutionImpossible" in output
+        or "No matching distribution" in output
+        or "requires a different Python" in output
+    ):
         return "resolution", package
     return "other", package
 
@@ -404,7 +451,8 @@ _INCLUDE_LINE = re.compile(r"^(\s*(?:-r|--requirement|-c|--constraint)(?:\s+|=))
 def direct_name(line: str) -> str:
     """Project name of a direct line: 'name @ url' or the URL's #egg= fragment."""
     named = re.match(
-        r"^\s*(?:(?:-e|--editable)\s+)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*@", line)
+        r"^\s*(?:(?:-e|--editable)\s+)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*@", line
+    )
     if named and "://" not in named.group(1):
         return canonical(named.group(1))
     egg = re.search(r"#egg=([A-Za-z0-9._-]+?)(?:==|&|$|\s)", line)
@@ -432,13 +480,25 @@ def strip_direct_lines(reqfile: Path, dest: Path) -> tuple[Path, dict[str, str]]
     return dest, skipped
 
 
-def run_attempt(attempt: Attempt, reqfile: Path, python: str, platforms: Sequence[str],
-                machine: str, cache_dir: Path, timeout: float,
-                upgrade_pip: bool) -> dict[str, Any]:
+def run_attempt(
+    attempt: Attempt,
+    reqfile: Path,
+    python: str,
+    platforms: Sequence[str],
+    machine: str,
+    cache_dir: Path,
+    timeout: float,
+    upgrade_pip: bool,
+) -> dict[str, Any]:
     python_exe = ensure_pip_venv(cache_dir, attempt.base_python, upgrade=upgrade_pip)
     result: dict[str, Any] = {
-        "how": attempt.label(), "pip_version": pip_version(python_exe), "ok": False,
-        "error": None, "error_kind": None, "error_package": None, "packages": {},
+        "how": attempt.label(),
+        "pip_version": pip_version(python_exe),
+        "ok": False,
+        "error": None,
+        "error_kind": None,
+        "error_package": None,
+        "packages": {},
     }
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pip-oracle-") as tmp:
@@ -450,10 +510,17 @@ def run_attempt(attempt: Attempt, reqfile: Path, python: str, platforms: Sequenc
         skipped: dict[str, str] = {}
         if attempt.skip_direct:
             reqfile, skipped = strip_direct_lines(reqfile, Path(tmp) / "requirements.txt")
-        args = pip_args(reqfile.resolve(), python, platforms, report_path, cache_dir,
-                        constraint_path)
-        code, output = run_pip(python_exe, args, target_marker_env(python, machine), timeout,
-                               attempt.borrow_metadata, Path(tmp))
+        args = pip_args(
+            reqfile.resolve(), python, platforms, report_path, cache_dir, constraint_path
+        )
+        code, output = run_pip(
+            python_exe,
+            args,
+            target_marker_env(python, machine),
+            timeout,
+            attempt.borrow_metadata,
+            Path(tmp),
+        )
         result["metadata_build_failed"] = marked(output, FAILED_MARK)
         result["metadata_borrowed"] = marked(output, BORROWED_MARK)
         if code == 0 and report_path.exists():
@@ -476,15 +543,27 @@ def marked(output: str, mark: str) -> list[str]:
 def unfetched_entries(skipped: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Placeholders for direct lines pip could not fetch here: kind 'direct', no version."""
     return {
-        name: {"version": None, "kind": "direct", "file": line, "requested": True,
-               "direct": True, "fetched": False}
+        name: {
+            "version": None,
+            "kind": "direct",
+            "file": line,
+            "requested": True,
+            "direct": True,
+            "fetched": False,
+        }
         for name, line in skipped.items()
     }
 
 
-def run_oracle(reqfile: Path, python: str, platforms: Sequence[str], machine: str,
-               cache_dir: Path = DEFAULT_CACHE, timeout: float = DEFAULT_TIMEOUT_S,
-               upgrade_pip: bool = False) -> dict[str, Any]:
+def run_oracle(
+    reqfile: Path,
+    python: str,
+    platforms: Sequence[str],
+    machine: str,
+    cache_dir: Path = DEFAULT_CACHE,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    upgrade_pip: bool = False,
+) -> dict[str, Any]:
     """Run pip for one requirements file and target; return the oracle JSON document.
 
     Top-level ok/error are pip's faithful answer.  When that failed while building sdist
@@ -494,24 +573,31 @@ def run_oracle(reqfile: Path, python: str, platforms: Sequence[str], machine: st
     attempts: list[dict[str, Any]] = []
     attempt: Attempt | None = first_attempt(python)
     while attempt is not None:
-        outcome = run_attempt(attempt, reqfile, python, platforms, machine, cache_dir,
-                              timeout, upgrade_pip)
+        outcome = run_attempt(
+            attempt, reqfile, python, platforms, machine, cache_dir, timeout, upgrade_pip
+        )
         attempts.append(outcome)
         attempt = None if outcome["ok"] else next_attempt(attempt, outcome["error_kind"])
     faithful, last = attempts[0], attempts[-1]
     return {
-        "requirements": str(reqfile), "python": python, "machine": machine,
-        "platforms": list(platforms), "pip_version": faithful["pip_version"],
-        "ok": faithful["ok"], "error": faithful["error"],
-        "error_kind": faithful["error_kind"], "error_package": faithful["error_package"],
+        "requirements": str(reqfile),
+        "python": python,
+        "machine": machine,
+        "platforms": list(platforms),
+        "pip_version": faithful["pip_version"],
+        "ok": faithful["ok"],
+        "error": faithful["error"],
+        "error_kind": faithful["error_kind"],
+        "error_package": faithful["error_package"],
         "packages_from": last["how"] if last["ok"] else None,
         "fallback": last["ok"] and not faithful["ok"],
         "seconds": round(sum(a["seconds"] for a in attempts), 1),
         "packages": last["packages"] if last["ok"] else {},
         # sdists pip chose whose metadata could not be built here (faithful run), and
         # those whose dependencies the fallback took from PyPI instead.
-        "metadata_build_failed": list(dict.fromkeys(
-            name for a in attempts for name in a["metadata_build_failed"])),
+        "metadata_build_failed": list(
+            dict.fromkeys(name for a in attempts for name in a["metadata_build_failed"])
+        ),
         "metadata_borrowed": last["metadata_borrowed"],
         "attempts": [{k: v for k, v in a.items() if k != "packages"} for a in attempts],
     }
@@ -535,20 +621,31 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     libc.add_argument("--glibc", help="target glibc version, e.g. 2.36")
     libc.add_argument("--musl", help="target musl version, e.g. 1.2")
     parser.add_argument("--arch", choices=sorted(OLDEST_GLIBC_MINOR), default="x86_64")
-    parser.add_argument("--platform", action="append",
-                        help="explicit platform tag (repeatable; overrides --glibc/--musl)")
+    parser.add_argument(
+        "--platform",
+        action="append",
+        help="explicit platform tag (repeatable; overrides --glibc/--musl)",
+    )
     parser.add_argument("-o", "--output", type=Path, help="write JSON here (default: stdout)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S)
-    parser.add_argument("--upgrade-pip", action="store_true",
-                        help="re-fetch the latest pip into the oracle venv")
+    parser.add_argument(
+        "--upgrade-pip", action="store_true", help="re-fetch the latest pip into the oracle venv"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
-    result = run_oracle(args.reqfile, args.python, platforms_from_args(args), args.arch,
-                        args.cache_dir, args.timeout, args.upgrade_pip)
+    result = run_oracle(
+        args.reqfile,
+        args.python,
+        platforms_from_args(args),
+        args.arch,
+        args.cache_dir,
+        args.timeout,
+        args.upgrade_pip,
+    )
     text = json.dumps(result, indent=2) + "\n"
     if args.output:
         args.output.write_text(text)
@@ -598,8 +695,7 @@ def _watch_sdist_metadata(borrow: bool) -> None:
         except PipError:
             name, version = _sdist_name_version(self.req.link.filename)
             print(f"{FAILED_MARK} {name} {version} {self.req.link.filename}", file=sys.stderr)
-            directory = (_borrowed_metadata(name, version, self.req.source_dir)
-                         if borrow else None)
+            directory = _borrowed_metadata(name, version, self.req.source_dir) if borrow else None
             if directory is None:
                 raise
             print(f"{BORROWED_MARK} {name} {version}", file=sys.stderr)
@@ -652,8 +748,11 @@ def _wheel_metadata(name: str, version: str) -> str | None:
     listing = _fetch(f"{PYPI_SIMPLE}/{canonical(name)}/", "application/vnd.pypi.simple.v1+json")
     if listing is None:
         return None
-    wheels = [f for f in json.loads(listing)["files"]
-              if f["filename"].endswith(".whl") and f["filename"].split("-")[1] == version]
+    wheels = [
+        f
+        for f in json.loads(listing)["files"]
+        if f["filename"].endswith(".whl") and f["filename"].split("-")[1] == version
+    ]
     for wheel in sorted(wheels, key=lambda f: f.get("size") or 0):
         data = _fetch(wheel["url"] + ".metadata")  # PEP 658, a few KB
         if data is None:

@@ -16,6 +16,7 @@ from packaging.version import Version
 from . import kb
 from .cache import Cache, default_cache_dir
 from .classify import classify_resolution
+from .costs.estimate import estimate_costs
 from .finder import TargetContext
 from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
 from .models import PackageResult, Report, Status, Target, TargetReport
@@ -51,6 +52,8 @@ class Settings:
     no_cache: bool = False
     offline: bool = False
     build_requirements: bool = True
+    costs: bool = True  # sizes and build times (reads wheel directories: more requests)
+    build_speed_factor: float = 1.0  # build times x this (1.0 = the reference machine)
 
 
 def default_targets(
@@ -157,6 +160,8 @@ def _describe_options(options: IndexOptions, settings: Settings) -> dict[str, ob
         "exclude_newer": settings.exclude_newer.isoformat() if settings.exclude_newer else None,
         "offline": settings.offline,
         "require_hashes": options.require_hashes,
+        "costs": settings.costs,
+        "build_time_factor": settings.build_speed_factor,
     }
 
 
@@ -193,6 +198,8 @@ def analyze_target(
     if settings.build_requirements:
         report.packages += _build_requirements(client, ctx, env, options, packages)
     _report_blockers(report, packages)
+    if settings.costs:
+        estimate_costs(client, report, settings.build_speed_factor)
     return report
 
 

@@ -131,8 +131,44 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not resolve the build requirements of sdists",
     )
+    costs = parser.add_argument_group("costs")
+    costs.add_argument(
+        "--no-costs",
+        action="store_true",
+        help="skip image sizes and build times (fewer requests: no wheel file lists)",
+    )
+    costs.add_argument(
+        "--build-time-factor",
+        type=_positive_float,
+        default=None,
+        metavar="X",
+        help="multiply build times by X for your machine (default 1.0 = the reference "
+        "machine, or $WHEELFIT_BUILD_TIME_FACTOR); see docs/costs.md to measure X",
+    )
     parser.add_argument("--version", action="version", version=f"wheelfit {__version__}")
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 1000:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1000, not {text}")
+    return value
+
+
+def _build_time_factor(given: float | None) -> float:
+    if given is not None:
+        return given
+    text = os.environ.get("WHEELFIT_BUILD_TIME_FACTOR", "")
+    if not text:
+        return 1.0
+    try:
+        return _positive_float(text)
+    except argparse.ArgumentTypeError as exc:
+        raise UserError(f"WHEELFIT_BUILD_TIME_FACTOR: {exc}") from None
 
 
 def _parse_date(text: str) -> datetime:
@@ -243,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             no_cache=args.no_cache,
             offline=args.offline,
             build_requirements=not args.no_build_deps,
+            costs=not args.no_costs,
+            build_speed_factor=_build_time_factor(args.build_time_factor),
         )
         progress = _Progress()
         if errors.is_terminal:

@@ -133,6 +133,7 @@ class PackageResult:
     url: str | None = None  # for direct references, with credentials removed
     notes: list[str] = field(default_factory=list)
     system: SystemNeeds | None = None  # what the image must install to build and to run it
+    cost: PackageCost | None = None  # installed size and build time
 
 
 @dataclass
@@ -150,6 +151,48 @@ class SystemNeeds:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Seconds:
+    """A duration estimate: the likely value and a range around it, with where it came from."""
+
+    low: float
+    likely: float
+    high: float
+    source: str
+
+    def scaled(self, factor: float) -> Seconds:
+        return Seconds(self.low * factor, self.likely * factor, self.high * factor, self.source)
+
+    def __add__(self, other: Seconds) -> Seconds:
+        return Seconds(
+            self.low + other.low, self.likely + other.likely, self.high + other.high, "sum"
+        )
+
+
+@dataclass
+class PackageCost:
+    installed_bytes: int | None  # None: nothing to measure it from
+    installed_source: str
+    build_seconds: Seconds | None = None  # None: installs from a wheel, nothing built
+
+
+@dataclass
+class ImageCost:
+    base_bytes: int | None
+    base_compressed_bytes: int | None
+    python_packages_bytes: int
+    runtime_system_bytes: int
+    build_system_bytes: int  # compilers and -dev packages (what single-stage keeps in addition)
+    image_bytes_multi_stage: int | None
+    image_bytes_single_stage: int | None
+    build_seconds_single_stage: Seconds
+    build_seconds_multi_stage: Seconds
+    system_install_seconds: Seconds
+    sources_builds: int
+    unsized: list[str] = field(default_factory=list)  # packages whose size is not known
+    notes: list[str] = field(default_factory=list)
+
+
 @dataclass
 class TargetReport:
     target: Target
@@ -158,6 +201,7 @@ class TargetReport:
     problems: list[str] = field(default_factory=list)
     # top-level requirements whose markers exclude this target: shown, never dropped
     skipped: list[dict[str, str]] = field(default_factory=list)
+    cost: ImageCost | None = None  # image size and build time, when costs were estimated
 
     def totals(self) -> dict[str, int]:
         counts = {str(status): 0 for status in Status}

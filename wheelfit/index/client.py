@@ -230,6 +230,10 @@ class IndexClient:
         remote = RangeFile(size, lambda a, b: self._fetch_range(dist.url, a, b), MAX_RANGE_READ)
         try:
             with zipfile.ZipFile(remote) as archive:
+                # the central directory is read anyway: keep the file list for the sizes
+                members = [(i.filename, i.file_size) for i in archive.infolist()]
+                identity = dist.sha256 or redact_url(dist.url)
+                self.cache.store_blob("members", identity, json.dumps(members).encode())
                 member = _metadata_member(archive, dist)
                 info = archive.getinfo(member)
                 if info.file_size > MAX_METADATA_BYTES:
@@ -240,8 +244,11 @@ class IndexClient:
 
     def get_wheel_members(self, dist: DistFile) -> list[tuple[str, int]]:
         """(name, uncompressed size) of every member, from the zip's central directory only."""
-        future = self._once("members", dist.url, lambda: self._fetch_wheel_members(dist))
-        return future.result()
+        return self.wheel_members_future(dist).result()
+
+    def wheel_members_future(self, dist: DistFile) -> Future[list[tuple[str, int]]]:
+        """get_wheel_members started in the background (many wheels are read at once)."""
+        return self._once("members", dist.url, lambda: self._fetch_wheel_members(dist))
 
     def _fetch_wheel_members(self, dist: DistFile) -> list[tuple[str, int]]:
         identity = dist.sha256 or redact_url(dist.url)

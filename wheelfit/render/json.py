@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .. import __version__
-from ..models import PackageResult, Report, SystemNeeds, TargetReport
+from ..models import ImageCost, PackageResult, Report, Seconds, SystemNeeds, TargetReport
 from ..sysdeps.plan import target_summary
 
 SCHEMA_VERSION = 1
@@ -45,6 +45,7 @@ def _target(report: TargetReport) -> dict[str, Any]:
         "totals": report.totals(),
         "skipped": report.skipped,
         "system_packages": target_summary(report),
+        "costs": _image_cost(report.cost),
         "packages": [_package(p) for p in report.packages],
     }
 
@@ -67,6 +68,45 @@ def _package(p: PackageResult) -> dict[str, Any]:
         "url": p.url,
         "notes": p.notes,
         **_system(p.system),
+        "installed_bytes": p.cost.installed_bytes if p.cost else None,
+        "installed_bytes_source": p.cost.installed_source if p.cost else None,
+        "build_seconds": _seconds(p.cost.build_seconds) if p.cost else None,
+    }
+
+
+def _seconds(value: Seconds | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {
+        "low": round(value.low, 1),
+        "likely": round(value.likely, 1),
+        "high": round(value.high, 1),
+        "source": value.source,
+    }
+
+
+def _image_cost(cost: ImageCost | None) -> dict[str, Any] | None:
+    """Per image: sizes in bytes and build times in seconds (ranges), single and multi-stage."""
+    if cost is None:
+        return None
+    return {
+        "image_bytes": {
+            "single_stage": cost.image_bytes_single_stage,
+            "multi_stage": cost.image_bytes_multi_stage,
+        },
+        "base_image_bytes": cost.base_bytes,
+        "base_image_compressed_bytes": cost.base_compressed_bytes,
+        "python_packages_bytes": cost.python_packages_bytes,
+        "runtime_system_bytes": cost.runtime_system_bytes,
+        "build_system_bytes": cost.build_system_bytes,
+        "build_seconds": {
+            "single_stage": _seconds(cost.build_seconds_single_stage),
+            "multi_stage": _seconds(cost.build_seconds_multi_stage),
+        },
+        "system_install_seconds": _seconds(cost.system_install_seconds),
+        "source_builds": cost.sources_builds,
+        "unsized_packages": cost.unsized,
+        "notes": cost.notes,
     }
 
 

@@ -42,6 +42,9 @@ def _cell(result: PackageResult | None, shared_version: str | None, note: int | 
         text.append(f" {_short_platform(result.tag)}", style="dim")
     elif result.languages and result.status is Status.SDIST_NATIVE:
         text.append(f" {'/'.join(result.languages)}")
+    if result.cost is not None and result.cost.build_seconds is not None:
+        seconds = result.cost.build_seconds
+        text.append(f" {_duration(seconds.low, seconds.high)}", style="dim")
     if result.optional_extension:
         text.append(" (optional)", style="dim")
     if result.version and result.version != shared_version:
@@ -65,6 +68,7 @@ def render_report(report: Report) -> RenderableType:
     )
     table.add_column("package", no_wrap=True)
     table.add_column("version")
+    table.add_column("size", justify="right")
     for target in targets:
         table.add_column(target.target.id.replace("@", "\n"), overflow="fold")
     by_target = [{_key(p): p for p in t.packages} for t in targets]
@@ -78,6 +82,7 @@ def render_report(report: Report) -> RenderableType:
         row: list[RenderableType] = [
             Text(key[0] + (" (build)" if key[1] else ""), style="dim" if key[1] else ""),
             shared or "",
+            next((package_size(c) for c in cells if c is not None and package_size(c)), ""),
         ]
         for target, cell in zip(targets, cells, strict=True):
             number = None
@@ -87,7 +92,7 @@ def render_report(report: Report) -> RenderableType:
                 number = slot[0]
             row.append(_cell(cell, shared, number))
         table.add_row(*row)
-    totals: list[RenderableType] = ["total", ""]
+    totals: list[RenderableType] = ["total", "", ""]
     for target in targets:
         counts = target.totals()
         totals.append("\n".join(f"{n} {_LABEL[s]}" for s in Status if (n := counts[str(s)])))
@@ -98,6 +103,7 @@ def render_report(report: Report) -> RenderableType:
         for (name, reason), (number, where) in notes.items()
     ]
     parts: list[RenderableType] = [table]
+    parts += _costs(targets, report.options.get("build_time_factor", 1.0))
     parts += _system_packages(targets)
     parts += _problems(targets)
     if note_lines:
@@ -107,6 +113,56 @@ def render_report(report: Report) -> RenderableType:
     for warning in report.warnings:
         parts.append(Text(f"note: {warning}", style="yellow"))
     return Group(*parts)
+
+
+def _costs(targets: list[TargetReport], factor: object) -> list[RenderableType]:
+    """One comparison line per image: final size (multi-stage) with a bar, and build time."""
+    costed = [t for t in targets if t.cost is not None]
+    if not costed:
+        return []
+    sizes = [t.cost.image_bytes_multi_stage or 0 for t in costed if t.cost]
+    largest = max(sizes) or 1
+    width = max(len(_short_id(t)) for t in costed)
+    machine = "reference machine" if factor == 1.0 else f"reference machine x {factor}"
+    lines: list[RenderableType] = [
+        Text(f"final image, multi-stage | single-stage; build time ({machine}):")
+    ]
+    for target, size in zip(costed, sizes, strict=True):
+        cost = target.cost
+        assert cost is not None
+        text = Text(f"{_short_id(target):<{width}} ")
+        bar = round(12 * size / largest) if size else 0
+        text.append("█" * bar + "░" * (12 - bar), style="cyan")
+        text.append(f" {_megabytes(size or None)} | {_megabytes(cost.image_bytes_single_stage)}")
+        build = cost.build_seconds_multi_stage
+        if build.likely:
+            text.append(f"; {_duration(build.low, build.high)}")
+        else:
+            text.append("; nothing to build", style="dim")
+        if cost.unsized:
+            text.append(f"; size unknown: {', '.join(cost.unsized)}", style="yellow")
+        lines.append(text)
+    return lines
+
+
+def package_size(result: PackageResult) -> str:
+    if result.cost is None or result.cost.installed_bytes is None:
+        return ""
+    return _megabytes(result.cost.installed_bytes)
+
+
+def _megabytes(value: int | None) -> str:
+    if value is None:
+        return "?"
+    megabytes = value / 1e6
+    return f"{megabytes:.0f} MB" if megabytes >= 10 else f"{megabytes:.1f} MB"
+
+
+def _duration(low: float, high: float) -> str:
+    """A range in the unit of its upper end: "4-17 s", "2-6 min"."""
+    if high < 90:
+        return f"{low:.0f}-{high:.0f} s"
+    return f"{low / 60:.0f}-{high / 60:.0f} min"
 
 
 def _system_packages(targets: list[TargetReport]) -> list[RenderableType]:
