@@ -117,6 +117,7 @@ class DistFile:
     members: list[tuple[str, int]] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # sdist top-level texts
     root: str = ""  # the directory an sdist unpacks into
+    exact_sizes: bool = False  # members filled to their recorded size (size tests)
 
 
 @dataclass
@@ -227,7 +228,10 @@ def _default_root(filename: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _filler(size: int) -> bytes:
+def _filler(size: int, exact: bool = False) -> bytes:
+    """A member's bytes: a short line, or the recorded size exactly (compresses to little)."""
+    if exact:
+        return (FILLER * (size // len(FILLER) + 1))[:size]
     return FILLER[:size]
 
 
@@ -319,7 +323,11 @@ def synthesize_wheel(dist: DistFile) -> Built:
         f"{dist_info}/WHEEL": wheel.encode(),
     }
     record_name = f"{dist_info}/RECORD"
-    body = [(n, special.get(n, _filler(s))) for n, s in dist.members if n != record_name]
+    body = [
+        (n, special.get(n, _filler(s, dist.exact_sizes)))
+        for n, s in dist.members
+        if n != record_name
+    ]
     body += [(n, d) for n, d in special.items() if n not in recorded]
     body = _dedupe(body)
 
@@ -346,7 +354,7 @@ def synthesize_sdist(dist: DistFile) -> Built:
         name, version = parse_sdist_filename(dist.filename)
         texts["PKG-INFO"] = dist.metadata or _minimal_metadata(str(name), str(version), dist)
     special = {f"{prefix}{k}": v.encode() for k, v in texts.items()}
-    body = [(n, special.get(n, _filler(s))) for n, s in dist.members]
+    body = [(n, special.get(n, _filler(s, dist.exact_sizes))) for n, s in dist.members]
     body += [(n, d) for n, d in special.items() if n not in {m for m, _ in dist.members}]
     body = _dedupe(body)
     build = _build_zip if dist.archive_format == "zip" else _build_tar_gz
@@ -567,7 +575,7 @@ class IndexServer:
         METADATA / sdist PKG-INFO text; a minimal one is generated from the filename),
         ``members`` (names or ``[name, size]`` pairs), ``texts`` (sdist top-level
         ``pyproject.toml`` etc.), ``requires_python``, ``yanked`` (bool or reason),
-        ``upload_time`` (ISO 8601). Example::
+        ``upload_time`` (ISO 8601), ``exact_sizes`` (fill members to their size). Example::
 
             srv.add_project("demo", [
                 {"filename": "demo-1.0-py3-none-any.whl", "requires_python": ">=3.9"},
@@ -600,6 +608,7 @@ class IndexServer:
                     members=members,
                     texts=texts,
                     root=root,
+                    exact_sizes=bool(f.get("exact_sizes", False)),
                 )
             )
         key = canonicalize_name(name)

@@ -199,7 +199,7 @@ def analyze_target(
         report.packages += _build_requirements(client, ctx, env, options, packages)
     _report_blockers(report, packages)
     if settings.costs:
-        estimate_costs(client, report, settings.build_speed_factor)
+        estimate_costs(client, report, settings.build_speed_factor, settings.exclude_newer)
     return report
 
 

@@ -18,8 +18,10 @@ from ..sdist import SdistInfo
 
 MODEL_FILE = "costs/build_model.json"
 # Lines of code in thousands per kind, crates as a count, "make" as 0/1 (a setup.py that runs
-# configure/make on a bundled library spends most of its time there).
-FEATURES = ("C", "C++", "generated C", "Cython", "C++ headers", "crates", "make")
+# configure/make on a bundled library spends most of its time there), and the C++ files that
+# include pybind11 or nanobind (template-heavy headers from the build environment).
+FEATURES = ("C", "C++", "generated C", "Cython", "C++ headers", "crates", "make", "binding units")
+_BINDING_LIBRARIES = {"pybind11", "nanobind"}
 PURE_SDIST_SECONDS = (2.0, 6.0)  # a build environment and a wheel with no compiler work
 
 
@@ -56,6 +58,9 @@ def native_features(info: SdistInfo) -> dict[str, float]:
         found["crates"] = float(info.cargo_lock_packages or 1)
     if "make" in info.build_programs():
         found["make"] = 1.0
+    requires = {r.name.lower() for r in info.build_requires()[0]}
+    if "C++" in languages and requires & _BINDING_LIBRARIES:
+        found["binding units"] = float(info.source_files.get("C++", 0))
     return found
 
 
@@ -104,6 +109,8 @@ def describe_features(features: dict[str, float]) -> str:
             parts.append(f"{value:.0f} crates")
         elif key == "make":
             parts.append("runs make")
+        elif key == "binding units":
+            parts.append(f"{value:.0f} pybind11/nanobind files")
         else:
             parts.append(f"{value:.1f}k lines {key}")
     return ", ".join(parts) or "no native source counted"

@@ -11,6 +11,7 @@ time, never image size.
 from __future__ import annotations
 
 from concurrent.futures import Future
+from datetime import datetime
 
 from packaging.utils import NormalizedName
 
@@ -36,8 +37,17 @@ from .buildtime import ZERO
 MEMBERS_LIMIT = 64  # wheels whose directories are read at once
 
 
-def estimate_costs(client: IndexClient, report: TargetReport, speed_factor: float = 1.0) -> None:
-    """Fill ``package.cost`` for every package and ``report.cost`` for the image."""
+def estimate_costs(
+    client: IndexClient,
+    report: TargetReport,
+    speed_factor: float = 1.0,
+    as_of: datetime | None = None,
+) -> None:
+    """Fill ``package.cost`` for every package and ``report.cost`` for the image.
+
+    ``as_of`` (--exclude-newer): the packages are those of that day; the base image sizes and
+    system packages are the profiles in the data, which are dated (the report says so).
+    """
     pages = {p.name: _page_files(client, p.name) for p in report.packages if p.version}
     chosen = {p.name: _chosen(pages.get(p.name, ()), p) for p in report.packages}
     futures = _prefetch_members(client, report.target, report.packages, chosen, pages)
@@ -46,6 +56,12 @@ def estimate_costs(client: IndexClient, report: TargetReport, speed_factor: floa
         if package.cost.build_seconds is not None:
             package.cost.build_seconds = package.cost.build_seconds.scaled(speed_factor)
     report.cost = _image_cost(report)
+    dated = sizes.base_image(report.target.kind or "", report.target.release or "")
+    if as_of is not None and dated is not None:
+        report.cost.notes.append(
+            f"packages as of {as_of.date().isoformat()}; base image size and system packages "
+            f"from the profile dated {dated['date']} (the data has no older profile)"
+        )
 
 
 def _page_files(client: IndexClient, name: NormalizedName) -> tuple[DistFile, ...]:
@@ -63,9 +79,7 @@ def _sibling_wheel(files: tuple[DistFile, ...], dist: DistFile, target: Target) 
     """A wheel of the same version for another platform: the nearest stand-in for a build."""
     # Linux wheels only: Windows and macOS builds differ in size and bundle other libraries
     wheels = [
-        f
-        for f in files
-        if f.is_wheel and f.version == dist.version and "linux" in f.filename
+        f for f in files if f.is_wheel and f.version == dist.version and "linux" in f.filename
     ]
     python = f"cp{target.python_version[0]}{target.python_version[1]}"
 
