@@ -44,9 +44,11 @@ def render_dockerfile(report: TargetReport, requirement_files: list[str]) -> str
         return "\n".join(lines) + "\n"
     rustup = any(p.system is not None and p.system.rustup for p in report.packages)
     # /wheels holds exactly the resolved set, so it is installed as it is: the files'
-    # --no-binary lines or hashes would refuse wheels built here
+    # --no-binary lines or hashes would refuse wheels built here. A bind mount, not COPY:
+    # a copied /wheels would stay in its layer (and in the image size) after any rm.
     install_wheels = (
-        "RUN pip install --no-cache-dir --no-index --no-deps /wheels/*.whl && rm -rf /wheels"
+        "RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \\\n"
+        "\tpip install --no-cache-dir --no-index --no-deps /wheels/*.whl"
     )
     lines += [
         f"FROM {target.image} AS build",
@@ -59,7 +61,6 @@ def render_dockerfile(report: TargetReport, requirement_files: list[str]) -> str
         f"FROM {target.image}",
         *_install(summary["runtime"], alpine, "libraries the compiled packages link to"),
         "WORKDIR /app",
-        "COPY --from=build /wheels /wheels",
         install_wheels,
     ]
     return "\n".join(lines) + "\n"
