@@ -59,8 +59,8 @@ def estimate_costs(
     dated = sizes.base_image(report.target.kind or "", report.target.release or "")
     if as_of is not None and dated is not None:
         report.cost.notes.append(
-            f"packages as of {as_of.date().isoformat()}; base image size and system packages "
-            f"from the profile dated {dated['date']} (the data has no older profile)"
+            f"packages as of {as_of.date().isoformat()}; base image sizes and system packages "
+            "are from the current profiles (2026-07..09): the data has no older ones"
         )
 
 
@@ -189,6 +189,11 @@ def _image_cost(report: TargetReport) -> ImageCost:
     runtime = list(dict.fromkeys(runtime))
     build = [p for p in dict.fromkeys(build) if p not in runtime]
     notes: list[str] = []
+    if any(p.system is not None and p.system.rustup for p in report.packages):
+        notes.append(
+            "Rust comes from rustup here (the packaged Rust is too old): its toolchain is not "
+            "in the single-stage size nor the install time"
+        )
     base = sizes.base_image(target.kind or "", target.release or "")
     runtime_kib, single_kib, install = _system_sizes(target, runtime, build, notes)
 

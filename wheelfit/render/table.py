@@ -142,6 +142,14 @@ def _costs(targets: list[TargetReport], factor: object) -> list[RenderableType]:
         if cost.unsized:
             text.append(f"; size unknown: {', '.join(cost.unsized)}", style="yellow")
         lines.append(text)
+    # each distinct estimation note once, with the images it applies to
+    notes: dict[str, list[str]] = {}
+    for target in costed:
+        for note in target.cost.notes if target.cost else []:
+            notes.setdefault(note, []).append(_short_id(target))
+    for note, where in notes.items():
+        scope = "" if len(where) == len(costed) else f" ({', '.join(where)})"
+        lines.append(Text(f"  {note}{scope}", style="dim"))
     return lines
 
 
