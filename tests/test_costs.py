@@ -161,3 +161,21 @@ def test_cli_no_costs_and_bad_factor(
         main([str(req), *index, "--build-time-factor", "fast"])
     assert stop.value.code == 2
     assert "not a number" in capsys.readouterr().err
+
+
+def test_sizes_cost_no_extra_requests_when_metadata_was_read_by_range(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    """The central directory read for METADATA also gives the file list: no second read."""
+    fresh_server.add_project("lone", [wheel("lone", "1.0", members=[("lone/x.py", 10)])])
+
+    def wheel_requests(**options: object) -> int:
+        fresh_server.requests.clear()
+        run(fresh_server, tmp_path / str(len(options)), "lone\n", **options)
+        return sum(1 for _, path, _ in fresh_server.requests if path.endswith(".whl"))
+
+    (tmp_path / "0").mkdir()
+    (tmp_path / "1").mkdir()
+    without = wheel_requests(costs=False)
+    with_costs = wheel_requests()
+    assert without > 0 and with_costs == without
