@@ -184,6 +184,7 @@ def analyze_target(
         packages=packages,
         complete=resolution.complete,
         problems=list(resolution.problems),
+        fetch_errors={str(k): v for k, v in resolution.fetch_errors.items()},
     )
     for item in skipped:
         report.skipped.append(

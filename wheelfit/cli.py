@@ -16,8 +16,10 @@ from rich.table import Table
 
 from . import __version__
 from .analyze import Settings, analyze, default_targets
+from .config import Config, as_list, load_config
 from .errors import KnowledgeBaseError, UserError, WheelfitError
 from .models import Report, Target
+from .policy import Rule, evaluate, parse_rules
 from .render.dockerfile import render_dockerfile
 from .render.json import report_to_dict
 from .render.table import render_report
@@ -145,8 +147,49 @@ def build_parser() -> argparse.ArgumentParser:
         help="multiply build times by X for your machine (default 1.0 = the reference "
         "machine, or $WHEELFIT_BUILD_TIME_FACTOR); see docs/costs.md to measure X",
     )
+    policy = parser.add_argument_group("exit policy and configuration")
+    policy.add_argument(
+        "--fail-on",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="exit 1 when a finding matches: source-build, native-build, unavailable, sysdeps, "
+        "size>SIZE (final image, e.g. size>500MB), build-time>SECONDS; repeat or comma-separate",
+    )
+    policy.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a package that never counts for --fail-on (still in the report)",
+    )
+    policy.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="pyproject.toml with a [tool.wheelfit] table (default: the nearest one)",
+    )
+    policy.add_argument("--no-config", action="store_true", help="ignore [tool.wheelfit] settings")
     parser.add_argument("--version", action="version", version=f"wheelfit {__version__}")
     return parser
+
+
+def _apply_config(args: argparse.Namespace) -> Config:
+    """[tool.wheelfit] fills what the command line left unset; the command line wins."""
+    config = Config() if args.no_config else load_config(args.config)
+    if not args.image and not args.platform:
+        args.image = as_list(config.get("images"))
+    if args.python is None:
+        args.python = config.get("python")
+    if not args.arch:
+        args.arch = as_list(config.get("arch"))
+    if not args.fail_on:
+        args.fail_on = as_list(config.get("fail-on"))
+    if not args.ignore:
+        args.ignore = as_list(config.get("ignore"))
+    if args.build_time_factor is None and not os.environ.get("WHEELFIT_BUILD_TIME_FACTOR"):
+        args.build_time_factor = config.get("build-time-factor")
+    return config
 
 
 def _positive_float(text: str) -> float:
@@ -180,6 +223,11 @@ def _parse_date(text: str) -> datetime:
         # a bare date means the end of that day would be surprising: uv takes midnight UTC
         value = value.replace(tzinfo=timezone.utc)
     return value
+
+
+def _explicit(args: argparse.Namespace, targets: list[Target] | None) -> list[Target] | None:
+    """The targets when the user chose any, else None (analyze picks the defaults)."""
+    return targets if args.image or args.platform or args.arch or args.python else None
 
 
 def _targets(args: argparse.Namespace, files: Sequence[str]) -> list[Target] | None:
@@ -261,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors.print("wheelfit: error: give at least one requirements file")
         return EXIT_USAGE
     try:
+        _apply_config(args)
+        rules = parse_rules(args.fail_on)
         targets = _targets(args, files)
         if dockerfile and (len(args.image) != 1 or args.platform or len(args.arch) > 1):
             raise UserError(
@@ -296,9 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 try:
                     report = analyze(
                         files,
-                        targets
-                        if args.image or args.platform or args.arch or args.python
-                        else None,
+                        _explicit(args, targets),
                         settings,
                         observer=progress,
                     )
@@ -307,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             report = analyze(
                 files,
-                targets if args.image or args.platform or args.arch or args.python else None,
+                _explicit(args, targets),
                 settings,
             )
     except UserError as exc:
@@ -334,11 +382,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Console(file=handle, width=160, no_color=True).print(renderable)
         else:
             console.print(renderable)
+    return _exit_code(report, rules, args.ignore, errors)
+
+
+def _exit_code(report: Report, rules: list[Rule], ignore: list[str], errors: Console) -> int:
+    """2 for input or network errors, else 1 when a --fail-on rule matches, else 0."""
     if report.input_errors:
         for item in report.input_errors:
             errors.print(f"wheelfit: error: {item}", markup=False, highlight=False)
         errors.print("fix or remove the lines above; the report covers the rest", markup=False)
         return EXIT_USAGE
+    unreadable = {name: why for t in report.targets for name, why in t.fetch_errors.items()}
+    if unreadable:
+        for name, why in sorted(unreadable.items()):
+            errors.print(f"wheelfit: error: {name}: {why}", markup=False, highlight=False)
+        errors.print("the index could not be read for these; the report covers the rest")
+        return EXIT_USAGE
+    findings = evaluate(rules, report.targets, ignore)
+    if findings:
+        errors.print(f"wheelfit: {len(findings)} findings match --fail-on:", markup=False)
+        for finding in findings[:20]:
+            errors.print(
+                f"  [{finding.rule}] {finding.target}: {finding.message}",
+                markup=False,
+                highlight=False,
+            )
+        if len(findings) > 20:
+            errors.print(f"  ... and {len(findings) - 20} more", markup=False)
+        return EXIT_FINDINGS
     return EXIT_OK
 
 

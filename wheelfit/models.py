@@ -202,6 +202,7 @@ class TargetReport:
     # top-level requirements whose markers exclude this target: shown, never dropped
     skipped: list[dict[str, str]] = field(default_factory=list)
     cost: ImageCost | None = None  # image size and build time, when costs were estimated
+    fetch_errors: dict[str, str] = field(default_factory=dict)  # project -> why unreadable
 
     def totals(self) -> dict[str, int]:
         counts = {str(status): 0 for status in Status}
