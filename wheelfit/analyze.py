@@ -14,6 +14,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from . import kb
+from .advice import recommend
 from .cache import Cache, default_cache_dir
 from .classify import classify_resolution
 from .costs.estimate import estimate_costs
@@ -113,6 +114,7 @@ def analyze(
         input_errors=inputs.errors,
         warnings=warnings,
         options=_describe_options(options, settings),
+        recommendation=recommend(reports) if len(reports) > 1 else None,
     )
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -17,11 +18,16 @@ from rich.table import Table
 from . import __version__
 from .analyze import Settings, analyze, default_targets
 from .config import Config, as_list, load_config
+from .diff import diff_reports, introduced_findings
 from .errors import KnowledgeBaseError, UserError, WheelfitError
+from .gitref import files_at_revision
 from .models import Report, Target
-from .policy import Rule, evaluate, parse_rules
+from .policy import Finding, Rule, evaluate, parse_rules
+from .render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from .render.dockerfile import render_dockerfile
 from .render.json import report_to_dict
+from .render.markdown import render_markdown
+from .render.sarif import render_sarif
 from .render.table import render_report
 from .targets import list_images, normalize_arch, target_from_image, target_from_platform
 from .urls import redact_url
@@ -35,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Predict how each package of a requirements file installs on python, "
         "python:slim and python:alpine images: wheel, build from source, or not at all.",
         epilog="Also: 'wheelfit images' lists the known image profiles; 'wheelfit dockerfile "
-        "FILE --image NAME' writes a Dockerfile for one image.",
+        "FILE --image NAME' writes a Dockerfile for one image; 'wheelfit diff OLD NEW' or "
+        "'wheelfit diff --base REF FILE' shows what a change does to each image.",
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="requirements files")
     parser.add_argument(
@@ -123,9 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     output = parser.add_argument_group("output")
     output.add_argument(
         "--format",
-        choices=["table", "json"],
+        choices=["table", "json", "markdown", "sarif"],
         default="table",
-        help="table for people (default), json for programs",
+        help="table for people (default), json for programs, markdown for a pull-request "
+        "comment, sarif for code scanning",
     )
     output.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     output.add_argument(
@@ -170,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="pyproject.toml with a [tool.wheelfit] table (default: the nearest one)",
     )
     policy.add_argument("--no-config", action="store_true", help="ignore [tool.wheelfit] settings")
+    policy.add_argument(
+        "--base",
+        metavar="REF",
+        help="wheelfit diff only: compare the files with their version at this git revision",
+    )
     parser.add_argument("--version", action="version", version=f"wheelfit {__version__}")
     return parser
 
@@ -299,7 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     # a subcommand only when no file of that name is meant
     dockerfile = argv[:1] == ["dockerfile"] and not Path("dockerfile").exists()
-    if dockerfile:
+    diff = argv[:1] == ["diff"] and not Path("diff").exists()
+    if dockerfile or diff:
         argv = argv[1:]
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -332,32 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             costs=not args.no_costs,
             build_speed_factor=_build_time_factor(args.build_time_factor),
         )
-        progress = _Progress()
-        if errors.is_terminal:
-            with errors.status(progress.line()) as status:
-                stop = threading.Event()
-
-                def tick() -> None:
-                    while not stop.wait(0.2):
-                        status.update(progress.line())
-
-                ticker = threading.Thread(target=tick, daemon=True)
-                ticker.start()
-                try:
-                    report = analyze(
-                        files,
-                        _explicit(args, targets),
-                        settings,
-                        observer=progress,
-                    )
-                finally:
-                    stop.set()
-        else:
-            report = analyze(
-                files,
-                _explicit(args, targets),
-                settings,
-            )
+        if diff:
+            return _run_diff(args, files, targets, settings, rules, console, errors)
+        report = _analyze(files, _explicit(args, targets), settings, errors)
     except UserError as exc:
         errors.print(f"wheelfit: error: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
@@ -369,12 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     if dockerfile:
         return _write_dockerfile(report, files, args.output, errors)
-    if args.format == "json":
-        text = json.dumps(report_to_dict(report), indent=2) + "\n"
-        if args.output:
-            args.output.write_text(text)
-        else:
-            sys.stdout.write(text)
+    if args.format in ("json", "markdown", "sarif"):
+        _write_text(_render_text(args.format, report, rules, args.ignore), args.output)
     else:
         renderable = render_report(report)
         if args.output:
@@ -383,6 +370,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             console.print(renderable)
     return _exit_code(report, rules, args.ignore, errors)
+
+
+def _render_text(form: str, report: Report, rules: list[Rule], ignore: list[str]) -> str:
+    if form == "markdown":
+        return render_markdown(report)
+    if form == "sarif":
+        return json.dumps(render_sarif(report, rules, ignore), indent=2) + "\n"
+    return json.dumps(report_to_dict(report), indent=2) + "\n"
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
 
 
 def _exit_code(report: Report, rules: list[Rule], ignore: list[str], errors: Console) -> int:
@@ -398,7 +400,10 @@ def _exit_code(report: Report, rules: list[Rule], ignore: list[str], errors: Con
             errors.print(f"wheelfit: error: {name}: {why}", markup=False, highlight=False)
         errors.print("the index could not be read for these; the report covers the rest")
         return EXIT_USAGE
-    findings = evaluate(rules, report.targets, ignore)
+    return _report_findings(evaluate(rules, report.targets, ignore), errors)
+
+
+def _report_findings(findings: list[Finding], errors: Console) -> int:
     if findings:
         errors.print(f"wheelfit: {len(findings)} findings match --fail-on:", markup=False)
         for finding in findings[:20]:
@@ -411,6 +416,70 @@ def _exit_code(report: Report, rules: list[Rule], ignore: list[str], errors: Con
             errors.print(f"  ... and {len(findings) - 20} more", markup=False)
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _analyze(
+    files: list[str], targets: list[Target] | None, settings: Settings, errors: Console
+) -> Report:
+    """analyze(), with a progress line on stderr when it is a terminal."""
+    if not errors.is_terminal:
+        return analyze(files, targets, settings)
+    progress = _Progress()
+    with errors.status(progress.line()) as status:
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(0.2):
+                status.update(progress.line())
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            return analyze(files, targets, settings, observer=progress)
+        finally:
+            stop.set()
+
+
+def _run_diff(
+    args: argparse.Namespace,
+    files: list[str],
+    targets: list[Target] | None,
+    settings: Settings,
+    rules: list[Rule],
+    console: Console,
+    errors: Console,
+) -> int:
+    """wheelfit diff OLD NEW, or wheelfit diff --base REF FILE...: the same targets for both."""
+    with tempfile.TemporaryDirectory(prefix="wheelfit-base-") as tmp:
+        if args.base:
+            new_files = files
+            old_files, notes = files_at_revision(args.base, files, Path(tmp))
+            for note in notes:
+                errors.print(f"wheelfit: note: {note}", markup=False)
+        elif len(files) == 2:
+            old_files, new_files = files[:1], files[1:]
+        else:
+            raise UserError("wheelfit diff takes OLD NEW, or --base REF and the files to compare")
+        # the default targets follow the new files (their declared Python)
+        chosen = _explicit(args, targets) or default_targets(new_files, None)[0]
+        old = _analyze(old_files, chosen, settings, errors)
+        new = _analyze(new_files, chosen, settings, errors)
+    if args.base:
+        old.inputs = [f"{f}@{args.base}" for f in files]
+    result = diff_reports(old, new)
+    if args.format == "json":
+        _write_text(json.dumps(diff_to_dict(result), indent=2) + "\n", args.output)
+    elif args.format == "markdown":
+        _write_text(render_diff_markdown(result), args.output)
+    elif args.format == "sarif":
+        raise UserError("wheelfit diff writes table, json or markdown, not sarif")
+    elif args.output:
+        with args.output.open("w") as handle:
+            Console(file=handle, width=160, no_color=True).print(render_diff_table(result))
+    else:
+        console.print(render_diff_table(result))
+    findings = introduced_findings(rules, old, new, args.ignore)
+    return _exit_code(new, [], args.ignore, errors) or _report_findings(findings, errors)
 
 
 def _write_dockerfile(

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from packaging.tags import Tag
 from packaging.utils import NormalizedName
 from packaging.version import Version
+
+if TYPE_CHECKING:
+    from .advice import Recommendation
 
 
 class Status(str, enum.Enum):
@@ -218,3 +222,5 @@ class Report:
     input_errors: list[InputError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     options: dict[str, object] = field(default_factory=dict)
+    # best target first, with the reason (wheelfit.advice); None with one target or no costs
+    recommendation: Recommendation | None = None

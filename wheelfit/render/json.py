@@ -24,6 +24,13 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             for e in report.input_errors
         ],
         "warnings": report.warnings,
+        "recommendation": {
+            "target": report.recommendation.target,
+            "ranking": report.recommendation.ranking,
+            "reason": report.recommendation.reason,
+        }
+        if report.recommendation
+        else None,
         "targets": [_target(t) for t in report.targets],
     }
 

@@ -104,6 +104,12 @@ def render_report(report: Report) -> RenderableType:
     ]
     parts: list[RenderableType] = [table]
     parts += _costs(targets, report.options.get("build_time_factor", 1.0))
+    if report.recommendation is not None:
+        best = report.recommendation.target.removesuffix("@amd64")
+        line = Text("recommended: ", style="bold")
+        line.append(best, style="bold green")
+        line.append(f": {report.recommendation.reason}")
+        parts.append(line)
     parts += _system_packages(targets)
     parts += _problems(targets)
     if note_lines:

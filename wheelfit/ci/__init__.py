@@ -1,0 +1,1 @@
+"""Integrations that run wheelfit in CI systems."""

@@ -1,0 +1,196 @@
+"""The GitHub Action's script: one wheelfit comment per pull request, kept up to date.
+
+Runs in a pull_request workflow (action.yml at the repository root calls it). It finds the
+requirement files the pull request changes, runs `wheelfit diff --base <base sha>` on them,
+writes the Markdown to the job summary, and creates the pull request's wheelfit comment or
+updates it in place (found by its hidden marker) through the REST API with the workflow token.
+Its exit code is wheelfit's: 1 when --fail-on matches something the change introduces.
+
+Settings come from the action's inputs as INPUT_* variables: FILES (glob patterns, space or
+newline separated), IMAGES, PYTHON, FAIL_ON, COMMENT (true/false), INDEX_URL, ARGS.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from ..cli import main as wheelfit_main
+from ..render.markdown import MARKER
+from ..urls import redact_url
+
+DEFAULT_PATTERNS = (
+    "requirements*.txt",
+    "**/requirements*.txt",
+    "requirements/*.txt",
+    "**/requirements/*.txt",
+    "constraints*.txt",
+    "**/constraints*.txt",
+)
+MAX_COMMENT = 65_000  # GitHub refuses bodies over 65,536 characters
+TIMEOUT = 30
+
+
+class ActionError(Exception):
+    """Something the workflow author must fix (missing event, no base commit, API refusal)."""
+
+
+def _input(name: str, default: str = "") -> str:
+    return os.environ.get(f"INPUT_{name}", default).strip()
+
+
+def _git(args: list[str]) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise ActionError(f"git {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def changed_files(base: str, head: str, patterns: list[str]) -> list[str]:
+    names = _git(["diff", "--name-only", "--diff-filter=ACMR", f"{base}...{head}"]).split()
+    return [n for n in names if any(fnmatch.fnmatch(n, p) for p in patterns)]
+
+
+def _ensure_commit(sha: str) -> None:
+    """actions/checkout fetches one commit by default: fetch the base when it is missing."""
+    probe = subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], capture_output=True)
+    if probe.returncode:
+        _git(["fetch", "--no-tags", "--depth=1", "origin", sha])
+
+
+class GitHub:
+    """The few REST calls the action makes, against $GITHUB_API_URL."""
+
+    def __init__(self, api: str, repository: str, token: str) -> None:
+        self.api = api.rstrip("/")
+        self.repository = repository
+        self.session = requests.Session()
+        self.session.headers.update(
+            {
+                "Accept": "application/vnd.github+json",
+                "Authorization": f"Bearer {token}",
+                "X-GitHub-Api-Version": "2022-11-28",
+            }
+        )
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        url = f"{self.api}{path}"
+        response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
+        if response.status_code >= 400:
+            raise ActionError(
+                f"GitHub API {method} {redact_url(url)}: {response.status_code} "
+                f"{response.text[:200]}"
+            )
+        return response.json() if response.content else None
+
+    def find_comment(self, number: int) -> dict[str, Any] | None:
+        page = 1
+        while True:
+            comments = self._call(
+                "GET",
+                f"/repos/{self.repository}/issues/{number}/comments",
+                params={"per_page": 100, "page": page},
+            )
+            for comment in comments:
+                if MARKER in (comment.get("body") or ""):
+                    return dict(comment)
+            if len(comments) < 100:
+                return None
+            page += 1
+
+    def upsert_comment(self, number: int, body: str) -> tuple[str, int]:
+        existing = self.find_comment(number)
+        if existing is not None:
+            path = f"/repos/{self.repository}/issues/comments/{existing['id']}"
+            self._call("PATCH", path, json={"body": body})
+            return "updated", int(existing["id"])
+        created = self._call(
+            "POST", f"/repos/{self.repository}/issues/{number}/comments", json={"body": body}
+        )
+        return "created", int(created["id"])
+
+
+def _wheelfit_args(files: list[str], base: str, output: Path) -> list[str]:
+    args = ["diff", "--base", base, *files, "--format", "markdown", "-o", str(output)]
+    for image in _input("IMAGES").split():
+        args += ["--image", image]
+    if _input("PYTHON"):
+        args += ["--python", _input("PYTHON")]
+    for rule in _input("FAIL_ON").split():
+        args += ["--fail-on", rule]
+    if _input("INDEX_URL"):
+        args += ["--index-url", _input("INDEX_URL")]
+    return args + shlex.split(_input("ARGS"))
+
+
+def _fit(body: str) -> str:
+    if len(body) <= MAX_COMMENT:
+        return body
+    cut = body[: MAX_COMMENT - 200]
+    return cut + "\n\n</details>\n\n*(cut: the full report is in the job summary)*\n"
+
+
+def run() -> int:
+    event_path = os.environ.get("GITHUB_EVENT_PATH")
+    if not event_path:
+        raise ActionError("GITHUB_EVENT_PATH is not set: run this in a GitHub Actions workflow")
+    event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    pull = event.get("pull_request")
+    if not pull:
+        raise ActionError("this action runs on pull_request events (no pull_request in the event)")
+    base, head, number = pull["base"]["sha"], pull["head"]["sha"], int(pull["number"])
+    _ensure_commit(base)
+    patterns = _input("FILES").split() or list(DEFAULT_PATTERNS)
+    files = changed_files(base, head, patterns)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not files:
+        print("wheelfit: no requirement file changed in this pull request")
+        if summary_path:
+            with open(summary_path, "a", encoding="utf-8") as handle:
+                handle.write("wheelfit: no requirement file changed in this pull request\n")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        output = Path(tmp, "wheelfit.md")
+        code = wheelfit_main(_wheelfit_args(files, base, output))
+        body = output.read_text(encoding="utf-8") if output.exists() else ""
+    if not body:
+        raise ActionError(f"wheelfit wrote no report (exit code {code}); see the log above")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(body)
+    if _input("COMMENT", "true").lower() != "false":
+        token = os.environ.get("GITHUB_TOKEN", "")
+        if not token:
+            raise ActionError("no token: pass `token` to the action (default: github.token)")
+        api = GitHub(
+            os.environ.get("GITHUB_API_URL", "https://api.github.com"),
+            os.environ["GITHUB_REPOSITORY"],
+            token,
+        )
+        what, comment_id = api.upsert_comment(number, _fit(body))
+        print(f"wheelfit: {what} comment {comment_id} on pull request #{number}")
+    return code
+
+
+def main() -> int:
+    try:
+        return run()
+    except ActionError as exc:
+        print(f"::error::wheelfit: {exc}", file=sys.stderr)
+        return 2
+    except requests.RequestException as exc:
+        print(f"::error::wheelfit: GitHub API unreachable: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
