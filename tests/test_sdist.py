@@ -196,6 +196,22 @@ def test_cython_language_directive_means_cplusplus() -> None:
     assert info.native()[1] == ["C++", "Cython"]
 
 
+def test_extension_language_cplusplus_needs_gplusplus() -> None:
+    """cymem and preshed: Extension(..., language="c++") on .pyx files, built by g++."""
+    setup = (
+        "from setuptools import setup, Extension\n"
+        "setup(ext_modules=[Extension('c', ['c.pyx'], language=\"c++\")])\n"
+        "# language='c++' in a comment does not count\n"
+    )
+    info = inspect_sdist("p-1.tar.gz", make_tar({"p-1/setup.py": setup, "p-1/c.pyx": "x\n"}))
+    assert info.native()[1] == ["C++", "Cython"]
+    comment_only = setup.replace('language=\"c++\"', "")
+    info = inspect_sdist(
+        "p-1.tar.gz", make_tar({"p-1/setup.py": comment_only, "p-1/c.pyx": "x\n"})
+    )
+    assert info.native()[1] == ["Cython"]
+
+
 def test_extensions_declared_in_pyproject_compile() -> None:
     """mmh3 5: setuptools >= 74 reads [tool.setuptools] ext-modules; there is no setup.py."""
     pyproject = (

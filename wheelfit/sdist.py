@@ -106,6 +106,7 @@ _OPTIONAL_HINTS = re.compile(
 _RUNS_MAKE = re.compile(
     r"""(['"])make\1|\bmake\s+(-j|install(?![-\w])|all(?![-\w]))|\./configure\b"""
 )
+_CPLUS_EXTENSION = re.compile(r"""\blanguage\s*=\s*(['"])c\+\+\1""", re.I)
 _RUNS_CMAKE = re.compile(r"""(['"])cmake\1|\bcmake\s+(-[SBDG]|--build|\.\.?\b)""")
 
 
@@ -211,7 +212,9 @@ class SdistInfo:
         backend_root = self.build_backend.split(":")[0].split(".")[0]
         setup_text = self.texts.get("setup.py", "") + "\n" + self.texts.get("setup.cfg", "")
         languages = sorted(self.source_files)
-        if self.cython_cplus and "C++" not in languages:
+        setup_py = re.sub(r"#[^\n]*", "", self.texts.get("setup.py", ""))
+        # Extension(..., language="c++") or a .pyx directive: g++ compiles it (cymem, frozenlist)
+        if (self.cython_cplus or _CPLUS_EXTENSION.search(setup_py)) and "C++" not in languages:
             languages.append("C++")
         requires_text = " ".join(str(r) for r in self.build_requires()[0]).lower()
         if "Rust" in languages and not self.has_cargo_toml:
