@@ -228,3 +228,19 @@ def test_extensions_declared_in_pyproject_compile() -> None:
         make_tar({"p-1/pyproject.toml": pyproject.split("[[tool")[0], "p-1/m.c": "int x;\n"}),
     )
     assert without.native()[0] is False
+
+
+def test_setup_helper_modules_count_for_the_programs_a_build_runs() -> None:
+    """gevent: _setuplibev.py runs the bundled libev's ./configure, setup.py only imports it."""
+    setup = "from setuptools import setup, Extension\nimport _setuplibev\nsetup(ext_modules=[])\n"
+    helper = "cmd = 'cd deps/libev && sh ./configure -C > configure-output.txt'\n"
+    info = inspect_sdist(
+        "g-1.tar.gz", make_tar({"g-1/setup.py": setup, "g-1/_setuplibev.py": helper})
+    )
+    assert "_setuplibev.py" in info.texts
+    assert info.build_programs() == ["make"]
+    nested = inspect_sdist(
+        "g-1.tar.gz", make_tar({"g-1/setup.py": setup, "g-1/src/_setuplibev.py": helper})
+    )
+    assert nested.build_programs() == []
+

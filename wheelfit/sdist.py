@@ -106,6 +106,9 @@ _OPTIONAL_HINTS = re.compile(
 _RUNS_MAKE = re.compile(
     r"""(['"])make\1|\bmake\s+(-j|install(?![-\w])|all(?![-\w]))|\./configure\b"""
 )
+# setup.py's own helper modules at the top of the sdist (gevent's _setuplibev.py runs the
+# bundled libev's configure): read with setup.py for the programs a build runs
+_SETUP_HELPER = re.compile(r"^_?setup[\w-]*\.py$")
 _CPLUS_EXTENSION = re.compile(r"""\blanguage\s*=\s*(['"])c\+\+\1""", re.I)
 _RUNS_CMAKE = re.compile(r"""(['"])cmake\1|\bcmake\s+(-[SBDG]|--build|\.\.?\b)""")
 
@@ -142,7 +145,7 @@ class SdistInfo:
     _c_stems: set[str] = field(default_factory=set, repr=False)
     _scanned: int = 0
 
-    FORMAT = 8  # bump when the fields change: cached inspections of older formats are redone
+    FORMAT = 9  # bump when the fields change: cached inspections of older formats are redone
 
     def to_json(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
@@ -186,7 +189,8 @@ class SdistInfo:
     def build_programs(self) -> list[str]:
         """System programs setup.py runs itself: make, and cmake when PyPI does not bring it."""
         # comments mention make targets without running them (psutil: `make install-pydeps`)
-        setup_py = re.sub(r"#[^\n]*", "", self.texts.get("setup.py", ""))
+        scripts = [t for name, t in self.texts.items() if _SETUP_HELPER.match(name)]
+        setup_py = re.sub(r"#[^\n]*", "", "\n".join(scripts))
         requires = " ".join(r.name.lower() for r in self.build_requires()[0])
         programs = []
         if _RUNS_CMAKE.search(setup_py) and "cmake" not in requires:
@@ -339,7 +343,7 @@ def _note_member(info: SdistInfo, name: str, size: int) -> str | None:
         info._local_headers.add(relative)
     if base == ".cargo-checksum.json":  # written by `cargo vendor` into each vendored crate
         info.cargo_vendored = True
-    if relative in TEXT_MEMBERS:
+    if relative in TEXT_MEMBERS or _SETUP_HELPER.match(relative):
         return relative
     if base == "cargo.toml" and not info.cargo_toml and relative.count("/") <= 2:
         return "Cargo.toml"
