@@ -23,6 +23,11 @@ Routes (fault/feature prefixes combine and apply left to right, e.g.
 * ``/flaky/<n>/...`` -- 500 for the first n requests to each full path, then normal.
 * ``/slow/<seconds>/...`` -- waits that long first (at most 30 s).
 * ``/norange/...`` -- ignores ``Range`` (always a 200 with the whole body).
+* ``/retryafter/<n>/...`` -- 429 with ``Retry-After: 1`` for the first n requests to each path.
+* ``/reset/<n>/...`` -- closes the connection without answering, first n requests per path.
+* ``/truncate/...`` -- announces the full Content-Length, sends half the body, hangs up.
+* ``/garble/...`` -- project pages in the negotiated type but not valid JSON / HTML.
+* ``/ctype/<type>/...`` -- project pages with that Content-Type (``text~plain`` for text/plain).
 * ``/auth/<user>:<password>/...`` -- requires HTTP basic auth with those credentials.
 """
 
@@ -93,7 +98,8 @@ _SOURCE_SUFFIXES = (
 )  # fmt: skip
 
 _PREFIX = re.compile(
-    r"/(?:(?P<kind>status|flaky|slow|auth)/(?P<arg>[^/]+)|(?P<flag>pep658|norange))(?=/)"
+    r"/(?:(?P<kind>status|flaky|slow|auth|retryafter|reset|ctype)/(?P<arg>[^/]+)"
+    r"|(?P<flag>pep658|norange|truncate|garble))(?=/)"
 )
 
 
@@ -797,19 +803,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, b"internal error in test index\n", {"Content-Type": "text/plain"}, head)
 
     def _send(self, status: int, body: bytes, headers: Mapping[str, str], head: bool) -> None:
+        faults = getattr(self, "_faults", {})
+        if status == 200 and "ctype" in faults and "Content-Type" in headers:
+            headers = {**headers, "Content-Type": faults["ctype"]}
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if not head and status not in (204, 304):
-            self.wfile.write(body)
+        if head or status in (204, 304):
+            return
+        if faults.get("truncate") and len(body) > 1:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(body)
 
     def _route(self, head: bool) -> None:
         index = self.server.index
         path = urlsplit(self.path).path
         rest, prefix = path, ""
         pep658 = norange = False
+        self._faults: dict[str, Any] = {}
         # Prefixes apply in the order written, so /auth/u:p/flaky/1/ checks credentials
         # before counting a flaky hit, and /slow/2/status/500/ waits before failing.
         while m := _PREFIX.match(rest):
@@ -819,6 +837,19 @@ class _Handler(BaseHTTPRequestHandler):
                 pep658 = True
             elif flag == "norange":
                 norange = True
+            elif flag in ("truncate", "garble"):
+                self._faults[flag] = True
+            elif kind == "ctype":
+                self._faults["ctype"] = unquote(arg).replace("~", "/")
+            elif kind == "retryafter" and arg.isdigit():
+                if index._flaky_hit("retryafter:" + path) <= int(arg):
+                    raise _Respond(429, b"slow down\n", {"Retry-After": "1"})
+            elif kind == "reset" and arg.isdigit():
+                if index._flaky_hit("reset:" + path) <= int(arg):
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    raise ConnectionResetError("reset on purpose")
             elif kind == "status" and arg.isdigit():
                 raise _Respond(int(arg))
             elif kind == "flaky" and arg.isdigit():
@@ -865,6 +896,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(as_json(), indent=1).encode()
         else:
             body = as_html().encode()
+        if getattr(self, "_faults", {}).get("garble"):
+            body = b'{"meta": {"api-version": "1.1"}, "files": [' if ctype == SIMPLE_JSON else (
+                b"<html><body><a href=\"../../files/x-1.0.tar.gz#sha256=zz\" data-requires-pyth"
+            )
         etag = f'"{_sha256(body)[:40]}"'
         headers = {
             "Content-Type": ctype,

@@ -308,7 +308,9 @@ def resolve(
     except resolvelib.ResolutionTooDeep:
         problems = ["pip would give up: too many backtracking rounds (resolution too deep)"]
     lenient = Provider(client, ctx, env, options, constraints, lenient=True)
+    # shared: a page that failed to load must keep its error, not read as an empty project
     lenient.pages = strict.pages
+    lenient.fetch_errors = strict.fetch_errors
     try:
         result = resolvelib.Resolver(lenient, resolvelib.BaseReporter()).resolve(
             requirements, max_rounds=MAX_ROUNDS

@@ -82,6 +82,7 @@ class IndexClient:
         self.timeout = timeout
         self.exclude_newer = exclude_newer
         self.observer: FetchObserver = observer or _SilentObserver()
+        self.retries = retries
         self.session = session or _make_session(retries, max_workers)
         # Two pools so that no task waits on work queued behind it: the I/O pool runs leaf
         # fetches (pages, metadata) that never wait on other futures; the task pool runs
@@ -136,14 +137,13 @@ class IndexClient:
         for index in self.indexes:
             url = f"{index.url}{name}/"
             try:
-                cached = self._get_page(url, index.auth)
+                page = self._get_page(url, index.auth, name)
             except IndexFetchError as exc:
                 errors.append(str(exc))
                 continue
-            if cached is None:
+            if page is None:
                 continue  # 404: not on this index
             found = True
-            page = parse_page(cached.body, cached.content_type, cached.url, name)
             files.extend(page.files)
         if not found and errors:
             raise IndexFetchError("; ".join(errors))
@@ -151,8 +151,13 @@ class IndexClient:
             files = [f for f in files if _uploaded_before(f, self.exclude_newer)]
         return ProjectPage(name=name, files=tuple(files))
 
-    def _get_page(self, url: str, auth: tuple[str, str] | None) -> CachedPage | None:
+    def _get_page(
+        self, url: str, auth: tuple[str, str] | None, name: NormalizedName
+    ) -> ProjectPage | None:
+        """The project page from the cache or the index; only a page that parses is cached."""
         cached = self.cache.load_page(url)
+        if cached is not None and _parsed(cached, name) is None:
+            cached = None  # unreadable although its checksum holds (an older wheelfit?)
         if self.offline:
             if cached is None:
                 raise IndexFetchError(
@@ -160,10 +165,10 @@ class IndexClient:
                     "run once without --offline"
                 )
             self.observer.fetched("page", url, True)
-            return cached
+            return _parsed(cached, name)
         if cached is not None and cached.fresh:
             self.observer.fetched("page", url, True)
-            return cached
+            return _parsed(cached, name)
         headers = {"Accept": ACCEPT}
         if cached is not None:
             if cached.etag:
@@ -174,23 +179,30 @@ class IndexClient:
         if response.status_code == 304 and cached is not None:
             self.cache.touch_page(cached)
             self.observer.fetched("page", url, True)
-            return cached
+            return _parsed(cached, name)
         if response.status_code == 404:
             return None
         _raise_for_status(response, url)
+        content_type = response.headers.get("Content-Type", "text/html")
+        if content_type.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
+            # pip refuses these too: an error page or a proxy's answer is not a project page
+            raise IndexFetchError(f"{redact_url(url)}: not a project page ({content_type})")
         page = CachedPage(
             url=response.url,  # after redirects, for resolving relative file URLs
             body=response.content,
-            content_type=response.headers.get("Content-Type", "text/html"),
+            content_type=content_type,
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
             fetched_at=time.time(),
             max_age=_max_age(response.headers.get("Cache-Control", "")),
         )
+        parsed = _parsed(page, name)
+        if parsed is None:
+            raise IndexFetchError(f"{redact_url(url)}: not a valid project page")
         page_for_cache = CachedPage(**{**page.__dict__, "url": url})
         self.cache.store_page(page_for_cache)
         self.observer.fetched("page", url, False)
-        return page
+        return parsed
 
     # -- core metadata ---------------------------------------------------------------------
 
@@ -270,8 +282,8 @@ class IndexClient:
     def _content_length(self, url: str) -> int:
         response = self._request("HEAD", url)
         _raise_for_status(response, url)
-        length = response.headers.get("Content-Length")
-        if not length:
+        length = response.headers.get("Content-Length", "")
+        if not length.isdigit():
             raise IndexFetchError(f"{redact_url(url)}: server does not tell the file's size")
         return int(length)
 
@@ -290,12 +302,15 @@ class IndexClient:
         response = self._request("GET", dist.url, stream=True)
         _raise_for_status(response, dist.url)
         chunks, total = [], 0
-        for chunk in response.iter_content(1 << 16):
-            total += len(chunk)
-            if total > limit:
-                response.close()
-                raise IndexFetchError(f"{dist.filename} is over the {limit} byte limit")
-            chunks.append(chunk)
+        try:
+            for chunk in response.iter_content(1 << 16):
+                total += len(chunk)
+                if total > limit:
+                    response.close()
+                    raise IndexFetchError(f"{dist.filename} is over the {limit} byte limit")
+                chunks.append(chunk)
+        except requests.RequestException as exc:  # cut short, reset while streaming
+            raise IndexFetchError(f"{dist.filename}: {_short_reason(exc)}") from None
         data = b"".join(chunks)
         if dist.sha256 and hashlib.sha256(data).hexdigest() != dist.sha256:
             raise IndexFetchError(f"{dist.filename} does not match the index's sha256")
@@ -323,13 +338,20 @@ class IndexClient:
     ) -> requests.Response:
         bare, inline_auth = strip_credentials(url)
         auth = auth or inline_auth or self._auth_by_host.get(urlsplit(bare).netloc)
-        try:
-            return self.session.request(
-                method, bare, headers=headers, auth=auth, timeout=self.timeout, stream=stream
-            )
-        except requests.RequestException as exc:
-            # exception texts can quote the URL: never let credentials through
-            raise IndexFetchError(f"{redact_url(bare)}: {_short_reason(exc)}") from None
+        for attempt in range(self.retries + 1):
+            try:
+                return self.session.request(
+                    method, bare, headers=headers, auth=auth, timeout=self.timeout, stream=stream
+                )
+            except requests.exceptions.ChunkedEncodingError as exc:
+                # urllib3 retries connects and statuses, not a body cut short: retry it here
+                if attempt == self.retries:
+                    raise IndexFetchError(f"{redact_url(bare)}: {_short_reason(exc)}") from None
+                time.sleep(0.5 * 2**attempt)
+            except requests.RequestException as exc:
+                # exception texts can quote the URL: never let credentials through
+                raise IndexFetchError(f"{redact_url(bare)}: {_short_reason(exc)}") from None
+        raise AssertionError("unreachable")
 
 
 def _make_session(retries: int, pool_size: int) -> requests.Session:
@@ -348,6 +370,19 @@ def _make_session(retries: int, pool_size: int) -> requests.Session:
     return session
 
 
+PAGE_CONTENT_TYPES = frozenset(
+    {"application/vnd.pypi.simple.v1+json", "application/vnd.pypi.simple.v1+html", "text/html"}
+)
+
+
+def _parsed(page: CachedPage, name: NormalizedName) -> ProjectPage | None:
+    """The page's files, or None when its body is not a valid JSON or HTML project page."""
+    try:
+        return parse_page(page.body, page.content_type, page.url, name)
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+        return None
+
+
 def _raise_for_status(response: requests.Response, url: str) -> None:
     if response.status_code >= 400:
         raise IndexFetchError(f"{redact_url(url)}: HTTP {response.status_code} {response.reason}")
@@ -357,6 +392,8 @@ def _short_reason(exc: Exception) -> str:
     # urllib3 wraps a read timeout in MaxRetryError, which requests turns into ConnectionError
     if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
         return "timed out"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the connection broke before the whole answer arrived"
     if isinstance(exc, requests.ConnectionError):
         return "cannot connect"
     return type(exc).__name__
