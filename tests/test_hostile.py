@@ -133,7 +133,9 @@ def _refusals() -> list[tuple[str, str, bytes, str]]:
     ]
 
 
-@pytest.mark.parametrize(("case", "filename", "data", "says"), _refusals(), ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(
+    ("case", "filename", "data", "says"), _refusals(), ids=[c[0] for c in _refusals()]
+)
 def test_hostile_archives_are_refused_with_a_reason(
     case: str, filename: str, data: bytes, says: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
