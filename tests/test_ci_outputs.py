@@ -98,9 +98,7 @@ def test_recommendation_ranks_working_images_first_then_size(
 def test_sarif_points_at_the_line_that_brings_the_package_in(
     fresh_server: IndexServer, tmp_path: Path
 ) -> None:
-    fresh_server.add_project(
-        "parent", [wheel("parent", "1.0", requires=["big>=2"])]
-    )
+    fresh_server.add_project("parent", [wheel("parent", "1.0", requires=["big>=2"])])
     add_projects(fresh_server)
     report = run(fresh_server, tmp_path, "plain\n\nparent\n", [SLIM])
     document = render_sarif(report, parse_rules(["native-build"]))

@@ -36,8 +36,11 @@ def analyse(server: IndexServer, tmp_path: Path, prefix: str, **client: object) 
 
 def attempts(server: IndexServer, fragment: str) -> int:
     return max(
-        (sum(1 for _, p, _ in server.requests if p == path) for _, path, _ in server.requests
-         if fragment in path),
+        (
+            sum(1 for _, p, _ in server.requests if p == path)
+            for _, path, _ in server.requests
+            if fragment in path
+        ),
         default=0,
     )
 
