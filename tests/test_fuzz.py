@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -90,3 +91,85 @@ def test_json_page_parser_never_raises(files: list[dict[str, object]]) -> None:
 @given(st.binary(max_size=300))
 def test_metadata_parser_never_raises(data: bytes) -> None:
     parse_metadata(b"Metadata-Version: 2.1\nName: p\n" + data)
+
+
+MEMBER_NAMES = st.one_of(
+    st.text(min_size=1, max_size=30),
+    st.sampled_from(
+        ["p-1/setup.py", "p-1/a.c", "p-1/../x", "/abs", "p-1/pyproject.toml", "p-1/Cargo.lock"]
+    ),
+)
+MEMBER = st.tuples(
+    MEMBER_NAMES,
+    st.binary(max_size=200),
+    st.sampled_from(["file", "symlink", "hardlink", "dir"]),
+    st.text(max_size=20),
+)
+
+
+def _tar(members: list[tuple[str, bytes, str, str]]) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data, kind, link in members:
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+                continue
+            info.type = {"symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE}.get(
+                kind, tarfile.DIRTYPE
+            )
+            info.linkname = link
+            archive.addfile(info)
+    return buffer.getvalue()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(MEMBER, max_size=8))
+def test_sdist_reader_refuses_or_reads_any_tar(members: list[tuple[str, bytes, str, str]]) -> None:
+    from wheelfit.errors import ArchiveError
+    from wheelfit.sdist import inspect_sdist
+
+    try:
+        info = inspect_sdist("p-1.tar.gz", _tar(members))
+    except ArchiveError:
+        return
+    info.native()  # what classification asks of every inspection
+    info.build_programs()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(["p-1.tar.gz", "p-1.zip"]))
+def test_sdist_reader_refuses_or_reads_any_bytes(data: bytes, filename: str) -> None:
+    from wheelfit.errors import ArchiveError
+    from wheelfit.sdist import inspect_sdist
+
+    with contextlib.suppress(ArchiveError):
+        inspect_sdist(filename, data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.recursive(
+            st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+            lambda inner: st.one_of(
+                st.lists(inner, max_size=4),
+                st.dictionaries(st.text(max_size=10), inner, max_size=4),
+            ),
+            max_leaves=12,
+        ).map(lambda value: json.dumps(value).encode()),
+    ),
+    st.sampled_from(["application/vnd.pypi.simple.v1+json", "text/html"]),
+)
+def test_client_page_reader_never_raises(body: bytes, content_type: str) -> None:
+    """Any body the index sends is a page or a refusal (None), never an exception."""
+    from wheelfit.cache import CachedPage
+    from wheelfit.index.client import _parsed
+
+    page = CachedPage("https://i.invalid/simple/p/", body, content_type, None, None, 0.0, 0)
+    _parsed(page, "p")  # type: ignore[arg-type]
