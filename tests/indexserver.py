@@ -897,8 +897,12 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body = as_html().encode()
         if getattr(self, "_faults", {}).get("garble"):
-            body = b'{"meta": {"api-version": "1.1"}, "files": [' if ctype == SIMPLE_JSON else (
-                b"<html><body><a href=\"../../files/x-1.0.tar.gz#sha256=zz\" data-requires-pyth"
+            body = (
+                b'{"meta": {"api-version": "1.1"}, "files": ['
+                if ctype == SIMPLE_JSON
+                else (
+                    b'<html><body><a href="../../files/x-1.0.tar.gz#sha256=zz" data-requires-pyth'
+                )
             )
         etag = f'"{_sha256(body)[:40]}"'
         headers = {

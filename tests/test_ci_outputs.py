@@ -15,10 +15,10 @@ from test_analyze import run, sdist, wheel
 from wheelfit.advice import recommend
 from wheelfit.cli import main
 from wheelfit.diff import diff_reports
+from wheelfit.policy import parse_rules
 from wheelfit.render.diff import diff_to_dict, render_diff_markdown
 from wheelfit.render.markdown import MARKER, cell, render_markdown
 from wheelfit.render.sarif import render_sarif
-from wheelfit.policy import parse_rules
 
 SLIM = "python:3.12-slim-bookworm"
 ALPINE = "python:3.12-alpine"

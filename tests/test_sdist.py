@@ -205,10 +205,8 @@ def test_extension_language_cplusplus_needs_gplusplus() -> None:
     )
     info = inspect_sdist("p-1.tar.gz", make_tar({"p-1/setup.py": setup, "p-1/c.pyx": "x\n"}))
     assert info.native()[1] == ["C++", "Cython"]
-    comment_only = setup.replace('language=\"c++\"', "")
-    info = inspect_sdist(
-        "p-1.tar.gz", make_tar({"p-1/setup.py": comment_only, "p-1/c.pyx": "x\n"})
-    )
+    comment_only = setup.replace('language="c++"', "")
+    info = inspect_sdist("p-1.tar.gz", make_tar({"p-1/setup.py": comment_only, "p-1/c.pyx": "x\n"}))
     assert info.native()[1] == ["Cython"]
 
 
@@ -243,4 +241,3 @@ def test_setup_helper_modules_count_for_the_programs_a_build_runs() -> None:
         "g-1.tar.gz", make_tar({"g-1/setup.py": setup, "g-1/src/_setuplibev.py": helper})
     )
     assert nested.build_programs() == []
-

@@ -55,6 +55,10 @@ class Settings:
     build_requirements: bool = True
     costs: bool = True  # sizes and build times (reads wheel directories: more requests)
     build_speed_factor: float = 1.0  # build times x this (1.0 = the reference machine)
+    # what pyproject.toml and lock files include besides their main dependencies
+    extras: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    all_extras: bool = False
 
 
 def default_targets(
@@ -89,7 +93,12 @@ def analyze(
     ``unavailable`` row with the reason. Only a programming error raises.
     """
     settings = settings or Settings()
-    inputs = read_requirements(list(requirement_files))
+    inputs = read_requirements(
+        list(requirement_files),
+        extras=settings.extras,
+        groups=settings.groups,
+        all_extras=settings.all_extras,
+    )
     warnings = list(inputs.warnings)
     if targets is None:
         targets, source = default_targets(requirement_files)

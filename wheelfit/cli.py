@@ -44,7 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         "FILE --image NAME' writes a Dockerfile for one image; 'wheelfit diff OLD NEW' or "
         "'wheelfit diff --base REF FILE' shows what a change does to each image.",
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="requirements files")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="requirements files, pyproject.toml, pylock.toml, uv.lock or poetry.lock",
+    )
     parser.add_argument(
         "-r",
         "--requirement",
@@ -141,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not resolve the build requirements of sdists",
     )
+    inputs = parser.add_argument_group("pyproject.toml and lock files")
+    inputs.add_argument(
+        "--extra", action="append", default=[], metavar="NAME", help="include this extra"
+    )
+    inputs.add_argument(
+        "--group", action="append", default=[], metavar="NAME", help="include this group"
+    )
+    inputs.add_argument("--all-extras", action="store_true", help="include every extra")
     costs = parser.add_argument_group("costs")
     costs.add_argument(
         "--no-costs",
@@ -345,6 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             build_requirements=not args.no_build_deps,
             costs=not args.no_costs,
             build_speed_factor=_build_time_factor(args.build_time_factor),
+            extras=args.extra,
+            groups=args.group,
+            all_extras=args.all_extras,
         )
         if diff:
             return _run_diff(args, files, targets, settings, rules, console, errors)

@@ -1,4 +1,7 @@
-"""Requirements files -> requirements with their file and line, plus pip's index options.
+"""Input files -> requirements with their file and line, plus pip's index options.
+
+``read_requirements`` picks the reader by file name: pyproject.toml (pyproject_inputs.py), lock
+files (lockfiles/), and pip requirements files, which are read here and are the default.
 
 Parsing is pip-requirements-parser's job (it keeps every line, flags constraints, keeps
 hashes and options, and returns packaging Requirements). This module adds what a planning
@@ -12,118 +15,29 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 import pip_requirements_parser as rp
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
 
+from . import lockfiles, pyproject_inputs
+from .inputs import FormatControl, IndexOptions, InputRequirement, ParsedInputs, Selection
 from .models import InputError
 from .urls import redact_url
+
+# The value types live in inputs.py, shared by every reader; importing them from here still works.
+__all__ = [
+    "FormatControl",
+    "IndexOptions",
+    "InputRequirement",
+    "ParsedInputs",
+    "read_requirements",
+]
 
 # pip expands only this form, and only for variables that are set (pip's req_file.py).
 _ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _URL_LINE_RE = re.compile(r"^(?:-e\s+|--editable\s+)?(?:(?:git|hg|svn|bzr)\+)?[a-z]+://", re.I)
-
-
-@dataclass(frozen=True)
-class InputRequirement:
-    """One requirement line as the user wrote it."""
-
-    file: str
-    line: int
-    text: str
-    requirement: Requirement | None  # None for a direct reference without a name
-    constraint: bool = False
-    hashes: tuple[str, ...] = ()  # "sha256:..." as written
-    direct_url: str | None = None  # URL, VCS URL or local path of a direct reference
-    editable: bool = False
-
-    @property
-    def name(self) -> NormalizedName | None:
-        return canonicalize_name(self.requirement.name) if self.requirement else None
-
-    @property
-    def origin(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass
-class FormatControl:
-    """pip's --only-binary / --no-binary sets, with pip's rules for :all: and :none:."""
-
-    no_binary: set[str] = field(default_factory=set)
-    only_binary: set[str] = field(default_factory=set)
-
-    def add_only_binary(self, value: str) -> None:
-        self._update(value, self.only_binary, self.no_binary)
-
-    def add_no_binary(self, value: str) -> None:
-        self._update(value, self.no_binary, self.only_binary)
-
-    @staticmethod
-    def _update(value: str, target: set[str], other: set[str]) -> None:
-        names = value.split(",")
-        while ":all:" in names:
-            other.clear()
-            target.clear()
-            target.add(":all:")
-            del names[: names.index(":all:") + 1]
-            if ":none:" not in names:
-                return
-        for name in names:
-            if name == ":none:":
-                target.clear()
-                continue
-            canonical = canonicalize_name(name)
-            other.discard(canonical)
-            target.add(canonical)
-
-    def allows_wheels(self, name: str) -> bool:
-        return "binary" in self.allowed_formats(name)
-
-    def allows_sdists(self, name: str) -> bool:
-        return "source" in self.allowed_formats(name)
-
-    def allowed_formats(self, name: str) -> set[str]:
-        # Same precedence as pip: a named entry beats :all:, only-binary beats no-binary.
-        result = {"binary", "source"}
-        if name in self.only_binary:
-            result.discard("source")
-        elif name in self.no_binary:
-            result.discard("binary")
-        elif ":all:" in self.only_binary:
-            result.discard("source")
-        elif ":all:" in self.no_binary:
-            result.discard("binary")
-        return result
-
-
-@dataclass
-class IndexOptions:
-    index_url: str | None = None
-    extra_index_urls: list[str] = field(default_factory=list)
-    pre: bool = False
-    prefer_binary: bool = False
-    require_hashes: bool = False
-    format_control: FormatControl = field(default_factory=FormatControl)
-
-
-@dataclass
-class ParsedInputs:
-    requirements: list[InputRequirement] = field(default_factory=list)
-    options: IndexOptions = field(default_factory=IndexOptions)
-    errors: list[InputError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def constraints(self) -> list[InputRequirement]:
-        return [r for r in self.requirements if r.constraint]
-
-    @property
-    def installs(self) -> list[InputRequirement]:
-        return [r for r in self.requirements if not r.constraint]
 
 
 # Options that pip accepts in a file but wheelfit cannot honour: said aloud, never dropped.
@@ -135,11 +49,35 @@ _IGNORED_OPTIONS = {
 }
 
 
-def read_requirements(paths: list[str]) -> ParsedInputs:
-    """Read one or more requirements files; every problem becomes a located InputError."""
+def read_requirements(
+    paths: Sequence[str],
+    *,
+    extras: Sequence[str] = (),
+    groups: Sequence[str] = (),
+    all_extras: bool = False,
+) -> ParsedInputs:
+    """Read input files, each by its name: pyproject.toml, a lock file, else a requirements file.
+
+    ``extras``, ``groups`` and ``all_extras`` choose what pyproject.toml and lock files
+    include (requirements files have neither). Every problem becomes a located InputError.
+    """
     result = ParsedInputs()
-    for path in paths:
-        _read_file(Path(path), constraint=False, result=result, seen=set(), origin=None)
+    selection = Selection.from_names(extras, groups, all_extras)
+    selectable = False
+    for path in map(Path, paths):
+        if pyproject_inputs.is_pyproject(path):
+            pyproject_inputs.read_pyproject(path, selection, result)
+            selectable = True
+        elif lockfiles.is_lockfile(path):
+            lockfiles.read_lockfile(path, selection, result)
+            selectable = True
+        else:
+            _read_file(path, constraint=False, result=result, seen=set(), origin=None)
+    if not selection.empty and not selectable:
+        result.warnings.append(
+            "extras and dependency groups were asked for, but only pyproject.toml and lock "
+            "files have them and none was given: they were not used"
+        )
     return result
 
 

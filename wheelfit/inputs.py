@@ -1,0 +1,146 @@
+"""What input files become: located requirements, pip's index options, chosen extras/groups.
+
+The readers (requirements files, pyproject.toml, lock files) all produce these values, so the
+rest of wheelfit never needs to know which format a requirement came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+from .models import InputError
+
+
+@dataclass(frozen=True)
+class InputRequirement:
+    """One requirement line as the user wrote it."""
+
+    file: str
+    line: int
+    text: str
+    requirement: Requirement | None  # None for a direct reference without a name
+    constraint: bool = False
+    hashes: tuple[str, ...] = ()  # "sha256:..." as written
+    direct_url: str | None = None  # URL, VCS URL or local path of a direct reference
+    editable: bool = False
+
+    @property
+    def name(self) -> NormalizedName | None:
+        return canonicalize_name(self.requirement.name) if self.requirement else None
+
+    @property
+    def origin(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class FormatControl:
+    """pip's --only-binary / --no-binary sets, with pip's rules for :all: and :none:."""
+
+    no_binary: set[str] = field(default_factory=set)
+    only_binary: set[str] = field(default_factory=set)
+
+    def add_only_binary(self, value: str) -> None:
+        self._update(value, self.only_binary, self.no_binary)
+
+    def add_no_binary(self, value: str) -> None:
+        self._update(value, self.no_binary, self.only_binary)
+
+    @staticmethod
+    def _update(value: str, target: set[str], other: set[str]) -> None:
+        names = value.split(",")
+        while ":all:" in names:
+            other.clear()
+            target.clear()
+            target.add(":all:")
+            del names[: names.index(":all:") + 1]
+            if ":none:" not in names:
+                return
+        for name in names:
+            if name == ":none:":
+                target.clear()
+                continue
+            canonical = canonicalize_name(name)
+            other.discard(canonical)
+            target.add(canonical)
+
+    def allows_wheels(self, name: str) -> bool:
+        return "binary" in self.allowed_formats(name)
+
+    def allows_sdists(self, name: str) -> bool:
+        return "source" in self.allowed_formats(name)
+
+    def allowed_formats(self, name: str) -> set[str]:
+        # Same precedence as pip: a named entry beats :all:, only-binary beats no-binary.
+        result = {"binary", "source"}
+        if name in self.only_binary:
+            result.discard("source")
+        elif name in self.no_binary:
+            result.discard("binary")
+        elif ":all:" in self.only_binary:
+            result.discard("source")
+        elif ":all:" in self.no_binary:
+            result.discard("binary")
+        return result
+
+
+@dataclass
+class IndexOptions:
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    pre: bool = False
+    prefer_binary: bool = False
+    require_hashes: bool = False
+    format_control: FormatControl = field(default_factory=FormatControl)
+
+
+@dataclass
+class ParsedInputs:
+    requirements: list[InputRequirement] = field(default_factory=list)
+    options: IndexOptions = field(default_factory=IndexOptions)
+    errors: list[InputError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def constraints(self) -> list[InputRequirement]:
+        return [r for r in self.requirements if r.constraint]
+
+    @property
+    def installs(self) -> list[InputRequirement]:
+        return [r for r in self.requirements if not r.constraint]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which extras and dependency groups of a project (or lock) to include.
+
+    Requirements files have neither; the pyproject.toml and lock file readers honour both.
+    """
+
+    extras: frozenset[NormalizedName] = frozenset()
+    groups: frozenset[NormalizedName] = frozenset()
+    all_extras: bool = False
+
+    @classmethod
+    def from_names(
+        cls, extras: Iterable[str], groups: Iterable[str], all_extras: bool
+    ) -> Selection:
+        # extra and group names compare normalized (PEP 685, PEP 735)
+        return cls(
+            frozenset(canonicalize_name(e) for e in extras),
+            frozenset(canonicalize_name(g) for g in groups),
+            all_extras,
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not (self.extras or self.groups or self.all_extras)
+
+    def extras_from(self, known: Iterable[str]) -> set[NormalizedName]:
+        """The extras to include among ``known`` (all of them with all_extras)."""
+        names = {canonicalize_name(k) for k in known}
+        return names if self.all_extras else names & self.extras

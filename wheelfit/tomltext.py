@@ -1,0 +1,149 @@
+"""TOML input files: loading with located errors, and line numbers for what tomllib found.
+
+tomllib returns plain values without positions, yet every requirement must say where it was
+written. The text is searched instead: table headers, then keys and string values inside a
+table's lines. That is approximate for exotic layouts (a dotted key written outside its table, a
+value split over lines), so every lookup falls back to the nearest enclosing line it can find.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .inputs import ParsedInputs
+from .models import InputError
+from .sdist import tomllib
+
+_TOML_POSITION_RE = re.compile(r"at line (\d+), column (\d+)")
+# a whole line holding one [table] or [[array.of.tables]] header
+_ANY_HEADER_RE = re.compile(r"""^[ \t]*\[\[?[ \t]*[\w"'.\- ]+\]\]?[ \t]*(?:#.*)?$""", re.M)
+
+
+def load_toml(path: Path, result: ParsedInputs) -> tuple[str, dict[str, Any]] | None:
+    """The file's text and its parsed document, or None after a located error or warning."""
+    shown = str(path)
+    result_errors = result.errors
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        message = f"cannot read {shown}: {exc.strerror or exc}; check the path"
+        result_errors.append(InputError(shown, None, "", message))
+        return None
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text (TOML must be UTF-8): {exc.reason} at byte {exc.start}"
+        result_errors.append(InputError(shown, None, "", message))
+        return None
+    if not text.strip():
+        # as an empty requirements file would be (wheelfit diff reads a file added since a
+        # revision as an empty one)
+        result.warnings.append(f"{shown}: empty file, nothing to read")
+        return None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # the position is only in the message before Python 3.14 (then also lineno/colno)
+        match = _TOML_POSITION_RE.search(str(exc))
+        lines = text.splitlines()
+        line = int(match[1]) if match else (len(lines) or None)  # else "at end of document"
+        shown_line = lines[line - 1].strip() if line and line <= len(lines) else ""
+        message = f"invalid TOML: {exc}; fix the file (it is read as TOML, not line by line)"
+        result_errors.append(InputError(shown, line, shown_line, message))
+        return None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range of character offsets in the text: one table, from its header to the next."""
+
+    start: int
+    end: int
+
+
+class TomlLines:
+    """Finds the line of headers, keys and string values in a TOML text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self._headers = [m.start() for m in _ANY_HEADER_RE.finditer(text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def headers(self) -> list[int]:
+        """Offsets of every table header line."""
+        return list(self._headers)
+
+    def whole(self) -> Span:
+        return Span(0, len(self.text))
+
+    def tables(self, dotted: str, *, array: bool = False) -> list[Span]:
+        """Every ``[dotted]`` (or ``[[dotted]]``) table, in document order."""
+        parts = [re.escape(p) for p in dotted.split(".")]
+        name = r"[ \t]*\.[ \t]*".join(rf"""(?:{p}|"{p}"|'{p}')""" for p in parts)
+        open_, close = (r"\[\[", r"\]\]") if array else (r"\[(?!\[)", r"\](?!\])")
+        pattern = re.compile(rf"^[ \t]*{open_}[ \t]*{name}[ \t]*{close}[ \t]*(?:#.*)?$", re.M)
+        return [Span(m.start(), self._next_header(m.start())) for m in pattern.finditer(self.text)]
+
+    def table(self, dotted: str) -> Span | None:
+        found = self.tables(dotted)
+        return found[0] if found else None
+
+    def key(self, key: str, span: Span) -> int | None:
+        """Offset of the line ``key = ...`` inside the span (the key may be quoted)."""
+        k = re.escape(key)
+        pattern = re.compile(rf"""^[ \t]*(?:{k}|"{k}"|'{k}')[ \t]*=""", re.M)
+        match = pattern.search(self.text, span.start, span.end)
+        return match.start() if match else None
+
+    def string(self, value: str, start: int, end: int) -> int | None:
+        """Offset of the string ``value`` at or after ``start``: quoted first, then bare.
+
+        The bare text is the last resort (an escape sequence spelled differently), as it may
+        also match inside a longer string.
+        """
+        for spelling in (json.dumps(value, ensure_ascii=False), f"'{value}'", value):
+            index = self.text.find(spelling, start, end)
+            if index >= 0:
+                return index
+        return None
+
+    def key_value(self, key: str, value: str, span: Span) -> int | None:
+        """Offset of ``key = "value"`` inside the span, as in ``name = "numpy"``."""
+        k, v = re.escape(key), re.escape(value)
+        pattern = re.compile(rf"""(?:^|[{{,])[ \t]*{k}[ \t]*=[ \t]*(?:"{v}"|'{v}')""", re.M)
+        match = pattern.search(self.text, span.start, span.end)
+        return match.start() if match else None
+
+    def _next_header(self, offset: int) -> int:
+        index = bisect.bisect_right(self._headers, offset)
+        return self._headers[index] if index < len(self._headers) else len(self.text)
+
+
+def entry_lines(lines: TomlLines, array: str, names: list[str]) -> list[int]:
+    """The line of each ``[[array]]`` entry's ``name = "..."`` (its header line if none).
+
+    ``names`` are the entries' names in document order, as tomllib returned them.
+    """
+    spans = lines.tables(array, array=True)
+    if len(spans) != len(names):
+        # inline tables or an unusual layout: search the names in order instead
+        result, cursor = [], 0
+        for name in names:
+            offset = lines.key_value("name", name, Span(cursor, len(lines.text)))
+            if offset is None:
+                result.append(lines.line(cursor))
+                continue
+            cursor = offset + 1
+            result.append(lines.line(offset))
+        return result
+    result = []
+    for span, name in zip(spans, names, strict=True):
+        offset = lines.key_value("name", name, span)
+        result.append(lines.line(offset if offset is not None else span.start))
+    return result
