@@ -37,7 +37,7 @@ def test_bad_lines_are_located_errors_and_the_rest_is_kept(tmp_path: Path) -> No
     parsed = read_requirements([str(main)])
     assert {r.name for r in parsed.requirements} == {"six", "idna"}
     lines = sorted((e.line, e.message) for e in parsed.errors)
-    assert lines[0][0] == 2 and "Invalid requirement" in lines[0][1]
+    assert lines[0][0] == 2 and "not a valid requirement" in lines[0][1]
     assert lines[1][0] == 4 and "missing.txt" in lines[1][1] and "check the path" in lines[1][1]
 
 

@@ -92,7 +92,18 @@ def _read_file(
     shown = str(path)
     resolved = path.resolve()
     if resolved in seen:
-        return  # pip would loop forever; reading a file once is enough
+        # pip follows includes until Python's recursion limit stops it
+        file, line, text = origin if origin else (shown, 0, "")
+        result.errors.append(
+            InputError(
+                file,
+                line or None,
+                text,
+                f"{shown} is already being read: the -r/-c includes form a cycle, which pip "
+                "follows until it fails; remove one of them",
+            )
+        )
+        return
     seen = seen | {resolved}
     try:
         raw = path.read_bytes()
@@ -108,6 +119,8 @@ def _read_file(
             )
         )
         return
+    if not _decodes(raw, shown, result):
+        return
     parsed = _parse_with_env(path, raw, result)
     if parsed is None:
         return
@@ -118,10 +131,52 @@ def _read_file(
         if _URL_LINE_RE.match(line):
             _add_unparsed_url(line, shown, invalid.line_number, constraint, result)
             continue
-        message = str(invalid.error_message).strip().splitlines()[0]
-        result.errors.append(InputError(shown, invalid.line_number, line, message))
+        result.errors.append(
+            InputError(shown, invalid.line_number, line, _invalid_line_message(invalid))
+        )
     for option in parsed.options:
         _apply_option(option, path, constraint, result, seen)
+
+
+def _decodes(raw: bytes, shown: str, result: ParsedInputs) -> bool:
+    """Whether the file decodes as pip will read it; else a located error, not a traceback."""
+    try:
+        rp.auto_decode(raw)
+        return True
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        result.errors.append(
+            InputError(
+                shown,
+                line,
+                "",
+                f"not valid {exc.encoding.upper()} (byte 0x{raw[exc.start]:02x} at column "
+                f"{column}); save the file as UTF-8, as pip expects",
+            )
+        )
+        return False
+
+
+_INVALID_PREFIX = re.compile(r"^(Invalid requirement:\s*:?\s*)", re.I)
+
+
+def _invalid_line_message(invalid: object) -> str:
+    detail = str(getattr(invalid, "error_message", "")).strip().splitlines()
+    text = detail[0] if detail else "cannot be read"
+    option = re.search(r"no such option: (\S+)", text)
+    if option:
+        return (
+            f"unknown option {option[1]}: pip refuses it too; remove it "
+            "(pip install --help lists the options a requirements file may use)"
+        )
+    if _INVALID_PREFIX.match(text) or "option" not in text.lower():
+        reason = _INVALID_PREFIX.sub("", text)
+        return (
+            f"not a valid requirement ({reason}); write name, name==1.0, "
+            "name[extra]>=1.0; marker, or name @ URL"
+        )
+    return text
 
 
 def _parse_with_env(path: Path, raw: bytes, result: ParsedInputs) -> rp.RequirementsFile | None:

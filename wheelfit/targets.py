@@ -159,6 +159,8 @@ def target_from_image(name: str, python: str | None = None, arch: str | None = N
     """
     profiles = kb.image_profiles()
     parsed = _parse_image_name(name)
+    if python is not None and not re.fullmatch(r"3\.\d+t?", python):
+        raise UserError(f"--python {python!r}: give a version such as 3.12 (3.13t: free-threaded)")
     variant = _variant_for(profiles, parsed.variant)
     (major, minor), full = _python_version(profiles, variant, parsed.python or python)
     arch = normalize_arch(arch or "amd64")
