@@ -175,6 +175,7 @@ def test_native_sources_are_counted_in_lines() -> None:
     assert info.source_lines == {"C": 140, "Cython": 9}
     assert info.generated_lines == 100
     assert info.untranslated_cython_lines == 7
+    assert info.cython_modules == 1
     assert info.header_lines == 5
     assert info.python_bytes == len("x = 1\n")
     assert info.cargo_lock_packages == 2
@@ -241,3 +242,20 @@ def test_setup_helper_modules_count_for_the_programs_a_build_runs() -> None:
         "g-1.tar.gz", make_tar({"g-1/setup.py": setup, "g-1/src/_setuplibev.py": helper})
     )
     assert nested.build_programs() == []
+
+
+def test_templated_sources_count_as_their_language() -> None:
+    """statsmodels ships .pyx.in files that Tempita turns into .pyx at build time."""
+    info = inspect_sdist(
+        "s-1.tar.gz",
+        make_tar(
+            {
+                "s-1/pyproject.toml": "[build-system]\nbuild-backend='mesonpy'\nrequires=['x']\n",
+                "s-1/s/_a.pyx.in": "cdef int a\n" * 30,
+                "s-1/s/_b.pyx": "cdef int b\n" * 10,
+                "s-1/s/_c.c.src": "int c;\n" * 5,
+            }
+        ),
+    )
+    assert info.source_lines == {"Cython": 40, "C": 5}
+    assert info.cython_modules == 2

@@ -20,7 +20,17 @@ MODEL_FILE = "costs/build_model.json"
 # Lines of code in thousands per kind, crates as a count, "make" as 0/1 (a setup.py that runs
 # configure/make on a bundled library spends most of its time there), and the C++ files that
 # include pybind11 or nanobind (template-heavy headers from the build environment).
-FEATURES = ("C", "C++", "generated C", "Cython", "C++ headers", "crates", "make", "binding units")
+FEATURES = (
+    "C",
+    "C++",
+    "generated C",
+    "Cython",
+    "Cython modules",
+    "C++ headers",
+    "crates",
+    "make",
+    "binding units",
+)
 _BINDING_LIBRARIES = {"pybind11", "nanobind"}
 PURE_SDIST_SECONDS = (2.0, 6.0)  # a build environment and a wheel with no compiler work
 
@@ -52,6 +62,7 @@ def native_features(info: SdistInfo) -> dict[str, float]:
     found["generated C"] = generated / 1000
     if "Cython" in languages:
         found["Cython"] = info.untranslated_cython_lines / 1000
+        found["Cython modules"] = float(info.cython_modules)
     if "C++" in languages:
         found["C++ headers"] = info.header_lines / 1000
     if "Rust" in languages:
@@ -109,6 +120,8 @@ def describe_features(features: dict[str, float]) -> str:
             parts.append(f"{value:.0f} crates")
         elif key == "make":
             parts.append("runs make")
+        elif key == "Cython modules":
+            parts.append(f"{value:.0f} Cython modules")
         elif key == "binding units":
             parts.append(f"{value:.0f} pybind11/nanobind files")
         else:
