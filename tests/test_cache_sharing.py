@@ -30,6 +30,14 @@ def wheelfit(args: list[str], cwd: Path) -> subprocess.Popen[str]:
     )
 
 
+def json_args(server: IndexServer, cache: Path) -> list[str]:
+    return [
+        "requirements.txt",
+        *("--index-url", f"{server.url}/simple/", "--cache-dir", str(cache)),
+        *("--format", "json", "--image", "python:3.12-slim-bookworm"),
+    ]
+
+
 def stable(output: str) -> dict[str, object]:
     document = json.loads(output)
     document.pop("generated_at")
@@ -42,19 +50,7 @@ def test_concurrent_runs_share_one_cache(fresh_server: IndexServer, tmp_path: Pa
     fresh_server.add_project("big", [sdist("big", "2.0", texts=C_SETUP, members=["src/big.c"])])
     (tmp_path / "requirements.txt").write_text("".join(f"dep{i}\n" for i in range(12)) + "big\n")
     cache = tmp_path / "cache"
-    args = [
-        "requirements.txt",
-        "--index-url",
-        f"{fresh_server.url}/simple/",
-        "--cache-dir",
-        str(cache),
-        "--format",
-        "json",
-        "--image",
-        "python:3.12-slim-bookworm",
-        "--image",
-        "python:3.12-alpine",
-    ]
+    args = [*json_args(fresh_server, cache), "--image", "python:3.12-alpine"]
     runs = [wheelfit(args, tmp_path) for _ in range(RUNS)]
     results = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0] * RUNS, [err for _, err in results]
@@ -73,17 +69,7 @@ def test_every_damaged_cache_entry_is_refetched(fresh_server: IndexServer, tmp_p
     fresh_server.add_project("big", [sdist("big", "2.0", texts=C_SETUP, members=["src/big.c"])])
     (tmp_path / "requirements.txt").write_text("plain\nbig\n")
     cache = tmp_path / "cache"
-    args = [
-        "requirements.txt",
-        "--index-url",
-        f"{fresh_server.url}/simple/",
-        "--cache-dir",
-        str(cache),
-        "--format",
-        "json",
-        "--image",
-        "python:3.12-slim-bookworm",
-    ]
+    args = json_args(fresh_server, cache)
     first = wheelfit(args, tmp_path)
     good, _ = first.communicate(timeout=120)
     entries = [p for p in cache.rglob("*") if p.is_file() and p.suffix != ".sha256"]

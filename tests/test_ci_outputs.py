@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
+from gitrepo import commit, init_repo
 from indexserver import IndexServer
 from markdown_it import MarkdownIt
 from test_analyze import run, sdist, wheel
@@ -152,19 +152,9 @@ def test_diff_against_a_git_revision_and_its_exit_policy(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     add_projects(fresh_server)
-    repo = tmp_path / "repo"
-    repo.mkdir()
+    repo = init_repo(tmp_path / "repo")
     monkeypatch.chdir(repo)
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], check=True, capture_output=True)
-
-    git("init", "-q")
-    git("config", "user.email", "t@example.com")
-    git("config", "user.name", "t")
-    (repo / "requirements.txt").write_text("plain\nbig\n")
-    git("add", ".")
-    git("commit", "-qm", "one")
+    commit(repo / "requirements.txt", "plain\nbig\n", "one")
     (repo / "requirements.txt").write_text("plain\nbig\nmuslgap\n")
     index = ["--index-url", f"{fresh_server.url}/simple/", "--image", SLIM, "--image", ALPINE]
     args = ["diff", "--base", "HEAD", "requirements.txt", *index, "--format", "json"]

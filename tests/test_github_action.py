@@ -4,7 +4,6 @@ GitHub REST API on 127.0.0.1 (a real HTTP server) that stores the pull request's
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from gitrepo import commit, init_repo
 from indexserver import IndexServer
 from test_ci_outputs import add_projects
 
@@ -100,18 +100,6 @@ def fake_github() -> Iterator[FakeGitHub]:
     server.server_close()
 
 
-def git(*args: str) -> str:
-    done = subprocess.run(["git", *args], check=True, capture_output=True, text=True)
-    return done.stdout.strip()
-
-
-def commit(path: Path, text: str, message: str) -> str:
-    path.write_text(text)
-    git("add", ".")
-    git("commit", "-qm", message)
-    return git("rev-parse", "HEAD")
-
-
 def test_action_creates_then_updates_one_comment(
     fresh_server: IndexServer,
     fake_github: FakeGitHub,
@@ -120,12 +108,8 @@ def test_action_creates_then_updates_one_comment(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     add_projects(fresh_server)
-    repo = tmp_path / "repo"
-    repo.mkdir()
+    repo = init_repo(tmp_path / "repo")
     monkeypatch.chdir(repo)
-    git("init", "-q")
-    git("config", "user.email", "t@example.com")
-    git("config", "user.name", "t")
     requirements = repo / "requirements.txt"
     base = commit(requirements, "plain\n", "base")
     (repo / "README.md").write_text("not a requirements file\n")
@@ -177,12 +161,8 @@ def test_action_creates_then_updates_one_comment(
 def test_action_without_requirement_changes_posts_nothing(
     fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
+    repo = init_repo(tmp_path / "repo")
     monkeypatch.chdir(repo)
-    git("init", "-q")
-    git("config", "user.email", "t@example.com")
-    git("config", "user.name", "t")
     base = commit(repo / "app.py", "print(1)\n", "base")
     head = commit(repo / "app.py", "print(2)\n", "change code only")
     event = tmp_path / "event.json"
@@ -205,12 +185,8 @@ def test_action_reports_a_refused_token(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     add_projects(fresh_server)
-    repo = tmp_path / "repo"
-    repo.mkdir()
+    repo = init_repo(tmp_path / "repo")
     monkeypatch.chdir(repo)
-    git("init", "-q")
-    git("config", "user.email", "t@example.com")
-    git("config", "user.name", "t")
     base = commit(repo / "requirements.txt", "plain\n", "base")
     head = commit(repo / "requirements.txt", "plain\nhelper\n", "head")
     event = tmp_path / "event.json"

@@ -11,7 +11,6 @@ sums plus its bytecode estimate). Installs wheels only; nothing is built.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import os
 import re
@@ -20,18 +19,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from buildcheck import apparent_bytes  # tools/ is on sys.path when this script runs
+
 from wheelfit.cache import Cache, default_cache_dir
 from wheelfit.costs.sizes import split_members, wheel_installed_bytes
 from wheelfit.index.client import IndexClient
-
-
-def apparent_bytes(path: Path) -> int:
-    total = 0
-    for dirpath, _, files in os.walk(path):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-    return total
 
 
 def main(argv: list[str] | None = None) -> None:
