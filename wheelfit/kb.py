@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import threading
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import KnowledgeBaseError
+
+T = TypeVar("T")
 
 
 def _data_dir() -> Path:
@@ -28,7 +33,26 @@ def _data_dir() -> Path:
     raise KnowledgeBaseError("wheelfit's data folder is missing: reinstall wheelfit")
 
 
-@cache
+def loaded_once(load: Callable[[str], T]) -> Callable[[str], T]:
+    """Cache a table loader so that targets analysed in parallel threads load it once.
+
+    functools.cache lets every thread that arrives before the first result compute it too:
+    with three targets, the large tables were parsed up to three times.
+    """
+    lock = threading.Lock()
+    results: dict[str, T] = {}
+
+    @functools.wraps(load)
+    def wrapper(name: str) -> T:
+        with lock:
+            if name not in results:
+                results[name] = load(name)
+            return results[name]
+
+    return wrapper
+
+
+@loaded_once
 def load_json(name: str) -> Any:
     path = _data_dir() / name
     try:

@@ -58,7 +58,7 @@ class DebianPackage:
     depends: tuple[tuple[str, ...], ...]  # groups of alternatives
 
 
-@cache
+@kb.loaded_once
 def debian_table(release: str) -> tuple[dict[str, DebianPackage], dict[str, tuple[str, ...]]]:
     """Packages of a Debian release (those wheelfit may install and their dependencies)."""
     packages: dict[str, DebianPackage] = {}
