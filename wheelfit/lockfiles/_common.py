@@ -150,6 +150,17 @@ class LockReader:
         return headers[0] if headers else len(self.lines.text)
 
 
+def package_tables(reader: LockReader, document: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The [[package]] tables, or None (with a located error) when one is not a named table."""
+    packages = document.get("package", [])
+    if not isinstance(packages, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("name"), str) for p in packages
+    ):
+        reader.error(None, "", "every [[package]] must be a table with a name; regenerate it")
+        return None
+    return packages
+
+
 def as_list(value: object) -> list[Any]:
     """A value the format says is an array; anything else (a broken file) reads as empty."""
     return value if isinstance(value, list) else []

@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..markerexpr import Clause, join_or, normalized, specialize
 from ..tomltext import entry_lines
-from ._common import Locked, LockReader, as_dict, as_list, sha256_hashes
+from ._common import Locked, LockReader, as_dict, as_list, package_tables, sha256_hashes
 
 SUPPORTED = (1, 2)  # lock-version majors
 NEWEST_KNOWN = Version("2.1")
@@ -31,11 +31,8 @@ _NAME_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 def read_poetry_lock(reader: LockReader, document: dict[str, Any]) -> None:
     if not _check_version(reader, document):
         return
-    packages = document.get("package", [])
-    if not isinstance(packages, list) or not all(
-        isinstance(p, dict) and isinstance(p.get("name"), str) for p in packages
-    ):
-        reader.error(None, "", "every [[package]] must be a table with a name; regenerate it")
+    packages = package_tables(reader, document)
+    if packages is None:
         return
     lines = entry_lines(reader.lines, "package", [p["name"] for p in packages])
     extras_line = reader.table_key_line("metadata", "lock-version")

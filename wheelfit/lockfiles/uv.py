@@ -21,7 +21,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from ..markerexpr import Clause, join_and, join_or, normalized, specialize
 from ..tomltext import entry_lines
-from ._common import Locked, LockReader, as_dict, as_list, sha256_hashes
+from ._common import Locked, LockReader, as_dict, as_list, package_tables, sha256_hashes
 
 SUPPORTED_VERSION = 1
 _PROJECT_SOURCES = ("editable", "virtual")
@@ -56,11 +56,8 @@ def read_uv_lock(reader: LockReader, document: dict[str, Any]) -> None:
                 f"{SUPPORTED_VERSION}; regenerate the file with a current `uv lock`",
             )
         return
-    packages = document.get("package", [])
-    if not isinstance(packages, list) or not all(
-        isinstance(p, dict) and isinstance(p.get("name"), str) for p in packages
-    ):
-        reader.error(None, "", "every [[package]] must be a table with a name; regenerate it")
+    packages = package_tables(reader, document)
+    if packages is None:
         return
     _UvLock(reader, document, packages).read()
 
