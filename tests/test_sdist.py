@@ -259,3 +259,29 @@ def test_templated_sources_count_as_their_language() -> None:
     )
     assert info.source_lines == {"Cython": 40, "C": 5}
     assert info.cython_modules == 2
+
+
+def test_cmake_projects_compile_only_the_languages_they_declare() -> None:
+    """rapidfuzz: Fortran files of a vendored library lie in the sdist; CMake builds C/C++."""
+    cmake = "cmake_minimum_required(VERSION 3.15)\nproject(rf LANGUAGES C CXX)\n"
+    pyproject = (
+        "[build-system]\nrequires=['scikit-build-core']\nbuild-backend='scikit_build_core.build'\n"
+    )
+    info = inspect_sdist(
+        "r-1.tar.gz",
+        make_tar(
+            {
+                "r-1/pyproject.toml": pyproject,
+                "r-1/CMakeLists.txt": cmake,
+                "r-1/src/a.cpp": "int a;\n",
+                "r-1/src/b.pyx": "x = 1\n",
+                "r-1/extern/lib/blas.f": "      END\n",
+            }
+        ),
+    )
+    assert info.native()[1] == ["C", "C++", "Cython"]
+    undeclared = inspect_sdist(
+        "r-1.tar.gz",
+        make_tar({"r-1/pyproject.toml": pyproject, "r-1/src/a.f90": "end\n"}),
+    )
+    assert undeclared.native()[1] == ["Fortran"]

@@ -232,8 +232,13 @@ class SdistInfo:
             if forced and forced not in languages:
                 languages.append(forced)
             # CMake and meson refuse to configure without every compiler the project
-            # declares, even when no file needs it (pyzmq: LANGUAGES C CXX)
-            languages = sorted(set(languages) | self.declared_languages())
+            # declares, even when no file needs it (pyzmq: LANGUAGES C CXX); and they compile
+            # no other language, whatever files lie around (rapidfuzz's vendored Fortran).
+            # Cython and Rust are not CMake/meson languages: they stay as found.
+            declared = self.declared_languages()
+            if declared:
+                kept = {x for x in languages if x in ("Cython", "Rust")}
+                languages = sorted(declared | kept | ({forced} if forced else set()))
             return True, sorted(languages) or ["C"], False
         if "setuptools-rust" in requires_text or "setuptools_rust" in requires_text:
             languages = sorted(set(languages) | {"Rust"})
