@@ -421,7 +421,8 @@ def _exit_code(report: Report, rules: list[Rule], ignore: list[str], errors: Con
 
 def _report_findings(findings: list[Finding], errors: Console) -> int:
     if findings:
-        errors.print(f"wheelfit: {len(findings)} findings match --fail-on:", markup=False)
+        count = "1 finding matches" if len(findings) == 1 else f"{len(findings)} findings match"
+        errors.print(f"wheelfit: {count} --fail-on:", markup=False)
         for finding in findings[:20]:
             errors.print(
                 f"  [{finding.rule}] {finding.target}: {finding.message}",
