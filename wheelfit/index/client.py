@@ -156,19 +156,20 @@ class IndexClient:
     ) -> ProjectPage | None:
         """The project page from the cache or the index; only a page that parses is cached."""
         cached = self.cache.load_page(url)
-        if cached is not None and _parsed(cached, name) is None:
-            cached = None  # unreadable although its checksum holds (an older wheelfit?)
+        from_cache = _parsed(cached, name) if cached is not None else None
+        if from_cache is None:
+            cached = None  # absent, or unreadable although its checksum holds
         if self.offline:
-            if cached is None:
+            if from_cache is None:
                 raise IndexFetchError(
                     f"{redact_url(url)} is not in the cache and --offline is set; "
                     "run once without --offline"
                 )
             self.observer.fetched("page", url, True)
-            return _parsed(cached, name)
+            return from_cache
         if cached is not None and cached.fresh:
             self.observer.fetched("page", url, True)
-            return _parsed(cached, name)
+            return from_cache
         headers = {"Accept": ACCEPT}
         if cached is not None:
             if cached.etag:
@@ -179,7 +180,7 @@ class IndexClient:
         if response.status_code == 304 and cached is not None:
             self.cache.touch_page(cached)
             self.observer.fetched("page", url, True)
-            return _parsed(cached, name)
+            return from_cache
         if response.status_code == 404:
             return None
         _raise_for_status(response, url)
