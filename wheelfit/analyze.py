@@ -13,7 +13,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from . import kb
+from . import kb, reuse
 from .advice import recommend
 from .cache import Cache, default_cache_dir
 from .classify import classify_resolution
@@ -112,7 +112,9 @@ def analyze(
         client.prefetch_projects(r.name for r in inputs.installs if r.name)
         with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
             reports = list(
-                pool.map(lambda t: analyze_target(client, t, inputs, options, settings), targets)
+                pool.map(
+                    lambda t: _reused_or_analysed(client, t, inputs, options, settings), targets
+                )
             )
     finally:
         if own_client:
@@ -174,6 +176,55 @@ def _describe_options(options: IndexOptions, settings: Settings) -> dict[str, ob
         "costs": settings.costs,
         "build_time_factor": settings.build_speed_factor,
     }
+
+
+def _reused_or_analysed(
+    client: IndexClient,
+    target: Target,
+    inputs: ParsedInputs,
+    options: IndexOptions,
+    settings: Settings,
+) -> TargetReport:
+    """A stored result when nothing it came from changed (wheelfit.reuse), else the analysis."""
+    if settings.no_cache:
+        return analyze_target(client, target, inputs, options, settings)
+    key = reuse.report_key(
+        target,
+        [
+            (
+                r.file,
+                r.line,
+                r.text,
+                str(r.requirement),
+                r.constraint,
+                r.hashes,
+                r.direct_url,
+                r.editable,
+            )
+            for r in inputs.requirements
+        ],
+        (
+            options.index_url,
+            options.extra_index_urls,
+            options.pre,
+            options.prefer_binary,
+            options.require_hashes,
+            sorted(options.format_control.only_binary),
+            sorted(options.format_control.no_binary),
+        ),
+        (
+            settings.exclude_newer,
+            settings.build_requirements,
+            settings.costs,
+            settings.build_speed_factor,
+        ),
+    )
+    found = reuse.load(client.cache, key, client.still_absent)
+    if found is not None:
+        return found
+    report = analyze_target(client, target, inputs, options, settings)
+    reuse.store(client.cache, key, report, dict(client.pages_read))
+    return report
 
 
 def analyze_target(

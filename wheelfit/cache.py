@@ -93,6 +93,17 @@ class Cache:
             max_age=int(meta.get("max_age", 0)),
         )
 
+    def page_state(self, url: str) -> tuple[str, bool] | None:
+        """(body sha256, fresh) from a page's metadata alone, without reading its body."""
+        if self.root is None:
+            return None
+        try:
+            meta = json.loads((self.root / "pages" / _key(url)).with_suffix(".json").read_text())
+            fresh = time.time() - float(meta["fetched_at"]) < int(meta["max_age"])
+            return str(meta["sha256"]), fresh
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def store_page(self, page: CachedPage) -> None:
         if self.root is None:
             return

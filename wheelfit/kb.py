@@ -52,6 +52,11 @@ def loaded_once(load: Callable[[str], T]) -> Callable[[str], T]:
     return wrapper
 
 
+def data_dir() -> Path:
+    """Where the knowledge base in use lives (the wheel's copy, a checkout's, or an override)."""
+    return _data_dir()
+
+
 @loaded_once
 def load_json(name: str) -> Any:
     path = _data_dir() / name

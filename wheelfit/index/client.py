@@ -90,6 +90,8 @@ class IndexClient:
         self._io_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-io")
         self._task_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-task")
         self._futures: dict[tuple[str, str], Future[object]] = {}
+        # every project page read, with its body's sha256: what a stored result depends on
+        self.pages_read: dict[str, str] = {}
         self._lock = threading.Lock()
         # credentials by host, so file URLs on the same host as an index get them too
         self._auth_by_host = {urlsplit(i.url).netloc: i.auth for i in self.indexes if i.auth}
@@ -166,9 +168,11 @@ class IndexClient:
                     "run once without --offline"
                 )
             self.observer.fetched("page", url, True)
+            self._read(url, cached.body if cached is not None else b"")
             return from_cache
         if cached is not None and cached.fresh:
             self.observer.fetched("page", url, True)
+            self._read(url, cached.body)
             return from_cache
         headers = {"Accept": ACCEPT}
         if cached is not None:
@@ -180,8 +184,11 @@ class IndexClient:
         if response.status_code == 304 and cached is not None:
             self.cache.touch_page(cached)
             self.observer.fetched("page", url, True)
+            self._read(url, cached.body)
             return from_cache
         if response.status_code == 404:
+            with self._lock:
+                self.pages_read[url] = ""  # not cached: a result that saw it cannot be reused
             return None
         _raise_for_status(response, url)
         content_type = response.headers.get("Content-Type", "text/html")
@@ -203,7 +210,29 @@ class IndexClient:
         page_for_cache = CachedPage(**{**page.__dict__, "url": url})
         self.cache.store_page(page_for_cache)
         self.observer.fetched("page", url, False)
+        self._read(url, page.body)
         return parsed
+
+    def still_absent(self, urls: list[str]) -> bool:
+        """Whether every one of these project pages still answers 404 (asked in parallel)."""
+        if self.offline:
+            return True
+        auth = {i.url: i.auth for i in self.indexes}
+
+        def absent(url: str) -> bool:
+            index_auth = next((a for base, a in auth.items() if url.startswith(base)), None)
+            try:
+                response = self._request("GET", url, headers={"Accept": ACCEPT}, auth=index_auth)
+            except IndexFetchError:
+                return False
+            return response.status_code == 404
+
+        return all(self._io_pool.map(absent, urls))
+
+    def _read(self, url: str, body: bytes) -> None:
+        digest = hashlib.sha256(body).hexdigest()
+        with self._lock:
+            self.pages_read[url] = digest
 
     # -- core metadata ---------------------------------------------------------------------
 

@@ -1,0 +1,103 @@
+"""A warm run reuses a target's stored result only when nothing it came from has changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from indexserver import IndexServer
+from test_analyze import sdist, wheel
+
+from wheelfit.cli import main
+
+C_SETUP = {
+    "setup.py": "from setuptools import setup, Extension\n"
+    "setup(ext_modules=[Extension('big._big', ['src/big.c'])])\n"
+}
+
+
+@pytest.fixture
+def project(fresh_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    fresh_server.add_project("plain", [wheel("plain", "1.0", requires=["helper"])])
+    fresh_server.add_project("helper", [wheel("helper", "1.0")])
+    fresh_server.add_project("big", [sdist("big", "2.0", texts=C_SETUP, members=["src/big.c"])])
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "requirements.txt").write_text("plain\nbig\n")
+    return tmp_path
+
+
+def run(server: IndexServer, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, object]:
+    server.requests.clear()
+    args = ["requirements.txt", "--index-url", f"{server.url}/simple/", "--cache-dir", "cache"]
+    main([*args, "--image", "python:3.12-slim-bookworm", "--image", "python:3.12-alpine",
+          "--format", "json", *extra])  # fmt: skip
+    document = json.loads(capsys.readouterr().out)
+    document.pop("generated_at")
+    return dict(document)
+
+
+def test_a_warm_run_reuses_the_result_without_the_index(
+    fresh_server: IndexServer, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = run(fresh_server, capsys)
+    assert fresh_server.requests
+    second = run(fresh_server, capsys)
+    assert second == first
+    assert fresh_server.requests == []  # nothing asked: every page it read is fresh
+
+
+def test_a_changed_input_or_option_is_analysed_again(
+    fresh_server: IndexServer, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(fresh_server, capsys)
+    (project / "requirements.txt").write_text("plain\nbig\nhelper\n")
+    changed = run(fresh_server, capsys)
+    names = {p["name"] for p in changed["targets"][0]["packages"]}  # type: ignore[index]
+    assert "helper" in names
+    other = run(fresh_server, capsys, "--no-costs")
+    assert other["targets"][0]["costs"] is None  # type: ignore[index]
+
+
+def test_an_expired_or_changed_page_is_not_trusted(
+    fresh_server: IndexServer, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = run(fresh_server, capsys)
+    for meta in (project / "cache" / "pages").glob("*.json"):
+        data = json.loads(meta.read_text())
+        data["fetched_at"] = 0  # expired long ago
+        meta.write_text(json.dumps(data))
+    fresh_server.add_project("helper", [wheel("helper", "1.0"), wheel("helper", "2.0")])
+    second = run(fresh_server, capsys)
+    assert any("/simple/" in path for _, path, _ in fresh_server.requests)
+    versions = {p["name"]: p["version"] for p in second["targets"][0]["packages"]}  # type: ignore[index]
+    assert versions["helper"] == "2.0" and second != first
+
+
+def test_a_missing_project_is_asked_again(
+    fresh_server: IndexServer, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "requirements.txt").write_text("plain\nabsentpkg\n")
+    first = run(fresh_server, capsys)
+    second = run(fresh_server, capsys)
+    assert second == first
+    assert {path for _, path, _ in fresh_server.requests} == {"/simple/absentpkg/"}
+    fresh_server.add_project("absentpkg", [wheel("absentpkg", "1.0")])
+    third = run(fresh_server, capsys)
+    statuses = {p["name"]: p["status"] for p in third["targets"][0]["packages"]}  # type: ignore[index]
+    assert statuses["absentpkg"] == "wheel"
+
+
+def test_failures_and_damaged_entries_are_never_reused(
+    fresh_server: IndexServer, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = ["--index-url", f"{fresh_server.url}/status/503/simple/"]
+    run(fresh_server, capsys, *broken)
+    assert not (project / "cache" / "blobs" / "reports").exists()
+    first = run(fresh_server, capsys)
+    for entry in (project / "cache" / "blobs" / "reports").iterdir():
+        entry.write_bytes(entry.read_bytes()[:20])
+    second = run(fresh_server, capsys)
+    assert second == first
+    assert fresh_server.requests == []  # the pages were still fresh; only the result was redone
