@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -301,7 +302,7 @@ def guess_alpine(debian: str, known: frozenset[str] | set[str]) -> str | None:
 @dataclass
 class FileIndex:
     headers: dict[str, str]
-    headers_by_base: dict[str, list[tuple[str, str]]]
+    headers_by_base: dict[str, list[str]]  # file name -> header paths (package via headers)
     pkgconfig: dict[str, str]
     dev_libs: dict[str, str]  # libfoo.so -> its -dev package
     sonames: dict[str, str]  # libfoo.so.1 -> its runtime package
@@ -342,8 +343,8 @@ class FileIndex:
         base = include.rsplit("/", 1)[-1]
         depth = include.count("/") + 1
         owners = {
-            package
-            for path, package in self.headers_by_base.get(base, ())
+            self.headers[path]
+            for path in self.headers_by_base.get(base, ())
             if path.endswith("/" + include) and path.count("/") == depth
         }
         return owners.pop() if len(owners) == 1 and "-" not in owners else None
@@ -365,11 +366,13 @@ def _files(suite: str) -> FileIndex:
         cells = line.split("\t")
         if len(cells) < len(header):
             continue
-        kind, name, package = cells[at["kind"]], cells[at["name"]], cells[at["package"]]
+        # package names repeat over thousands of rows: one string object each (about a third
+        # of this index's memory)
+        kind, name, package = cells[at["kind"]], cells[at["name"]], sys.intern(cells[at["package"]])
         if kind == "h":
             index.headers[name] = package
             base = name.rsplit("/", 1)[-1]
-            index.headers_by_base.setdefault(base, []).append((name, package))
+            index.headers_by_base.setdefault(base, []).append(name)
         elif kind == "pc":
             index.pkgconfig.setdefault(name, package)
         elif kind == "dev":
