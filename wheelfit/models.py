@@ -75,7 +75,7 @@ class Target:
         return f"{self.libc_version[0]}.{self.libc_version[1]}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large file's pages hold 200,000+ of these
 class DistFile:
     """One file of a project as the index lists it."""
 
