@@ -55,8 +55,14 @@ def _git(args: list[str]) -> str:
     return done.stdout
 
 
-def changed_files(base: str, head: str, patterns: list[str]) -> list[str]:
-    names = _git(["diff", "--name-only", "--diff-filter=ACMR", f"{base}...{head}"]).split()
+def changed_files(base: str, patterns: list[str]) -> list[str]:
+    """Requirement files that differ between the base commit and the checked-out tree.
+
+    Against HEAD, not the PR's head sha: actions/checkout checks out the merge commit with
+    one commit of history, where the head sha may be absent; `wheelfit diff --base` compares
+    the same two states.
+    """
+    names = _git(["diff", "--name-only", "--diff-filter=ACMR", base, "HEAD"]).split()
     return [n for n in names if any(fnmatch.fnmatch(n, p) for p in patterns)]
 
 
@@ -147,10 +153,10 @@ def run() -> int:
     pull = event.get("pull_request")
     if not pull:
         raise ActionError("this action runs on pull_request events (no pull_request in the event)")
-    base, head, number = pull["base"]["sha"], pull["head"]["sha"], int(pull["number"])
+    base, number = pull["base"]["sha"], int(pull["number"])
     _ensure_commit(base)
     patterns = _input("FILES").split() or list(DEFAULT_PATTERNS)
-    files = changed_files(base, head, patterns)
+    files = changed_files(base, patterns)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not files:
         print("wheelfit: no requirement file changed in this pull request")
