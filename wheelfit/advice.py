@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .models import TargetReport
 from .sysdeps.plan import target_summary
+from .units import megabytes
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,6 @@ def _key(report: TargetReport) -> tuple[bool, bool, float, float]:
     return (not report.complete, not _works_as_is(report), _size(report), _build(report))
 
 
-def _short(report: TargetReport) -> str:
-    return report.target.id.removesuffix("@amd64")
-
-
-def _megabytes(value: float) -> str:
-    return f"{value / 1e6:.0f} MB"
-
-
 def recommend(targets: list[TargetReport]) -> Recommendation | None:
     if not targets:
         return None
@@ -65,24 +58,21 @@ def recommend(targets: list[TargetReport]) -> Recommendation | None:
     if not best.complete:
         reason = "pip fails on every image checked; this one fails on the fewest packages"
     elif not second.complete:
-        reason = f"pip fails on {_short(second)}"
+        reason = f"pip fails on {second.target.short_id}"
     elif _works_as_is(best) and not _works_as_is(second):
         needed = _needs(second)
         what = ", ".join(needed[:6]) + (" ..." if len(needed) > 6 else "")
-        reason = (
-            f"installs with no extra system packages; {_short(second)} needs {what}"
-            if needed
-            else f"installs with no extra system packages; {_short(second)} has unknown ones"
-        )
+        lacks = f"needs {what}" if needed else "has unknown ones"
+        reason = f"installs with no extra system packages; {second.target.short_id} {lacks}"
     elif _size(best) < _size(second):
         reason = (
-            f"smallest final image: {_megabytes(_size(best))} against "
-            f"{_megabytes(_size(second))} for {_short(second)}"
+            f"smallest final image: {megabytes(_size(best))} against "
+            f"{megabytes(_size(second))} for {second.target.short_id}"
         )
     elif _build(best) < _build(second):
         reason = f"shortest build: about {_build(best):.0f} s against {_build(second):.0f} s"
     else:
-        reason = f"as good as {_short(second)} on every count; listed first"
+        reason = f"as good as {second.target.short_id} on every count; listed first"
     if best.complete and not _works_as_is(best):
         needed = _needs(best)
         if needed:

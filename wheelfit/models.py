@@ -35,6 +35,11 @@ class Libc(str, enum.Enum):
         return self.value
 
 
+def short_target_id(target_id: str) -> str:
+    """A target id as reports print it: the default architecture (amd64) left out."""
+    return target_id.removesuffix("@amd64")
+
+
 @dataclass(frozen=True)
 class Target:
     """One base image (or raw platform) for one CPU and one Python version.
@@ -64,6 +69,10 @@ class Target:
         if self.release is None:
             return None
         return "alpine" if self.release.startswith("alpine") else self.release
+
+    @property
+    def short_id(self) -> str:
+        return short_target_id(self.id)
 
     @property
     def python(self) -> str:

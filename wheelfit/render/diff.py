@@ -9,6 +9,7 @@ from rich.text import Text
 
 from .. import __version__
 from ..diff import ReportDiff, TargetDiff
+from ..models import short_target_id
 from .markdown import MARKER, cell, code, megabytes, verdict
 
 DIFF_SCHEMA_VERSION = 1
@@ -44,10 +45,6 @@ def diff_to_dict(diff: ReportDiff) -> dict[str, Any]:
             for t in diff.targets
         ],
     }
-
-
-def _short(target_id: str) -> str:
-    return target_id.removesuffix("@amd64")
 
 
 def _signed_mb(delta: int | None) -> str:
@@ -98,10 +95,8 @@ def render_diff_markdown(diff: ReportDiff) -> str:
             else "?"
         )
         now = verdict(news[target.target])
-        lines.append(
-            f"| {code(_short(target.target))} | {cell(_headline(target))} | {size} | {build} "
-            f"| {now} |"
-        )
+        image = code(short_target_id(target.target))
+        lines.append(f"| {image} | {cell(_headline(target))} | {size} | {build} | {now} |")
     changes = [(t, c) for t in diff.targets for c in t.packages]
     if changes:
         lines += [
@@ -114,7 +109,7 @@ def render_diff_markdown(diff: ReportDiff) -> str:
         for target, change in changes:
             name = change.name + (" (build)" if change.build_only else "")
             lines.append(
-                f"| {code(_short(target.target))} | {cell(name)} | {change.change} | "
+                f"| {code(short_target_id(target.target))} | {cell(name)} | {change.change} | "
                 f"{cell(change.before or '')} | {cell(change.after or '')} | "
                 f"{cell(change.reason)} |"
             )
@@ -128,7 +123,7 @@ def render_diff_table(diff: ReportDiff) -> RenderableType:
         Text("wheelfit diff: what the change does to each image", style="bold")
     ]
     for target in diff.targets:
-        line = Text(f"{_short(target.target)}: ", style="bold")
+        line = Text(f"{short_target_id(target.target)}: ", style="bold")
         line.append(_headline(target))
         if target.size_after is not None:
             line.append(f"; final image {_signed_mb(target.size_delta)}", style="cyan")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .. import __version__
-from ..models import PackageResult, Report, Status, TargetReport
+from .. import __version__, units
+from ..models import PackageResult, Report, Status, TargetReport, short_target_id
 from ..sysdeps.plan import target_summary
+from ..units import duration
 
 MARKER = "<!-- wheelfit-report -->"
 _LABEL = {
@@ -37,22 +38,11 @@ def code(text: str) -> str:
     return f"`{text.replace('`', '')}`"
 
 
-def short_id(target: TargetReport) -> str:
-    return target.target.id.removesuffix("@amd64")
-
-
 def megabytes(value: int | None) -> str:
-    if value is None:
-        return "?"
-    if value < 0.1e6:
+    """As elsewhere, but a package of a few kB reads "<0.1 MB" rather than "0.0 MB"."""
+    if value is not None and value < 0.1e6:
         return "<0.1 MB"
-    return f"{value / 1e6:.0f} MB" if value >= 10e6 else f"{value / 1e6:.1f} MB"
-
-
-def duration(low: float, high: float) -> str:
-    if high < 90:
-        return f"{low:.0f}-{high:.0f} s"
-    return f"{low / 60:.0f}-{high / 60:.0f} min"
+    return units.megabytes(value)
 
 
 def install_line(target: TargetReport, packages: Iterable[str]) -> str:
@@ -87,7 +77,7 @@ def render_markdown(report: Report, title: str | None = None) -> str:
     names = ", ".join(code(p) for p in report.inputs)
     lines = [MARKER, f"### {title or f'wheelfit: how {names} installs'}", ""]
     if report.recommendation is not None:
-        best = report.recommendation.target.removesuffix("@amd64")
+        best = short_target_id(report.recommendation.target)
         lines += [f"**Recommended: {code(best)}**: {cell(report.recommendation.reason)}", ""]
     lines += _verdicts(report.targets)
     lines += _attention(report.targets)
@@ -114,7 +104,7 @@ def _verdicts(targets: list[TargetReport]) -> list[str]:
                 size += f" (single-stage {megabytes(cost.image_bytes_single_stage)})"
             seconds = cost.build_seconds_multi_stage
             build = duration(seconds.low, seconds.high) if seconds.likely else "none"
-        rows.append(f"| {code(short_id(target))} | {verdict(target)} | {size} | {build} |")
+        rows.append(f"| {code(target.target.short_id)} | {verdict(target)} | {size} | {build} |")
     return [*rows, ""]
 
 
@@ -128,7 +118,7 @@ def _attention(targets: list[TargetReport]) -> list[str]:
             if package.build_only and package.status is not Status.SDIST_NATIVE:
                 continue
             key = (_name(package), _status(package), _gap(package.reason))
-            grouped.setdefault(key, []).append(short_id(target))
+            grouped.setdefault(key, []).append(target.target.short_id)
     if not grouped:
         return []
     rows = ["#### Needs attention", "", "| package | images | what | why |", "|---|---|---|---|"]
@@ -166,7 +156,7 @@ def _status(package: PackageResult) -> str:
 def _details(targets: list[TargetReport]) -> list[str]:
     keys = sorted({(p.name, p.build_only) for t in targets for p in t.packages})
     by_target = [{(p.name, p.build_only): p for p in t.packages} for t in targets]
-    header = "| package | " + " | ".join(code(short_id(t)) for t in targets) + " |"
+    header = "| package | " + " | ".join(code(t.target.short_id) for t in targets) + " |"
     rows = [
         f"<details><summary>All {len(keys)} packages on {len(targets)} images</summary>",
         "",
@@ -188,14 +178,8 @@ def _details(targets: list[TargetReport]) -> list[str]:
         rows.append(f"| {cell(name)} | " + " | ".join(cells) + " |")
     for target in targets:
         summary = target_summary(target)
-        if summary["build"]:
-            rows += [
-                "",
-                f"{code(short_id(target))} to build: {install_line(target, summary['build'])}",
-            ]
-        if summary["runtime"]:
-            rows += [
-                "",
-                f"{code(short_id(target))} to run: {install_line(target, summary['runtime'])}",
-            ]
+        for stage, part in (("to build", "build"), ("to run", "runtime")):
+            if summary[part]:
+                line = install_line(target, summary[part])
+                rows += ["", f"{code(target.target.short_id)} {stage}: {line}"]
     return [*rows, "", "</details>"]

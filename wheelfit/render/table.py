@@ -6,8 +6,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..models import PackageResult, Report, Status, TargetReport
+from ..models import PackageResult, Report, Status, TargetReport, short_target_id
 from ..sysdeps.plan import target_summary
+from ..units import duration, megabytes
 
 _STYLE = {
     Status.WHEEL: "green",
@@ -44,7 +45,7 @@ def _cell(result: PackageResult | None, shared_version: str | None, note: int | 
         text.append(f" {'/'.join(result.languages)}")
     if result.cost is not None and result.cost.build_seconds is not None:
         seconds = result.cost.build_seconds
-        text.append(f" {_duration(seconds.low, seconds.high)}", style="dim")
+        text.append(f" {duration(seconds.low, seconds.high)}", style="dim")
     if result.optional_extension:
         text.append(" (optional)", style="dim")
     if result.version and result.version != shared_version:
@@ -88,7 +89,7 @@ def render_report(report: Report) -> RenderableType:
             number = None
             if cell is not None and cell.status is not Status.WHEEL and cell.reason:
                 slot = notes.setdefault((key[0], cell.reason), (len(notes) + 1, []))
-                slot[1].append(_short_id(target))
+                slot[1].append(target.target.short_id)
                 number = slot[0]
             row.append(_cell(cell, shared, number))
         table.add_row(*row)
@@ -105,7 +106,7 @@ def render_report(report: Report) -> RenderableType:
     parts: list[RenderableType] = [table]
     parts += _costs(targets, report.options.get("build_time_factor", 1.0))
     if report.recommendation is not None:
-        best = report.recommendation.target.removesuffix("@amd64")
+        best = short_target_id(report.recommendation.target)
         line = Text("recommended: ", style="bold")
         line.append(best, style="bold green")
         line.append(f": {report.recommendation.reason}")
@@ -128,7 +129,7 @@ def _costs(targets: list[TargetReport], factor: object) -> list[RenderableType]:
         return []
     sizes = [t.cost.image_bytes_multi_stage or 0 for t in costed if t.cost]
     largest = max(sizes) or 1
-    width = max(len(_short_id(t)) for t in costed)
+    width = max(len(t.target.short_id) for t in costed)
     machine = "reference machine" if factor == 1.0 else f"reference machine x {factor}"
     lines: list[RenderableType] = [
         Text(f"final image, multi-stage | single-stage; build time ({machine}):")
@@ -136,13 +137,13 @@ def _costs(targets: list[TargetReport], factor: object) -> list[RenderableType]:
     for target, size in zip(costed, sizes, strict=True):
         cost = target.cost
         assert cost is not None
-        text = Text(f"{_short_id(target):<{width}} ")
+        text = Text(f"{target.target.short_id:<{width}} ")
         bar = round(12 * size / largest) if size else 0
         text.append("█" * bar + "░" * (12 - bar), style="cyan")
-        text.append(f" {_megabytes(size or None)} | {_megabytes(cost.image_bytes_single_stage)}")
+        text.append(f" {megabytes(size or None)} | {megabytes(cost.image_bytes_single_stage)}")
         build = cost.build_seconds_multi_stage
         if build.likely:
-            text.append(f"; {_duration(build.low, build.high)}")
+            text.append(f"; {duration(build.low, build.high)}")
         else:
             text.append("; nothing to build", style="dim")
         if cost.unsized:
@@ -152,7 +153,7 @@ def _costs(targets: list[TargetReport], factor: object) -> list[RenderableType]:
     notes: dict[str, list[str]] = {}
     for target in costed:
         for note in target.cost.notes if target.cost else []:
-            notes.setdefault(note, []).append(_short_id(target))
+            notes.setdefault(note, []).append(target.target.short_id)
     for note, where in notes.items():
         scope = "" if len(where) == len(costed) else f" ({', '.join(where)})"
         lines.append(Text(f"  {note}{scope}", style="dim"))
@@ -162,21 +163,7 @@ def _costs(targets: list[TargetReport], factor: object) -> list[RenderableType]:
 def package_size(result: PackageResult) -> str:
     if result.cost is None or result.cost.installed_bytes is None:
         return ""
-    return _megabytes(result.cost.installed_bytes)
-
-
-def _megabytes(value: int | None) -> str:
-    if value is None:
-        return "?"
-    megabytes = value / 1e6
-    return f"{megabytes:.0f} MB" if megabytes >= 10 else f"{megabytes:.1f} MB"
-
-
-def _duration(low: float, high: float) -> str:
-    """A range in the unit of its upper end: "4-17 s", "2-6 min"."""
-    if high < 90:
-        return f"{low:.0f}-{high:.0f} s"
-    return f"{low / 60:.0f}-{high / 60:.0f} min"
+    return megabytes(result.cost.installed_bytes)
 
 
 def _system_packages(targets: list[TargetReport]) -> list[RenderableType]:
@@ -186,7 +173,7 @@ def _system_packages(targets: list[TargetReport]) -> list[RenderableType]:
         summary = target_summary(target)
         if not any(summary.values()):
             continue
-        text = Text(f"{_short_id(target)}: ", style="bold")
+        text = Text(f"{target.target.short_id}: ", style="bold")
         tool = "apk add" if target.target.family == "alpine" else "apt-get install"
         if summary["build"]:
             text.append(f"to build, {tool} {' '.join(summary['build'])}")
@@ -203,19 +190,15 @@ def _system_packages(targets: list[TargetReport]) -> list[RenderableType]:
     return lines
 
 
-def _short_id(target: TargetReport) -> str:
-    return target.target.id.removesuffix("@amd64")
-
-
 def _problems(targets: list[TargetReport]) -> list[RenderableType]:
     """Resolution failures and marker skips, each distinct text once with its images."""
     grouped: dict[str, list[str]] = {}
     for target in targets:
         for problem in target.problems if not target.complete else []:
-            grouped.setdefault(f"pip would fail: {problem}", []).append(_short_id(target))
+            grouped.setdefault(f"pip would fail: {problem}", []).append(target.target.short_id)
         for skipped in target.skipped:
             text = f"skipped {skipped['name']} ({skipped['origin']}): {skipped['reason']}"
-            grouped.setdefault(text, []).append(_short_id(target))
+            grouped.setdefault(text, []).append(target.target.short_id)
     return [
         Text(f"{', '.join(where)}: {text}", style="dim" if text.startswith("skipped") else "red")
         for text, where in grouped.items()
