@@ -179,3 +179,28 @@ def test_sizes_cost_no_extra_requests_when_metadata_was_read_by_range(
     without = wheel_requests(costs=False)
     with_costs = wheel_requests()
     assert without > 0 and with_costs == without
+
+
+def test_a_project_both_installed_and_in_a_build_environment_is_sized_as_each(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    """tool 1.0 compiles for the image while tool 2.0 (a wheel) serves another sdist's build:
+    each row is sized from its own file (they were once mixed up by project name)."""
+    fresh_server.add_project(
+        "tool",
+        [
+            sdist("tool", "1.0", texts=C_SETUP, members=["src/big.c"]),
+            wheel("tool", "2.0", members=[("tool/__init__.py", 100)]),
+        ],
+    )
+    needer_build = "[build-system]\nrequires = ['tool>=2']\nbuild-backend = 'tool.backend'\n"
+    fresh_server.add_project(
+        "needer", [sdist("needer", "1.0", texts={"pyproject.toml": needer_build})]
+    )
+    target = run(fresh_server, tmp_path, "tool==1.0\nneeder\n").targets[0]
+    installed = pkg(target, "tool")
+    in_build = pkg(target, "tool", build_only=True)
+    assert (installed.version, in_build.version) == ("1.0", "2.0")
+    assert installed.cost is not None and installed.cost.build_seconds is not None
+    assert in_build.cost is not None and in_build.cost.installed_bytes is None
+    assert in_build.cost.installed_source == "build environment only (not in the image)"

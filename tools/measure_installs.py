@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             filename = dist.filename
             members = client.get_wheel_members(dist)
-            predicted = wheel_installed_bytes(members, (3, 11))
+            predicted = wheel_installed_bytes(members)
             py, vendored, other = split_members(members)
             rows.append(
                 {

@@ -11,6 +11,7 @@ time, never image size.
 from __future__ import annotations
 
 from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
 
 from packaging.utils import NormalizedName
@@ -31,10 +32,9 @@ from ..models import (
 )
 from ..sdist import SdistInfo
 from ..sysdeps import knowledge
+from ..sysdeps.plan import target_summary
 from . import buildtime, sizes
 from .buildtime import ZERO
-
-MEMBERS_LIMIT = 64  # wheels whose directories are read at once
 
 
 def estimate_costs(
@@ -48,38 +48,67 @@ def estimate_costs(
     ``as_of`` (--exclude-newer): the packages are those of that day; the base image sizes and
     system packages are the profiles in the data, which are dated (the report says so).
     """
-    pages = {p.name: _page_files(client, p.name) for p in report.packages if p.version}
-    chosen = {p.name: _chosen(pages.get(p.name, ()), p) for p in report.packages}
-    futures = _prefetch_members(client, report.target, report.packages, chosen, pages)
+    items = []
     for package in report.packages:
-        package.cost = _package_cost(client, report.target, package, chosen, pages, futures)
-        if package.cost.build_seconds is not None:
-            package.cost.build_seconds = package.cost.build_seconds.scaled(speed_factor)
+        package.cost = PackageCost(None, "not known: no file to measure")
+        item = _sized(client, package, report.target)
+        if item is not None:
+            items.append(item)
+    # every file list is one or two range requests: start them all before waiting on any
+    futures = {
+        item.wheel.url: client.wheel_members_future(item.wheel)
+        for item in items
+        if item.wheel is not None and not item.package.build_only
+    }
+    for item in items:
+        cost = _package_cost(client, item, futures)
+        if cost.build_seconds is not None:
+            cost.build_seconds = cost.build_seconds.scaled(speed_factor)
+        item.package.cost = cost
     report.cost = _image_cost(report)
-    dated = sizes.base_image(report.target.kind or "", report.target.release or "")
-    if as_of is not None and dated is not None:
+    if as_of is not None and report.cost.base_bytes is not None:
         report.cost.notes.append(
             f"packages as of {as_of.date().isoformat()}; base image sizes and system packages "
             "are from the current profiles (2026-07..09): the data has no older ones"
         )
 
 
-def _page_files(client: IndexClient, name: NormalizedName) -> tuple[DistFile, ...]:
+@dataclass
+class _Sized:
+    """A package with the file pip installs and the wheel whose file list sizes it."""
+
+    package: PackageResult
+    page: ProjectPage
+    dist: DistFile
+    wheel: DistFile | None  # the chosen wheel, or for a source build a stand-in
+
+
+def _sized(client: IndexClient, package: PackageResult, target: Target) -> _Sized | None:
+    """What sizes this package, or None when it has no file (unavailable, direct reference)."""
+    if package.version is None or package.status in (Status.UNAVAILABLE, Status.DIRECT):
+        return None
+    page = _page(client, package.name)
+    dist = next((f for f in page.files if f.filename == package.file), None)
+    if dist is None:
+        return None
+    return _Sized(package, page, dist, _sizing_wheel(page, dist, target))
+
+
+def _page(client: IndexClient, name: NormalizedName) -> ProjectPage:
     try:
-        return client.get_project(name).files
+        return client.get_project(name)
     except IndexFetchError:
-        return ()
+        return ProjectPage(name, ())
 
 
-def _chosen(files: tuple[DistFile, ...], package: PackageResult) -> DistFile | None:
-    return next((f for f in files if f.filename == package.file), None)
-
-
-def _sibling_wheel(files: tuple[DistFile, ...], dist: DistFile, target: Target) -> DistFile | None:
-    """A wheel of the same version for another platform: the nearest stand-in for a build."""
+def _sizing_wheel(page: ProjectPage, dist: DistFile, target: Target) -> DistFile | None:
+    """The wheel itself, or for an sdist the same version's wheel for another platform:
+    the nearest stand-in for what the build produces."""
+    if dist.is_wheel:
+        return dist
     # Linux wheels only: Windows and macOS builds differ in size and bundle other libraries
     wheels = [
-        f for f in files if f.is_wheel and f.version == dist.version and "linux" in f.filename
+        f for f in page.files if f.is_wheel and f.version == dist.version and "linux" in f.filename
     ]
     python = f"cp{target.python_version[0]}{target.python_version[1]}"
 
@@ -88,25 +117,6 @@ def _sibling_wheel(files: tuple[DistFile, ...], dist: DistFile, target: Target) 
         return (python not in name, target.machine not in name, "manylinux" not in name, name)
 
     return min(wheels, key=rank, default=None)
-
-
-def _prefetch_members(
-    client: IndexClient,
-    target: Target,
-    packages: list[PackageResult],
-    chosen: dict[NormalizedName, DistFile | None],
-    pages: dict[NormalizedName, tuple[DistFile, ...]],
-) -> dict[str, Future[list[tuple[str, int]]]]:
-    """Start reading every needed wheel directory at once (they are independent requests)."""
-    futures: dict[str, Future[list[tuple[str, int]]]] = {}
-    for package in packages:
-        dist = chosen.get(package.name)
-        if dist is None or package.build_only:
-            continue
-        wheel = dist if dist.is_wheel else _sibling_wheel(pages[package.name], dist, target)
-        if wheel is not None and wheel.url not in futures:
-            futures[wheel.url] = client.wheel_members_future(wheel)
-    return futures
 
 
 def _members(
@@ -122,48 +132,37 @@ def _members(
 
 
 def _package_cost(
-    client: IndexClient,
-    target: Target,
-    package: PackageResult,
-    chosen: dict[NormalizedName, DistFile | None],
-    pages: dict[NormalizedName, tuple[DistFile, ...]],
-    futures: dict[str, Future[list[tuple[str, int]]]],
+    client: IndexClient, item: _Sized, futures: dict[str, Future[list[tuple[str, int]]]]
 ) -> PackageCost:
-    dist = chosen.get(package.name)
-    if dist is None or package.status in (Status.UNAVAILABLE, Status.DIRECT):
-        return PackageCost(None, "not known: no file to measure")
-    python = target.python_version
+    package, dist, wheel = item.package, item.dist, item.wheel
     if dist.is_wheel:
-        members = _members(futures, dist) if not package.build_only else None
         if package.build_only:
             return PackageCost(None, "build environment only (not in the image)")
+        members = _members(futures, dist)
         if members is None:
             return PackageCost(None, "not known: the wheel's file list could not be read")
-        return PackageCost(sizes.wheel_installed_bytes(members, python), "wheel file list")
-    info = _sdist_info(client, pages[package.name], dist)
+        return PackageCost(sizes.wheel_installed_bytes(members), "wheel file list")
+    info = _sdist_info(client, item.page, dist)
     if package.status is Status.SDIST_NATIVE:
         seconds = buildtime.native_build_seconds(package.name, package.version, info)
     else:
         seconds = buildtime.pure_build_seconds()
     if package.build_only:
         return PackageCost(None, "build environment only (not in the image)", seconds)
-    sibling = _sibling_wheel(pages[package.name], dist, target)
-    members = _members(futures, sibling) if sibling is not None else None
-    if sibling is not None and members is not None:
+    members = _members(futures, wheel) if wheel is not None else None
+    if wheel is not None and members is not None:
         # the wheel's bundled libraries (<name>.libs/) come from system packages instead
         py, _vendored, other = sizes.split_members(members)
-        built = sizes.wheel_installed_bytes([("x.py", py), ("x", other)], python)
-        return PackageCost(built, f"estimated from {sibling.filename}", seconds)
+        built = sizes.installed_bytes(py, other)
+        return PackageCost(built, f"estimated from {wheel.filename}", seconds)
     if info is not None:
         return PackageCost(sizes.sdist_installed_bytes(info), "estimated from the sdist", seconds)
     return PackageCost(None, "not known: no wheel and no readable sdist", seconds)
 
 
-def _sdist_info(
-    client: IndexClient, files: tuple[DistFile, ...], dist: DistFile
-) -> SdistInfo | None:
+def _sdist_info(client: IndexClient, page: ProjectPage, dist: DistFile) -> SdistInfo | None:
     try:
-        return describe(client, ProjectPage(dist.project, files), dist).sdist
+        return describe(client, page, dist).sdist
     except (IndexFetchError, ArchiveError):
         return None
 
@@ -178,16 +177,10 @@ def _image_cost(report: TargetReport) -> ImageCost:
         (p.cost.build_seconds for p in builds if p.cost and p.cost.build_seconds), ZERO
     )
 
-    runtime, build = [], []
-    for package in report.packages:
-        needs = package.system
-        if needs is None:
-            continue
-        runtime += needs.runtime_packages
-        if not package.build_only or package.status is Status.SDIST_NATIVE:
-            build += needs.build_packages
-    runtime = list(dict.fromkeys(runtime))
-    build = [p for p in dict.fromkeys(build) if p not in runtime]
+    # the packages the Dockerfile installs in each stage
+    summary = target_summary(report)
+    runtime = summary["runtime"]
+    build = [p for p in summary["build"] if p not in runtime]
     notes: list[str] = []
     if any(p.system is not None and p.system.rustup for p in report.packages):
         notes.append(

@@ -43,10 +43,15 @@ def split_members(members: Iterable[tuple[str, int]]) -> tuple[int, int, int]:
     return python, vendored, other
 
 
-def wheel_installed_bytes(members: Iterable[tuple[str, int]], python: tuple[int, int]) -> int:
+def installed_bytes(python_bytes: int, other_bytes: int) -> int:
+    """What pip adds: the files themselves, plus the bytecode it compiles from the .py ones."""
+    return round(python_bytes * (1 + BYTECODE_RATIO)) + other_bytes
+
+
+def wheel_installed_bytes(members: Iterable[tuple[str, int]]) -> int:
     """What pip adds to site-packages for this wheel, bytecode included."""
     py, vendored, other = split_members(members)
-    return round(py * (1 + BYTECODE_RATIO)) + vendored + other
+    return installed_bytes(py, vendored + other)
 
 
 # -- system packages ----------------------------------------------------------------------
@@ -156,12 +161,11 @@ def sdist_installed_bytes(info: SdistInfo) -> int:
     Compiled size per line of native source is the median over the measured projects' own
     wheels (data/costs/build_model.json); Cython lines expand to about ten lines of C.
     """
-    python = round(info.python_bytes * (1 + BYTECODE_RATIO))
     needs_compiler, languages, _ = info.native()
     if not needs_compiler:
-        return python
+        return installed_bytes(info.python_bytes, 0)
     lines = sum(info.source_lines.get(x, 0) for x in ("C", "C++", "Fortran") if x in languages)
     if "Cython" in languages:
         lines += 10 * info.untranslated_cython_lines
     per_line = float(kb.load_json("costs/build_model.json")["compiled_bytes_per_line"]["median"])
-    return python + round(lines * per_line)
+    return installed_bytes(info.python_bytes, round(lines * per_line))
