@@ -77,11 +77,6 @@ def read_rows(paths: list[Path]) -> list[Build]:
     return builds
 
 
-def features(info: SdistInfo) -> dict[str, float]:
-    """The model's inputs for one sdist; see wheelfit.costs.buildtime.native_features."""
-    return native_features(info)
-
-
 def sdist_for(client: IndexClient, project: str, version: str) -> SdistInfo | None:
     try:
         page = client.get_project(project)
@@ -175,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
         if info is None:
             print(f"  {project} {version}: no sdist to inspect, not fitted", file=sys.stderr)
             continue
-        found = features(info)
+        found = native_features(info)
         if not any(found.values()):
             print(f"  {project} {version}: no compiled source counted, not fitted", file=sys.stderr)
             continue

@@ -58,6 +58,11 @@ class CachedPage:
     last_modified: str | None
     fetched_at: float
     max_age: int
+    sha256: str = ""  # of the body; computed when not given
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            self.sha256 = hashlib.sha256(self.body).hexdigest()
 
     @property
     def fresh(self) -> bool:
@@ -81,9 +86,7 @@ class Cache:
             body = base.with_suffix(".body").read_bytes()
         except (OSError, ValueError):
             return None
-        if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
-            return None  # torn or corrupted: behave as if absent, the next fetch rewrites it
-        return CachedPage(
+        page = CachedPage(
             url=url,
             body=body,
             content_type=meta.get("content_type", ""),
@@ -92,6 +95,9 @@ class Cache:
             fetched_at=float(meta.get("fetched_at", 0)),
             max_age=int(meta.get("max_age", 0)),
         )
+        if page.sha256 != meta.get("sha256"):
+            return None  # torn or corrupted: behave as if absent, the next fetch rewrites it
+        return page
 
     def page_state(self, url: str) -> tuple[str, bool] | None:
         """(body sha256, fresh) from a page's metadata alone, without reading its body."""
@@ -114,7 +120,7 @@ class Cache:
             "last_modified": page.last_modified,
             "fetched_at": page.fetched_at,
             "max_age": page.max_age,
-            "sha256": hashlib.sha256(page.body).hexdigest(),
+            "sha256": page.sha256,
         }
         # body first: a reader that finds new metadata with an old body sees a hash mismatch
         _atomic_write(base.with_suffix(".body"), page.body)

@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _apply_config(args: argparse.Namespace) -> Config:
+def _apply_config(args: argparse.Namespace) -> None:
     """[tool.wheelfit] fills what the command line left unset; the command line wins."""
     config = Config() if args.no_config else load_config(args.config)
     if not args.image and not args.platform:
@@ -215,7 +215,6 @@ def _apply_config(args: argparse.Namespace) -> Config:
         args.ignore = as_list(config.get("ignore"))
     if args.build_time_factor is None and not os.environ.get("WHEELFIT_BUILD_TIME_FACTOR"):
         args.build_time_factor = config.get("build-time-factor")
-    return config
 
 
 def _positive_float(text: str) -> float:

@@ -19,7 +19,7 @@ from typing import TypeGuard
 from packaging.requirements import InvalidRequirement, Requirement
 
 from .errors import ArchiveError, IndexFetchError
-from .index.client import IndexClient
+from .index.client import IndexClient, file_identity
 from .metadata import CoreMetadata, parse_metadata
 from .models import DistFile, ProjectPage
 from .sdist import SdistInfo, inspect_sdist
@@ -61,7 +61,7 @@ def _describe(client: IndexClient, page: ProjectPage, dist: DistFile) -> DistInf
 
 
 def load_sdist(client: IndexClient, dist: DistFile) -> SdistInfo:
-    identity = dist.sha256 or dist.url
+    identity = file_identity(dist)
     kind = f"sdist-v{SdistInfo.FORMAT}"
     cached = client.cache.load_blob(kind, identity)
     if cached is not None:

@@ -162,17 +162,17 @@ class IndexClient:
         if from_cache is None:
             cached = None  # absent, or unreadable although its checksum holds
         if self.offline:
-            if from_cache is None:
+            if cached is None or from_cache is None:
                 raise IndexFetchError(
                     f"{redact_url(url)} is not in the cache and --offline is set; "
                     "run once without --offline"
                 )
             self.observer.fetched("page", url, True)
-            self._read(url, cached.body if cached is not None else b"")
+            self._read(url, cached.sha256)
             return from_cache
         if cached is not None and cached.fresh:
             self.observer.fetched("page", url, True)
-            self._read(url, cached.body)
+            self._read(url, cached.sha256)
             return from_cache
         headers = {"Accept": ACCEPT}
         if cached is not None:
@@ -184,7 +184,7 @@ class IndexClient:
         if response.status_code == 304 and cached is not None:
             self.cache.touch_page(cached)
             self.observer.fetched("page", url, True)
-            self._read(url, cached.body)
+            self._read(url, cached.sha256)
             return from_cache
         if response.status_code == 404:
             with self._lock:
@@ -210,29 +210,26 @@ class IndexClient:
         page_for_cache = CachedPage(**{**page.__dict__, "url": url})
         self.cache.store_page(page_for_cache)
         self.observer.fetched("page", url, False)
-        self._read(url, page.body)
+        self._read(url, page.sha256)
         return parsed
 
     def still_absent(self, urls: list[str]) -> bool:
         """Whether every one of these project pages still answers 404 (asked in parallel)."""
         if self.offline:
             return True
-        auth = {i.url: i.auth for i in self.indexes}
 
         def absent(url: str) -> bool:
-            index_auth = next((a for base, a in auth.items() if url.startswith(base)), None)
-            try:
-                response = self._request("GET", url, headers={"Accept": ACCEPT}, auth=index_auth)
+            try:  # _request finds the index's credentials by host
+                response = self._request("GET", url, headers={"Accept": ACCEPT})
             except IndexFetchError:
                 return False
             return response.status_code == 404
 
         return all(self._io_pool.map(absent, urls))
 
-    def _read(self, url: str, body: bytes) -> None:
-        digest = hashlib.sha256(body).hexdigest()
+    def _read(self, url: str, sha256: str) -> None:
         with self._lock:
-            self.pages_read[url] = digest
+            self.pages_read[url] = sha256
 
     # -- core metadata ---------------------------------------------------------------------
 
@@ -242,7 +239,7 @@ class IndexClient:
         return future.result()
 
     def _fetch_wheel_metadata(self, dist: DistFile) -> bytes:
-        identity = dist.sha256 or redact_url(dist.url)
+        identity = file_identity(dist)
         cached = self.cache.load_blob("metadata", identity)
         if cached is not None:
             self.observer.fetched("metadata", dist.filename, True)
@@ -273,9 +270,7 @@ class IndexClient:
         try:
             with zipfile.ZipFile(remote) as archive:
                 # the central directory is read anyway: keep the file list for the sizes
-                members = [(i.filename, i.file_size) for i in archive.infolist()]
-                identity = dist.sha256 or redact_url(dist.url)
-                self.cache.store_blob("members", identity, json.dumps(members).encode())
+                self._store_members(dist, archive)
                 member = _metadata_member(archive, dist)
                 info = archive.getinfo(member)
                 if info.file_size > MAX_METADATA_BYTES:
@@ -293,7 +288,7 @@ class IndexClient:
         return self._once("members", dist.url, lambda: self._fetch_wheel_members(dist))
 
     def _fetch_wheel_members(self, dist: DistFile) -> list[tuple[str, int]]:
-        identity = dist.sha256 or redact_url(dist.url)
+        identity = file_identity(dist)
         cached = self.cache.load_blob("members", identity)
         if cached is not None:
             return [(str(n), int(s)) for n, s in json.loads(cached)]
@@ -302,11 +297,15 @@ class IndexClient:
         remote = RangeFile(size, lambda a, b: self._fetch_range(dist.url, a, b), MAX_RANGE_READ)
         try:
             with zipfile.ZipFile(remote) as archive:
-                members = [(i.filename, i.file_size) for i in archive.infolist()]
+                members = self._store_members(dist, archive)
         except (zipfile.BadZipFile, EOFError, ValueError) as exc:
             raise IndexFetchError(f"{dist.filename}: cannot read its file list ({exc})") from exc
-        self.cache.store_blob("members", identity, json.dumps(members).encode())
         self.observer.fetched("members", dist.filename, False)
+        return members
+
+    def _store_members(self, dist: DistFile, archive: zipfile.ZipFile) -> list[tuple[str, int]]:
+        members = [(i.filename, i.file_size) for i in archive.infolist()]
+        self.cache.store_blob("members", file_identity(dist), json.dumps(members).encode())
         return members
 
     def _content_length(self, url: str) -> int:
@@ -403,6 +402,11 @@ def _make_session(retries: int, pool_size: int) -> requests.Session:
 PAGE_CONTENT_TYPES = frozenset(
     {"application/vnd.pypi.simple.v1+json", "application/vnd.pypi.simple.v1+html", "text/html"}
 )
+
+
+def file_identity(dist: DistFile) -> str:
+    """What cached facts about a file are keyed by: its sha256, else its credential-free URL."""
+    return dist.sha256 or redact_url(dist.url)
 
 
 def _parsed(page: CachedPage, name: NormalizedName) -> ProjectPage | None:
