@@ -32,31 +32,28 @@ _ORIGIN = re.compile(r"^(?P<file>.+):(?P<line>\d+)$")
 def render_sarif(
     report: Report, rules: Iterable[Rule] = (), ignore: Iterable[str] = ()
 ) -> dict[str, Any]:
+    ignore = list(ignore)
     failing = {(f.rule.kind, f.target, f.package) for f in evaluate(rules, report.targets, ignore)}
-    ignored = {canonicalize_name(n) for n in ignore}
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
     for target in report.targets:
         by_name: dict[str, PackageResult] = {str(p.name): p for p in target.packages}
-        for kind in KINDS:
-            for finding in evaluate([Rule(kind)], [target]):
-                if finding.package is None or canonicalize_name(finding.package) in ignored:
-                    continue
-                if (
-                    kind == "source-build"
-                    and by_name[finding.package].status is Status.SDIST_NATIVE
-                ):
-                    continue  # said once, as native-build
-                entry = grouped.setdefault(
-                    (kind, finding.package),
-                    {
-                        "images": [],
-                        "message": finding.message,
-                        "error": False,
-                        "origins": _origins(by_name[finding.package], by_name),
-                    },
-                )
-                entry["images"].append(target.target.id)
-                entry["error"] |= (kind, target.target.id, finding.package) in failing
+        for finding in evaluate([Rule(kind) for kind in KINDS], [target], ignore):
+            kind = finding.rule.kind
+            if finding.package is None:
+                continue
+            if kind == "source-build" and by_name[finding.package].status is Status.SDIST_NATIVE:
+                continue  # said once, as native-build
+            entry = grouped.setdefault(
+                (kind, finding.package),
+                {
+                    "images": [],
+                    "message": finding.message,
+                    "error": False,
+                    "origins": _origins(by_name[finding.package], by_name),
+                },
+            )
+            entry["images"].append(target.target.id)
+            entry["error"] |= (kind, target.target.id, finding.package) in failing
     results = [_result(kind, name, entry) for (kind, name), entry in grouped.items()]
     return {
         "$schema": SCHEMA,
