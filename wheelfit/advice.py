@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from .models import TargetReport
-from .sysdeps.plan import target_summary
+from .sysdeps.plan import packages_to_add, target_summary
 from .units import megabytes
 
 
@@ -22,8 +22,7 @@ class Recommendation:
 
 
 def _needs(report: TargetReport) -> list[str]:
-    summary = target_summary(report)
-    return summary["build"] + [p for p in summary["runtime"] if p not in summary["build"]]
+    return packages_to_add(target_summary(report))
 
 
 def _works_as_is(report: TargetReport) -> bool:

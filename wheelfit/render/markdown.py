@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from .. import __version__, units
 from ..models import PackageResult, Report, Status, TargetReport, short_target_id
-from ..sysdeps.plan import target_summary
+from ..sysdeps.plan import packages_to_add, target_summary
 from ..units import duration
 
 MARKER = "<!-- wheelfit-report -->"
@@ -59,7 +59,7 @@ def verdict(target: TargetReport) -> str:
     installed = [p for p in target.packages if not p.build_only]
     compiling = [p for p in installed if p.status is Status.SDIST_NATIVE]
     summary = target_summary(target)
-    needs = summary["build"] + [p for p in summary["runtime"] if p not in summary["build"]]
+    needs = packages_to_add(summary)
     if needs:
         return f"⚠️ {len(compiling)} compile; needs {install_line(target, needs)}"
     if summary["unknown"]:

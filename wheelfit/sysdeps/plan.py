@@ -217,3 +217,8 @@ def target_summary(report: TargetReport) -> dict[str, list[str]]:
         if needs.unknown:
             unknown.append(package.name)
     return {"build": sorted(build), "runtime": sorted(runtime), "unknown": sorted(unknown)}
+
+
+def packages_to_add(summary: dict[str, list[str]]) -> list[str]:
+    """Everything an image must install, build packages first, each once."""
+    return summary["build"] + [p for p in summary["runtime"] if p not in summary["build"]]
