@@ -24,6 +24,8 @@ import re
 import statistics
 from pathlib import Path
 
+from debian_tables import parse_relations  # scripts/ is on sys.path when this runs
+
 REPO = Path(__file__).resolve().parent.parent
 DEBIAN = REPO / "data" / "debian"
 SYSDEPS = REPO / "data" / "sysdeps"
@@ -55,12 +57,11 @@ def read_packages(release: str) -> dict[str, dict[str, str]]:
 
 def dependency_groups(row: dict[str, str]) -> list[list[str]]:
     """Depends + Pre-Depends as groups of alternatives, without versions or arch qualifiers."""
-    groups = []
-    for field in ("pre_depends", "depends"):
-        for group in filter(None, (g.strip() for g in row.get(field, "").split(","))):
-            names = [re.split(r"[\s(:\[]", alt.strip(), maxsplit=1)[0] for alt in group.split("|")]
-            groups.append([n for n in names if n])
-    return groups
+    return [
+        list(relation.names)
+        for field in ("pre_depends", "depends")
+        for relation in parse_relations(row.get(field, ""), "amd64")
+    ]
 
 
 def seeds(release: str) -> set[str]:
