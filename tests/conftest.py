@@ -16,6 +16,7 @@ INDEX_FIXTURES = TESTS_DIR / "data" / "index"
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
+from gitrepo import init_repo  # noqa: E402
 from indexserver import IndexServer  # noqa: E402
 
 
@@ -45,3 +46,11 @@ def fresh_server() -> Iterator[IndexServer]:
     """A private index server, for tests that add projects or count requests."""
     with IndexServer(INDEX_FIXTURES) as srv:
         yield srv
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty git repository, made the current folder (diff --base, the GitHub Action)."""
+    repo = init_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    return repo

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from gitrepo import commit, init_repo
+from gitrepo import commit
 from indexserver import IndexServer
 from markdown_it import MarkdownIt
 from test_analyze import run, sdist, wheel
@@ -147,15 +147,14 @@ def test_diff_shows_only_what_changed(fresh_server: IndexServer, tmp_path: Path)
 
 def test_diff_against_a_git_revision_and_its_exit_policy(
     fresh_server: IndexServer,
+    git_repo: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     add_projects(fresh_server)
-    repo = init_repo(tmp_path / "repo")
-    monkeypatch.chdir(repo)
-    commit(repo / "requirements.txt", "plain\nbig\n", "one")
-    (repo / "requirements.txt").write_text("plain\nbig\nmuslgap\n")
+    commit(git_repo / "requirements.txt", "plain\nbig\n", "one")
+    (git_repo / "requirements.txt").write_text("plain\nbig\nmuslgap\n")
     index = ["--index-url", f"{fresh_server.url}/simple/", "--image", SLIM, "--image", ALPINE]
     args = ["diff", "--base", "HEAD", "requirements.txt", *index, "--format", "json"]
     assert main([*args, "--fail-on", "native-build"]) == 1  # muslgap compiles on alpine
@@ -164,7 +163,7 @@ def test_diff_against_a_git_revision_and_its_exit_policy(
     alpine = document["targets"][1]
     assert [p["name"] for p in alpine["packages"] if not p["build_only"]] == ["muslgap"]
     # big compiled before the change already: it is not what the change introduces
-    (repo / "requirements.txt").write_text("plain\nbig\n")
+    (git_repo / "requirements.txt").write_text("plain\nbig\n")
     assert main([*args, "--fail-on", "native-build"]) == 0
     assert main(["diff", "requirements.txt", *index]) == 2  # neither OLD NEW nor --base
     assert main(["diff", "--base", "no-such-ref", "requirements.txt", *index]) == 2

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from gitrepo import commit, init_repo
+from gitrepo import commit
 from indexserver import IndexServer
 from test_ci_outputs import add_projects
 
@@ -103,16 +103,15 @@ def fake_github() -> Iterator[FakeGitHub]:
 def test_action_creates_then_updates_one_comment(
     fresh_server: IndexServer,
     fake_github: FakeGitHub,
+    git_repo: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     add_projects(fresh_server)
-    repo = init_repo(tmp_path / "repo")
-    monkeypatch.chdir(repo)
-    requirements = repo / "requirements.txt"
+    requirements = git_repo / "requirements.txt"
     base = commit(requirements, "plain\n", "base")
-    (repo / "README.md").write_text("not a requirements file\n")
+    (git_repo / "README.md").write_text("not a requirements file\n")
     head = commit(requirements, "plain\nmuslgap\n", "add muslgap")
 
     event = tmp_path / "event.json"
@@ -159,12 +158,10 @@ def test_action_creates_then_updates_one_comment(
 
 
 def test_action_without_requirement_changes_posts_nothing(
-    fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_github: FakeGitHub, git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = init_repo(tmp_path / "repo")
-    monkeypatch.chdir(repo)
-    base = commit(repo / "app.py", "print(1)\n", "base")
-    head = commit(repo / "app.py", "print(2)\n", "change code only")
+    base = commit(git_repo / "app.py", "print(1)\n", "base")
+    head = commit(git_repo / "app.py", "print(2)\n", "change code only")
     event = tmp_path / "event.json"
     event.write_text(
         json.dumps({"pull_request": {"number": 3, "base": {"sha": base}, "head": {"sha": head}}})
@@ -180,15 +177,14 @@ def test_action_without_requirement_changes_posts_nothing(
 def test_action_reports_a_refused_token(
     fresh_server: IndexServer,
     fake_github: FakeGitHub,
+    git_repo: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     add_projects(fresh_server)
-    repo = init_repo(tmp_path / "repo")
-    monkeypatch.chdir(repo)
-    base = commit(repo / "requirements.txt", "plain\n", "base")
-    head = commit(repo / "requirements.txt", "plain\nhelper\n", "head")
+    base = commit(git_repo / "requirements.txt", "plain\n", "base")
+    head = commit(git_repo / "requirements.txt", "plain\nhelper\n", "head")
     event = tmp_path / "event.json"
     event.write_text(
         json.dumps({"pull_request": {"number": 4, "base": {"sha": base}, "head": {"sha": head}}})
