@@ -109,13 +109,29 @@ def analyze(
     if client is None:
         client = make_client(options, settings, observer)
     try:
-        client.prefetch_projects(r.name for r in inputs.installs if r.name)
-        with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
-            reports = list(
-                pool.map(
-                    lambda t: _reused_or_analysed(client, t, inputs, options, settings), targets
+        # stored results first: when every target has one, no page is fetched or parsed
+        keys = (
+            {}
+            if settings.no_cache
+            else {t: _reuse_key(t, inputs, options, settings) for t in targets}
+        )
+        done: dict[Target, TargetReport] = {}
+        for target, key in keys.items():
+            stored = reuse.load(client.cache, key, client.still_absent)
+            if stored is not None:
+                done[target] = stored
+        missing = [t for t in targets if t not in done]
+        if missing:
+            client.prefetch_projects(r.name for r in inputs.installs if r.name)
+            with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+                analysed = pool.map(
+                    lambda t: analyze_target(client, t, inputs, options, settings), missing
                 )
-            )
+                for target, report in zip(missing, analysed, strict=True):
+                    done[target] = report
+                    if target in keys:
+                        reuse.store(client.cache, keys[target], report, dict(client.pages_read))
+        reports = [done[t] for t in targets]
     finally:
         if own_client:
             client.close()
@@ -178,17 +194,11 @@ def _describe_options(options: IndexOptions, settings: Settings) -> dict[str, ob
     }
 
 
-def _reused_or_analysed(
-    client: IndexClient,
-    target: Target,
-    inputs: ParsedInputs,
-    options: IndexOptions,
-    settings: Settings,
-) -> TargetReport:
-    """A stored result when nothing it came from changed (wheelfit.reuse), else the analysis."""
-    if settings.no_cache:
-        return analyze_target(client, target, inputs, options, settings)
-    key = reuse.report_key(
+def _reuse_key(
+    target: Target, inputs: ParsedInputs, options: IndexOptions, settings: Settings
+) -> str:
+    """What a target's stored result depends on besides the pages (wheelfit.reuse)."""
+    return reuse.report_key(
         target,
         [
             (
@@ -219,12 +229,6 @@ def _reused_or_analysed(
             settings.build_speed_factor,
         ),
     )
-    found = reuse.load(client.cache, key, client.still_absent)
-    if found is not None:
-        return found
-    report = analyze_target(client, target, inputs, options, settings)
-    reuse.store(client.cache, key, report, dict(client.pages_read))
-    return report
 
 
 def analyze_target(
