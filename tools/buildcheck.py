@@ -340,23 +340,20 @@ def time_v(path: Path) -> tuple[float, int]:
     return round(secs, 1), int(rss.group(1)) if rss else 0
 
 
+def disk_usage(path: Path) -> tuple[int, int]:
+    """(KiB of allocated blocks, as du counts; bytes of file contents, what a layer stores)."""
+    blocks = size = 0
+    for dirpath, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                stat = os.lstat(os.path.join(dirpath, name))
+                blocks += stat.st_blocks
+                size += stat.st_size
+    return blocks // 2, size
+
+
 def apparent_bytes(path: Path) -> int:
-    """Sum of file sizes (what an image layer's tar holds), unlike du's allocated blocks."""
-    total = 0
-    for dirpath, _, files in os.walk(path):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-    return total
-
-
-def du_kib(path: Path) -> int:
-    total = 0
-    for dirpath, _, files in os.walk(path):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(dirpath, name)).st_blocks // 2
-    return total
+    return disk_usage(path)[1]
 
 
 # ---------------------------------------------------------------- one case
@@ -427,16 +424,16 @@ def pip_build(root: Path, case: Case, logdir: Path, tag: str) -> Build:
     """Fresh venv (copy of the pip-upgraded template), then a timed pip install of the spec."""
     log = logdir / f"{tag}.log"
     run(in_root(root, f"rm -rf {VENV} && cp -a {VENV_TEMPLATE} {VENV}"), log)
-    before = du_kib(root / VENV.lstrip("/"))
-    before_bytes = apparent_bytes(root / VENV.lstrip("/"))
+    before_kib, before_bytes = disk_usage(root / VENV.lstrip("/"))
     script = f"/usr/bin/time -v -o /tmp/{tag}.time {VENV}/bin/pip install --no-cache-dir "
     rc = run(in_root(root, script + case.pip_args, case.env), log, timeout=BUILD_TIMEOUT)
     if (root / f"tmp/{tag}.time").exists():
         shutil.copy(root / f"tmp/{tag}.time", logdir / f"{tag}.time")
     seconds, rss = time_v(logdir / f"{tag}.time")
     build = Build(ok=rc == 0, seconds=seconds, peak_rss_kib=rss)
-    build.venv_kib_added = du_kib(root / VENV.lstrip("/")) - before
-    build.venv_bytes_added = apparent_bytes(root / VENV.lstrip("/")) - before_bytes
+    after_kib, after_bytes = disk_usage(root / VENV.lstrip("/"))
+    build.venv_kib_added = after_kib - before_kib
+    build.venv_bytes_added = after_bytes - before_bytes
     text = log.read_text(errors="replace")
     done = re.findall(r"^Successfully installed (.*)$", text, re.M)
     wanted = normalize(case.project)
