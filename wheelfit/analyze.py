@@ -345,10 +345,10 @@ def _build_requirements(
             continue
         probe = Provider(client, ctx, env, options, {}, lenient=False)
         page = probe.page(package.name)
-        dist = next((f for f in page.files if f.filename == package.file), None)
+        dist = page.file_named(package.file or "", Version(package.version))
         if dist is None:
             continue
-        info = probe.describe(Candidate(package.name, frozenset(), dist.version, dist.url))
+        info = probe.describe(Candidate(package.name, frozenset(), dist.version, dist))
         if info.sdist is None:
             continue
         reqs, bad = info.sdist.build_requires()

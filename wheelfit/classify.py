@@ -22,7 +22,7 @@ def classify_resolution(resolution: Resolution, provider: Provider) -> list[Pack
         candidate = resolution.candidates[name]
         result = classify(candidate, provider, resolution.specifiers.get(name, SpecifierSet()))
         hashes = resolution.hashes.get(name)
-        if hashes and candidate.dist_url and not _hash_matches(provider, candidate, hashes):
+        if hashes and candidate.dist and not _hash_matches(provider, candidate, hashes):
             # pip picks the file anyway, then stops the whole install on the hash check
             result.status, result.blocker = Status.UNAVAILABLE, True
             result.reason = (

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import json
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from packaging.tags import Tag
@@ -84,32 +87,173 @@ class Target:
         return f"{self.libc_version[0]}.{self.libc_version[1]}"
 
 
-@dataclass(frozen=True, slots=True)  # slots: a large file's pages hold 200,000+ of these
-class DistFile:
-    """One file of a project as the index lists it."""
+@dataclass(frozen=True, slots=True)
+class FileDetails:
+    """What the index says of a file beyond what choosing among files needs."""
 
     filename: str
     url: str
-    project: NormalizedName
-    version: Version
-    is_wheel: bool
-    tags: frozenset[Tag] = frozenset()  # empty for sdists
-    requires_python: str | None = None
-    yanked: bool = False
-    yanked_reason: str | None = None
     size: int | None = None
     sha256: str | None = None
     upload_time: str | None = None  # ISO 8601, as the index gives it
     # PEP 658/714: the index serves the core metadata at url + ".metadata"
     has_metadata_file: bool = False
     metadata_sha256: str | None = None
-    index_url: str = ""
+    yanked_reason: str | None = None
+
+
+class PackedDetails:
+    """The details of one release's files, compressed until a file of it is looked at.
+
+    A large requirements file's project pages list 200,000+ files whose names, URLs and
+    hashes would take ~100 MB as strings, yet a run reads the details of a few thousand:
+    choosing among files needs only the light fields kept on DistFile itself.
+    """
+
+    __slots__ = ("_blob", "_unpacked")
+
+    def __init__(self, details: Sequence[FileDetails]) -> None:
+        rows = [[getattr(d, name) for name in _DETAIL_FIELDS] for d in details]
+        self._blob = zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 1)
+        self._unpacked: tuple[FileDetails, ...] | None = None
+
+    def get(self, index: int) -> FileDetails:
+        unpacked = self._unpacked
+        if unpacked is None:  # two threads may both unpack: the results are equal
+            rows = json.loads(zlib.decompress(self._blob))
+            unpacked = self._unpacked = tuple(FileDetails(*row) for row in rows)
+        return unpacked[index]
+
+
+_DETAIL_FIELDS = tuple(f.name for f in fields(FileDetails))
+NO_TAGS: frozenset[Tag] = frozenset()
+
+
+class DistFile:
+    """One file of a project as the index lists it.
+
+    The fields the finder compares for every file (version, tags, Requires-Python, yanked)
+    are attributes; the rest (name, URL, hashes, size) are read from its FileDetails, which
+    a page keeps packed per release (PackedDetails). Two files are equal when all their
+    fields are; the hash uses the light fields only, so hashing never unpacks details.
+    """
+
+    __slots__ = (
+        "_details",
+        "_index",
+        "is_wheel",
+        "project",
+        "requires_python",
+        "tags",
+        "version",
+        "yanked",
+    )
+
+    def __init__(
+        self,
+        project: NormalizedName,
+        version: Version,
+        is_wheel: bool,
+        details: FileDetails | PackedDetails,
+        *,
+        index: int = 0,
+        tags: frozenset[Tag] = NO_TAGS,
+        requires_python: str | None = None,
+        yanked: bool = False,
+    ) -> None:
+        self.project = project
+        self.version = version
+        self.is_wheel = is_wheel
+        self.tags = tags  # empty for sdists
+        self.requires_python = requires_python
+        self.yanked = yanked
+        self._details = details
+        self._index = index
+
+    @property
+    def details(self) -> FileDetails:
+        details = self._details
+        return details if isinstance(details, FileDetails) else details.get(self._index)
+
+    def packed(self, details: PackedDetails, index: int) -> DistFile:
+        """The same file with its details kept in ``details`` at ``index``."""
+        return DistFile(
+            self.project,
+            self.version,
+            self.is_wheel,
+            details,
+            index=index,
+            tags=self.tags,
+            requires_python=self.requires_python,
+            yanked=self.yanked,
+        )
+
+    @property
+    def filename(self) -> str:
+        return self.details.filename
+
+    @property
+    def url(self) -> str:
+        return self.details.url
+
+    @property
+    def size(self) -> int | None:
+        return self.details.size
+
+    @property
+    def sha256(self) -> str | None:
+        return self.details.sha256
+
+    @property
+    def upload_time(self) -> str | None:
+        return self.details.upload_time
+
+    @property
+    def has_metadata_file(self) -> bool:
+        return self.details.has_metadata_file
+
+    @property
+    def metadata_sha256(self) -> str | None:
+        return self.details.metadata_sha256
+
+    @property
+    def yanked_reason(self) -> str | None:
+        return self.details.yanked_reason
+
+    def _light(self) -> tuple[object, ...]:
+        return (
+            self.project,
+            self.version,
+            self.is_wheel,
+            self.tags,
+            self.requires_python,
+            self.yanked,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, DistFile):
+            return NotImplemented
+        return self._light() == other._light() and self.details == other.details
+
+    def __hash__(self) -> int:
+        return hash(self._light())
+
+    def __repr__(self) -> str:
+        return f"DistFile({self.filename!r})"
 
 
 @dataclass(frozen=True)
 class ProjectPage:
     name: NormalizedName
     files: tuple[DistFile, ...]
+
+    def file_named(self, filename: str, version: Version) -> DistFile | None:
+        """The file called ``filename`` of ``version`` (only that release's details are read)."""
+        return next(
+            (f for f in self.files if f.version == version and f.filename == filename), None
+        )
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ class Candidate:
     name: NormalizedName
     extras: frozenset[str]
     version: Version | None  # None: the lenient pass's "unavailable" placeholder
-    dist_url: str | None = None  # the chosen index file
+    dist: DistFile | None = None  # the chosen index file
     direct_url: str | None = None  # a direct reference given by the user
 
     @property
@@ -138,7 +138,6 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self.fetch_errors: dict[NormalizedName, str] = {}
         self.pages: dict[NormalizedName, ProjectPage] = {}
         self._compatible: dict[NormalizedName, list[DistFile]] = {}
-        self._by_url: dict[str, DistFile] = {}
 
     # -- resolvelib interface --------------------------------------------------------------
 
@@ -175,7 +174,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             return [Candidate(name, extras, None, direct_url=direct[0])]
         specifier = combined_specifier(reqs, self.constraints.get(name))
         found = [
-            Candidate(name, extras, dist.version, dist_url=dist.url)
+            Candidate(name, extras, dist.version, dist=dist)
             for dist in self.ranked(name, specifier, frozenset().union(*(r.hashes for r in reqs)))
             if dist.version not in bad
         ]
@@ -191,7 +190,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         return requirement.specifier.contains(candidate.version, prereleases=True)
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
-        if candidate.version is None or candidate.dist_url is None:
+        if candidate.version is None or candidate.dist is None:
             return []
         result = []
         if candidate.extras:
@@ -252,10 +251,9 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         )
 
     def dist_for(self, candidate: Candidate) -> DistFile:
-        url = candidate.dist_url or ""
-        if url not in self._by_url:
-            self._by_url.update((d.url, d) for d in self.page(candidate.name).files)
-        return self._by_url[url]
+        if candidate.dist is None:
+            raise ValueError(f"{candidate} has no index file")
+        return candidate.dist
 
     def describe(self, candidate: Candidate) -> distinfo.DistInfo:
         return distinfo.describe(self.client, self.page(candidate.name), self.dist_for(candidate))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from packaging.utils import NormalizedName
+from packaging.version import Version
 
 from ..distinfo import describe
 from ..errors import ArchiveError, IndexFetchError
@@ -88,7 +89,7 @@ def _sized(client: IndexClient, package: PackageResult, target: Target) -> _Size
     if package.version is None or package.status in (Status.UNAVAILABLE, Status.DIRECT):
         return None
     page = _page(client, package.name)
-    dist = next((f for f in page.files if f.filename == package.file), None)
+    dist = page.file_named(package.file or "", Version(package.version))
     if dist is None:
         return None
     return _Sized(package, page, dist, _sizing_wheel(page, dist, target))

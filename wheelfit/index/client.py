@@ -149,8 +149,6 @@ class IndexClient:
             files.extend(page.files)
         if not found and errors:
             raise IndexFetchError("; ".join(errors))
-        if self.exclude_newer is not None:
-            files = [f for f in files if _uploaded_before(f, self.exclude_newer)]
         return ProjectPage(name=name, files=tuple(files))
 
     def _get_page(
@@ -158,7 +156,7 @@ class IndexClient:
     ) -> ProjectPage | None:
         """The project page from the cache or the index; only a page that parses is cached."""
         cached = self.cache.load_page(url)
-        from_cache = _parsed(cached, name) if cached is not None else None
+        from_cache = _parsed(cached, name, self.exclude_newer) if cached is not None else None
         if from_cache is None:
             cached = None  # absent, or unreadable although its checksum holds
         if self.offline:
@@ -204,7 +202,7 @@ class IndexClient:
             fetched_at=time.time(),
             max_age=_max_age(response.headers.get("Cache-Control", "")),
         )
-        parsed = _parsed(page, name)
+        parsed = _parsed(page, name, self.exclude_newer)
         if parsed is None:
             raise IndexFetchError(f"{redact_url(url)}: not a valid project page")
         page_for_cache = CachedPage(**{**page.__dict__, "url": url})
@@ -409,10 +407,14 @@ def file_identity(dist: DistFile) -> str:
     return dist.sha256 or redact_url(dist.url)
 
 
-def _parsed(page: CachedPage, name: NormalizedName) -> ProjectPage | None:
-    """The page's files, or None when its body is not a valid JSON or HTML project page."""
+def _parsed(
+    page: CachedPage, name: NormalizedName, cutoff: datetime | None = None
+) -> ProjectPage | None:
+    """The page's files (uploaded by ``cutoff``, when given), or None when its body is not a
+    valid JSON or HTML project page."""
+    keep = None if cutoff is None else (lambda dist: _uploaded_before(dist, cutoff))
     try:
-        return parse_page(page.body, page.content_type, page.url, name)
+        return parse_page(page.body, page.content_type, page.url, name, keep)
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
         return None
 

@@ -7,6 +7,8 @@ installers, names of another project, invalid versions) are left out, as pip lea
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
@@ -22,9 +24,10 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from ..models import DistFile, ProjectPage
+from ..models import NO_TAGS, DistFile, FileDetails, PackedDetails, ProjectPage
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
+FileFilter = Callable[[DistFile], bool]
 # pip's accepted source archive endings
 SDIST_EXTENSIONS = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
 
@@ -86,7 +89,6 @@ def make_dist_file(
     size: int | None = None,
     upload_time: str | None = None,
     metadata: bool | dict[str, str] | None = None,
-    index_url: str = "",
 ) -> DistFile | None:
     try:
         if filename.endswith(".whl"):
@@ -98,30 +100,50 @@ def make_dist_file(
             parsed = parse_sdist_version(filename, project)
             if parsed is None:
                 return None
-            version, tags, is_wheel = parsed, frozenset(), False
+            version, tags, is_wheel = parsed, NO_TAGS, False
     except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion, InvalidTag):
         return None  # pip ignores files whose names it cannot read
     metadata_sha = metadata.get("sha256") if isinstance(metadata, dict) else None
-    return DistFile(
+    details = FileDetails(
         filename=filename,
         url=url,
-        project=project,
-        version=version,
-        is_wheel=is_wheel,
-        tags=frozenset(tags),
-        requires_python=requires_python.strip() if requires_python else None,
-        yanked=bool(yanked) or yanked == "",
-        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
         size=size,
         sha256=sha256,
         upload_time=upload_time,
         has_metadata_file=bool(metadata),
         metadata_sha256=metadata_sha,
-        index_url=index_url,
+        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+    )
+    return DistFile(
+        project,
+        version,
+        is_wheel,
+        details,
+        tags=frozenset(tags) if tags else NO_TAGS,
+        # a project repeats a few Requires-Python strings over thousands of files
+        requires_python=sys.intern(requires_python.strip()) if requires_python else None,
+        yanked=bool(yanked) or yanked == "",
     )
 
 
-def parse_json_page(body: bytes, page_url: str, project: str) -> ProjectPage:
+def _page(name: NormalizedName, files: list[DistFile], keep: FileFilter | None) -> ProjectPage:
+    """The page, each release's file details packed together (see PackedDetails)."""
+    if keep is not None:
+        files = [f for f in files if keep(f)]
+    by_version: dict[Version, list[int]] = {}
+    for position, dist in enumerate(files):
+        by_version.setdefault(dist.version, []).append(position)
+    packed = list(files)
+    for positions in by_version.values():
+        details = PackedDetails([files[p].details for p in positions])
+        for index, position in enumerate(positions):
+            packed[position] = files[position].packed(details, index)
+    return ProjectPage(name=name, files=tuple(packed))
+
+
+def parse_json_page(
+    body: bytes, page_url: str, project: str, keep: FileFilter | None = None
+) -> ProjectPage:
     """A PEP 691 JSON project page."""
     document: dict[str, Any] = json.loads(body)
     name = canonicalize_name(project)
@@ -146,11 +168,10 @@ def parse_json_page(body: bytes, page_url: str, project: str) -> ProjectPage:
             size=entry.get("size"),
             upload_time=entry.get("upload-time"),
             metadata=metadata if isinstance(metadata, (bool, dict)) else None,
-            index_url=page_url,
         )
         if dist is not None:
             files.append(dist)
-    return ProjectPage(name=name, files=tuple(files))
+    return _page(name, files, keep)
 
 
 class _AnchorCollector(HTMLParser):
@@ -166,7 +187,9 @@ class _AnchorCollector(HTMLParser):
             self.base = dict(attrs).get("href")
 
 
-def parse_html_page(body: bytes, page_url: str, project: str) -> ProjectPage:
+def parse_html_page(
+    body: bytes, page_url: str, project: str, keep: FileFilter | None = None
+) -> ProjectPage:
     """A PEP 503 HTML project page (with PEP 592 yanks and PEP 658/714 metadata)."""
     collector = _AnchorCollector()
     collector.feed(body.decode("utf-8", errors="replace"))
@@ -198,14 +221,20 @@ def parse_html_page(body: bytes, page_url: str, project: str) -> ProjectPage:
             requires_python=attrs.get("data-requires-python"),
             yanked=yanked,
             metadata=metadata,
-            index_url=page_url,
         )
         if dist is not None:
             files.append(dist)
-    return ProjectPage(name=name, files=tuple(files))
+    return _page(name, files, keep)
 
 
-def parse_page(body: bytes, content_type: str, page_url: str, project: str) -> ProjectPage:
+def parse_page(
+    body: bytes,
+    content_type: str,
+    page_url: str,
+    project: str,
+    keep: FileFilter | None = None,
+) -> ProjectPage:
+    """The page's files; ``keep`` leaves out files before their details are packed."""
     if content_type.split(";")[0].strip().lower() == JSON_CONTENT_TYPE:
-        return parse_json_page(body, page_url, project)
-    return parse_html_page(body, page_url, project)
+        return parse_json_page(body, page_url, project, keep)
+    return parse_html_page(body, page_url, project, keep)
