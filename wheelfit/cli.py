@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .allocator import use_one_malloc_arena
 from .analyze import Settings, analyze, default_targets
 from .config import Config, as_list, load_config
 from .diff import diff_reports, introduced_findings
@@ -515,6 +516,7 @@ def _write_dockerfile(
 
 
 def entrypoint() -> None:
+    use_one_malloc_arena()
     try:
         code = main()
     except KeyboardInterrupt:

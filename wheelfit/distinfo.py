@@ -69,7 +69,8 @@ def load_sdist(client: IndexClient, dist: DistFile) -> SdistInfo:
             return SdistInfo.from_json(json.loads(cached))
         except (ValueError, TypeError):
             pass  # an entry from another version of wheelfit: inspect again
-    info = inspect_sdist(dist.filename, client.download(dist))
+    with client.download(dist) as archive:
+        info = inspect_sdist(dist.filename, archive)
     client.cache.store_blob(kind, identity, json.dumps(info.to_json()).encode())
     return info
 

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import IO
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -264,12 +265,14 @@ class SdistInfo:
         return bool(compiled), sorted(compiled), False
 
 
-def inspect_sdist(filename: str, data: bytes) -> SdistInfo:
+def inspect_sdist(filename: str, archive: bytes | IO[bytes]) -> SdistInfo:
+    """What the archive's members tell, read statically (the archive as bytes or a file)."""
     info = SdistInfo(filename=filename)
+    fileobj = io.BytesIO(archive) if isinstance(archive, bytes) else archive
     if filename.lower().endswith(".zip"):
-        _scan_zip(data, info)
+        _scan_zip(fileobj, info)
     else:
-        _scan_tar(data, info)
+        _scan_tar(fileobj, info)
     info.includes = _external_includes(info)
     info.headers = sorted(info._local_headers)[:MAX_BUNDLED_HEADERS]
     untranslated = [n for stem, n in info._pyx_lines.items() if stem not in info._c_stems]
@@ -381,8 +384,10 @@ _CYTHON_CPLUS = re.compile(rb"^#\s*distutils\s*:\s*language\s*=\s*c\+\+", re.M |
 def _take(info: SdistInfo, wanted: str, read: Callable[[int], bytes]) -> None:
     if wanted.startswith(SOURCE):
         language, _, path = wanted[len(SOURCE) :].partition(":")
-        data = read(MAX_SOURCE_COUNT_BYTES if language else MAX_SOURCE_SCAN_BYTES)
+        data = read(MAX_SOURCE_SCAN_BYTES)
         lines = data.count(b"\n")
+        if language:
+            lines += _count_lines(read, MAX_SOURCE_COUNT_BYTES - len(data))
         if language:
             info.source_lines[language] = info.source_lines.get(language, 0) + lines
         elif not path.endswith((".pxd", ".pxi")):
@@ -404,14 +409,26 @@ def _take(info: SdistInfo, wanted: str, read: Callable[[int], bytes]) -> None:
         info.texts[wanted] = _decode(read(MAX_TEXT_BYTES))
 
 
+def _count_lines(read: Callable[[int], bytes], limit: int) -> int:
+    """Newlines in the next ``limit`` bytes, read a chunk at a time (sources can be 10 MB+)."""
+    lines = 0
+    while limit > 0:
+        chunk = read(min(limit, 1 << 20))
+        if not chunk:
+            break
+        lines += chunk.count(b"\n")
+        limit -= len(chunk)
+    return lines
+
+
 def _decode(data: bytes) -> str:
     return data[:MAX_TEXT_BYTES].decode("utf-8", errors="replace")
 
 
-def _scan_tar(data: bytes, info: SdistInfo) -> None:
+def _scan_tar(fileobj: IO[bytes], info: SdistInfo) -> None:
     try:
         # stream mode: members are read in order, never all held at once
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r|*") as archive:
+        with tarfile.open(fileobj=fileobj, mode="r|*") as archive:
             for member in archive:
                 if (member.issym() or member.islnk()) and _escapes(member.name, member.linkname):
                     raise ArchiveError(f"link {member.name!r} points outside the archive")
@@ -424,9 +441,9 @@ def _scan_tar(data: bytes, info: SdistInfo) -> None:
         raise ArchiveError(f"cannot read the archive: {exc}") from exc
 
 
-def _scan_zip(data: bytes, info: SdistInfo) -> None:
+def _scan_zip(fileobj: IO[bytes], info: SdistInfo) -> None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(fileobj) as archive:
             for member in archive.infolist():
                 wanted = _note_member(info, member.filename, member.file_size)
                 if wanted and not member.is_dir():

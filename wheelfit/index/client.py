@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 import threading
 import time
 import zipfile
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import IO, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -39,6 +40,7 @@ USER_AGENT = "wheelfit/0.1 (+https://pypi.org/project/wheelfit/)"
 MAX_METADATA_BYTES = 10 * 1024 * 1024  # a METADATA file larger than this is not real
 MAX_RANGE_READ = 32 * 1024 * 1024  # give up reading a wheel's zip beyond this much
 MAX_ARCHIVE_BYTES = 256 * 1024 * 1024  # sdists larger than this are not downloaded
+ARCHIVE_IN_MEMORY_BYTES = 4 * 1024 * 1024  # a larger download is spooled to a temporary file
 DEFAULT_PAGE_MAX_AGE = 600  # PyPI sends max-age=600 on project pages
 
 T = TypeVar("T")
@@ -321,28 +323,40 @@ class IndexClient:
 
     # -- whole archives (sdists) -----------------------------------------------------------
 
-    def download(self, dist: DistFile, limit: int = MAX_ARCHIVE_BYTES) -> bytes:
-        """The whole file, refusing anything over ``limit`` bytes; checked against its hash."""
+    def download(self, dist: DistFile, limit: int = MAX_ARCHIVE_BYTES) -> IO[bytes]:
+        """The whole file, refusing anything over ``limit`` bytes; checked against its hash.
+
+        The caller closes it. Archives go to a temporary file beyond a few megabytes: sdists
+        of 80 MB exist, and several are downloaded at once.
+        """
         if dist.size is not None and dist.size > limit:
             raise IndexFetchError(f"{dist.filename} is {dist.size} bytes, over the {limit} limit")
         self._refuse_offline(dist.filename)
         response = self._request("GET", dist.url, stream=True)
         _raise_for_status(response, dist.url)
-        chunks, total = [], 0
+        # returned open: the caller closes it
+        archive = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_IN_MEMORY_BYTES)  # noqa: SIM115
+        digest, total = hashlib.sha256(), 0
         try:
             for chunk in response.iter_content(1 << 16):
                 total += len(chunk)
                 if total > limit:
-                    response.close()
                     raise IndexFetchError(f"{dist.filename} is over the {limit} byte limit")
-                chunks.append(chunk)
+                digest.update(chunk)
+                archive.write(chunk)
+            if dist.sha256 and digest.hexdigest() != dist.sha256:
+                raise IndexFetchError(f"{dist.filename} does not match the index's sha256")
         except requests.RequestException as exc:  # cut short, reset while streaming
+            archive.close()
             raise IndexFetchError(f"{dist.filename}: {_short_reason(exc)}") from None
-        data = b"".join(chunks)
-        if dist.sha256 and hashlib.sha256(data).hexdigest() != dist.sha256:
-            raise IndexFetchError(f"{dist.filename} does not match the index's sha256")
+        except BaseException:
+            archive.close()
+            raise
+        finally:
+            response.close()
+        archive.seek(0)
         self.observer.fetched("archive", dist.filename, False)
-        return data
+        return archive
 
     def submit(self, kind: str, key: str, work: Callable[[], T]) -> Future[T]:
         """Run ``work`` once per (kind, key) on the task pool (shared across targets)."""
