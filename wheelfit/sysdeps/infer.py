@@ -11,6 +11,7 @@ Nothing from the sdist is run. The answer's confidence is "low": includes may si
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,7 @@ from functools import cache
 from .. import kb
 from ..sdist import SdistInfo
 from . import knowledge
+from .header_index import HeaderIndex
 from .knowledge import FamilyPackages, ProjectFacts
 
 # Programs a setup script runs to find a library, and the Debian package that ships each
@@ -301,8 +303,7 @@ def guess_alpine(debian: str, known: frozenset[str] | set[str]) -> str | None:
 
 @dataclass
 class FileIndex:
-    headers: dict[str, str]
-    headers_by_base: dict[str, list[str]]  # file name -> header paths (package via headers)
+    headers: HeaderIndex
     pkgconfig: dict[str, str]
     dev_libs: dict[str, str]  # libfoo.so -> its -dev package
     sonames: dict[str, str]  # libfoo.so.1 -> its runtime package
@@ -337,14 +338,14 @@ class FileIndex:
         """
         if _COMPILER_HEADERS.match(include):
             return None
-        if include in self.headers:
-            package = self.headers[include]
+        package = self.headers.get(include)
+        if package is not None:
             return None if package == "-" else package
         base = include.rsplit("/", 1)[-1]
         depth = include.count("/") + 1
         owners = {
-            self.headers[path]
-            for path in self.headers_by_base.get(base, ())
+            package
+            for path, package in self.headers.named(base)
             if path.endswith("/" + include) and path.count("/") == depth
         }
         return owners.pop() if len(owners) == 1 and "-" not in owners else None
@@ -356,23 +357,22 @@ class FileIndex:
 
 @kb.loaded_once
 def _files(suite: str) -> FileIndex:
-    index = FileIndex({}, {}, {}, {}, {})
+    index = FileIndex(HeaderIndex(), {}, {}, {}, {})
     data = kb.read_bytes(f"sysdeps/{suite}-files.tsv.gz")
-    lines = gzip.decompress(data).decode("utf-8").splitlines()
-    header = lines[0].split("\t")
+    # read line by line: the whole text and its list of lines took 50 MB at once
+    lines = io.TextIOWrapper(gzip.GzipFile(fileobj=io.BytesIO(data)), encoding="utf-8")
+    header = next(lines).rstrip("\n").split("\t")
     at = {column: header.index(column) for column in ("kind", "name", "package")}
     # plain splits: csv.DictReader made this the slowest part of a warm run
-    for line in lines[1:]:
-        cells = line.split("\t")
+    for line in lines:
+        cells = line.rstrip("\n").split("\t")
         if len(cells) < len(header):
             continue
         # package names repeat over thousands of rows: one string object each (about a third
         # of this index's memory)
         kind, name, package = cells[at["kind"]], cells[at["name"]], sys.intern(cells[at["package"]])
         if kind == "h":
-            index.headers[name] = package
-            base = name.rsplit("/", 1)[-1]
-            index.headers_by_base.setdefault(base, []).append(name)
+            index.headers.add(name, package)
         elif kind == "pc":
             index.pkgconfig.setdefault(name, package)
         elif kind == "dev":
@@ -385,6 +385,7 @@ def _files(suite: str) -> FileIndex:
             index.library_deps.setdefault(name, []).append(package)
         elif kind == "py":
             index.python_build_libraries.add(name)
+    index.headers.finish()
     return index
 
 
