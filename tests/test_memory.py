@@ -1,0 +1,271 @@
+"""What keeps a large run's memory bounded: packed file details, the compact header index,
+spooled downloads, lean resolver states and one resolution at a time.
+
+These check the structures, not figures: the figures are in benchmarks/ (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tarfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import resolvelib
+from indexserver import IndexServer
+from packaging.version import Version
+
+from wheelfit import Settings, analyze, target_from_image
+from wheelfit import resolve as resolve_module
+from wheelfit.cache import Cache
+from wheelfit.errors import IndexFetchError
+from wheelfit.index import client as client_module
+from wheelfit.index.client import IndexClient
+from wheelfit.index.simple import parse_json_page
+from wheelfit.models import DistFile, PackedDetails
+from wheelfit.resolve import LeanResolver
+from wheelfit.sdist import inspect_sdist
+from wheelfit.sysdeps.header_index import HeaderIndex
+
+PAGES = Path(__file__).parent / "data" / "index" / "pages"
+
+
+def _pyyaml_page(sha256: str | None = None) -> Any:
+    """A recorded page (its file URLs made absolute); ``sha256`` replaces the first file's."""
+    document = json.loads((PAGES / "pyyaml.json").read_bytes())
+    for entry in document["files"]:
+        entry["url"] = f"http://h/files/{entry['filename']}"
+    if sha256:
+        document["files"][0]["hashes"] = {"sha256": sha256}
+    return parse_json_page(json.dumps(document).encode(), "http://h/simple/pyyaml/", "PyYAML")
+
+
+def _unpacked(dist: DistFile) -> bool:
+    details = dist._details
+    return not isinstance(details, PackedDetails) or details._unpacked is not None
+
+
+# -- file details ----------------------------------------------------------------------------
+
+
+def test_a_parsed_page_keeps_every_release_packed_until_a_file_is_looked_at() -> None:
+    page = _pyyaml_page()
+    assert len({f.version for f in page.files}) > 2
+    assert not any(_unpacked(f) for f in page.files)
+    # what choosing among files reads leaves the details packed
+    assert {f.version for f in page.files if f.is_wheel and f.tags and not f.yanked}
+    assert not any(_unpacked(f) for f in page.files)
+
+    sdist = page.file_named("PyYAML-5.3.1.tar.gz", Version("5.3.1"))
+    assert sdist is not None and sdist.url.endswith("/PyYAML-5.3.1.tar.gz")
+    unpacked = {f.version for f in page.files if _unpacked(f)}
+    assert unpacked == {Version("5.3.1")}
+
+
+def test_files_hash_without_unpacking_and_compare_by_value() -> None:
+    first, second = _pyyaml_page(), _pyyaml_page()
+    assert [hash(f) for f in first.files] == [hash(f) for f in second.files]
+    assert not any(_unpacked(f) for f in first.files + second.files)
+    assert first.files == second.files
+    assert len(set(first.files) | set(second.files)) == len(first.files)
+
+    changed = _pyyaml_page(sha256="0" * 64)
+    assert changed.files[0] != first.files[0]
+    assert changed.files[1:] == first.files[1:]
+
+
+# -- the header index ------------------------------------------------------------------------
+
+
+def test_header_index_answers_like_a_dict_of_paths() -> None:
+    rows = {
+        "zlib.h": "zlib1g-dev",
+        "libxml2/libxml/parser.h": "libxml2-dev",
+        "postgresql/libpq-fe.h": "libpq-dev",
+        "a.h": "liba-dev",
+        "x/a.h": "libxa-dev",
+        "a.h2": "libah2-dev",
+        "ab.h": "libab-dev",
+        "sys/time.h": "-",
+    }
+    index = HeaderIndex()
+    for path, package in reversed(rows.items()):
+        index.add(path, package)
+    index.finish()
+    assert len(index) == len(rows)
+    for path, package in rows.items():
+        assert index.get(path) == package
+    assert index.get("libxml/parser.h") is None  # only exact paths
+    assert index.get("b.h") is None
+    assert sorted(index.named("a.h")) == [("a.h", "liba-dev"), ("x/a.h", "libxa-dev")]
+    assert list(index.named("parser.h")) == [("libxml2/libxml/parser.h", "libxml2-dev")]
+    assert list(index.named("nothing.h")) == []
+    empty = HeaderIndex().finish()
+    assert len(empty) == 0 and empty.get("zlib.h") is None
+
+
+# -- downloads -------------------------------------------------------------------------------
+
+
+def _sdist_bytes(c_lines: int) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, text in {
+            "big-1.0/setup.py": "from setuptools import setup, Extension\nsetup()\n",
+            "big-1.0/src/a.c": "int x;\n" * c_lines,
+        }.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            archive.addfile(info, io.BytesIO(text.encode()))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def big_sdist(fresh_server: IndexServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[DistFile]:
+    """An sdist served by the test index, larger than what a download keeps in memory."""
+    monkeypatch.setattr(client_module, "ARCHIVE_IN_MEMORY_BYTES", 64)
+    fresh_server.add_project(
+        "big", [{"filename": "big-1.0.tar.gz", "members": [["src/a.c", 100_000]]}]
+    )
+    with IndexClient([f"{fresh_server.url}/simple/"], cache=Cache(None), timeout=5) as client:
+        yield next(f for f in client.get_project("big").files)
+
+
+def test_a_large_download_is_spooled_to_disk_and_checked(
+    fresh_server: IndexServer, big_sdist: DistFile
+) -> None:
+    with IndexClient([f"{fresh_server.url}/simple/"], cache=Cache(None), timeout=5) as client:
+        with client.download(big_sdist) as archive:
+            served = fresh_server.file_bytes(big_sdist.filename)
+            assert len(served) > 64
+            assert archive._rolled  # type: ignore[attr-defined]
+            assert archive.read() == served
+        with pytest.raises(IndexFetchError, match="over the 100 limit"):
+            client.download(big_sdist, limit=100)
+
+
+def test_a_download_that_does_not_match_its_hash_is_refused(
+    fresh_server: IndexServer, big_sdist: DistFile
+) -> None:
+    forged = DistFile(
+        big_sdist.project,
+        big_sdist.version,
+        False,
+        type(big_sdist.details)(**{**_fields(big_sdist), "sha256": "0" * 64}),
+    )
+    client = IndexClient([f"{fresh_server.url}/simple/"], cache=Cache(None), timeout=5)
+    with client, pytest.raises(IndexFetchError, match="does not match"):
+        client.download(forged)
+
+
+def _fields(dist: DistFile) -> dict[str, Any]:
+    details = dist.details
+    return {name: getattr(details, name) for name in details.__dataclass_fields__}
+
+
+def test_sources_are_line_counted_past_one_read() -> None:
+    lines = 400_000  # 2.8 MB of C: several 1 MB chunks
+    info = inspect_sdist("big-1.0.tar.gz", io.BytesIO(_sdist_bytes(lines)))
+    assert info.source_lines["C"] == lines
+    assert inspect_sdist("big-1.0.tar.gz", _sdist_bytes(lines)).source_lines["C"] == lines
+
+
+# -- resolution ------------------------------------------------------------------------------
+
+
+class _ToyProvider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
+    """Projects as {name: {version: [(dependency, allowed versions)]}}."""
+
+    def __init__(self, index: dict[str, dict[int, list[tuple[str, set[int]]]]]) -> None:
+        self.index = index
+
+    def identify(self, requirement_or_candidate: Any) -> str:
+        return str(requirement_or_candidate[0])
+
+    def get_preference(self, identifier: str, *args: Any, **kwargs: Any) -> str:
+        return identifier
+
+    def find_matches(self, identifier: str, requirements: Any, incompatibilities: Any) -> Any:
+        bad = {c[1] for c in incompatibilities[identifier]}
+        allowed = set(self.index[identifier])
+        for requirement in requirements[identifier]:
+            allowed &= requirement[1]
+        return [(identifier, v) for v in sorted(allowed - bad, reverse=True)]
+
+    def is_satisfied_by(self, requirement: Any, candidate: Any) -> bool:
+        return bool(candidate[1] in requirement[1])
+
+    def get_dependencies(self, candidate: Any) -> Any:
+        return self.index[candidate[0]][candidate[1]]
+
+
+def test_lean_resolver_answers_like_resolvelib_when_it_backtracks() -> None:
+    # a is pinned first and its newest needs c 1; b, pinned next, needs c 2: resolvelib must
+    # go back and take the older a
+    index = {
+        "a": {2: [("c", {1})], 1: [("c", {1, 2})]},
+        "b": {1: [("c", {2})]},
+        "c": {2: [], 1: []},
+        "d": {1: [("a", {1, 2}), ("b", {1, 2})]},
+    }
+    roots = [("d", {1})]
+    plain = resolvelib.Resolver(_ToyProvider(index), resolvelib.BaseReporter()).resolve(roots)
+    lean = LeanResolver(_ToyProvider(index), resolvelib.BaseReporter()).resolve(roots)
+    assert list(lean.mapping.items()) == list(plain.mapping.items())
+    assert {k: v[1] for k, v in lean.mapping.items()} == {"d": 1, "a": 1, "b": 1, "c": 2}
+
+
+def test_targets_resolve_one_at_a_time(
+    index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    active, most = 0, 0
+    lock = threading.Lock()
+    original = resolve_module._resolve
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal active, most
+        with lock:
+            active += 1
+            most = max(most, active)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            with lock:
+                active -= 1
+
+    monkeypatch.setattr(resolve_module, "_resolve", counting)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("requests==2.32.3\nsix\n")
+    images = ["python:3.12-bookworm", "python:3.12-slim-bookworm", "python:3.12-alpine"]
+    settings = Settings(index_url=f"{index_server.url}/simple/", cache_dir=tmp_path / "c")
+    report = analyze([str(requirements)], [target_from_image(i) for i in images], settings)
+    assert [t.complete for t in report.targets] == [True, True, True]
+    assert most == 1
+
+
+# -- the command's allocator setting ---------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc only")
+def test_one_malloc_arena_is_set_unless_the_environment_says_otherwise() -> None:
+    import platform
+
+    code = "from wheelfit.allocator import use_one_malloc_arena as f; print(f())"
+    applied = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={}
+    ).stdout.strip()
+    assert applied == str(platform.libc_ver()[0] == "glibc")
+    kept = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"MALLOC_ARENA_MAX": "4"},
+    ).stdout.strip()
+    assert kept == "False"
