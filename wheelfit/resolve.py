@@ -261,6 +261,17 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
     def describe(self, candidate: Candidate) -> distinfo.DistInfo:
         return distinfo.describe(self.client, self.page(candidate.name), self.dist_for(candidate))
 
+    def prefetch(self, requirements: Iterable[Req]) -> None:
+        """Start describing the file each requirement would most likely get (in the
+        background, on the client's pools)."""
+        for req in requirements:
+            if req.direct_url:
+                continue
+            specifier = combined_specifier([req], self.constraints.get(req.name))
+            ranked = self.ranked(req.name, specifier, req.hashes)
+            if ranked:
+                self._prefetch(Candidate(req.name, req.extras, ranked[0].version, dist=ranked[0]))
+
     def _prefetch(self, candidate: Candidate) -> None:
         page, dist = self.page(candidate.name), self.dist_for(candidate)
         self.client.submit(
@@ -323,23 +334,20 @@ def resolve(
     # resolvelib keeps a copy of its pins and criteria for every package it pins, so one
     # resolution's memory grows with the square of its packages (~70 MB at 1,000). Targets
     # therefore resolve one at a time; the GIL would run their Python code in turn anyway,
-    # and the rest of each target's work (classifying, sizing) still overlaps.
+    # and the rest of each target's work (classifying, sizing) still overlaps. So does the
+    # network work for its top-level requirements, started before waiting for its turn.
+    strict = Provider(client, ctx, env, options, constraints, lenient=False)
+    strict.prefetch(requirements)
     with _ONE_RESOLUTION_AT_A_TIME:
-        return _resolve(client, ctx, env, requirements, options, constraints)
+        return _resolve(strict, requirements)
 
 
 _ONE_RESOLUTION_AT_A_TIME = threading.Lock()
 
 
-def _resolve(
-    client: IndexClient,
-    ctx: TargetContext,
-    env: Mapping[str, str],
-    requirements: list[Req],
-    options: IndexOptions,
-    constraints: Mapping[NormalizedName, SpecifierSet],
-) -> tuple[Resolution, Provider]:
-    strict = Provider(client, ctx, env, options, constraints, lenient=False)
+def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Provider]:
+    client, ctx, env, options = strict.client, strict.ctx, strict.env, strict.options
+    constraints = strict.constraints
     problems: list[str] = []
     try:
         result = LeanResolver(strict, resolvelib.BaseReporter()).resolve(
