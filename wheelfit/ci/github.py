@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 
+from ..allocator import use_one_malloc_arena
 from ..cli import main as wheelfit_main
 from ..render.markdown import MARKER
 from ..urls import redact_url
@@ -199,4 +200,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    use_one_malloc_arena()  # a command, like wheelfit itself (see wheelfit.allocator)
     sys.exit(main())
