@@ -75,6 +75,20 @@ def test_output_file(
     assert json.loads(out.read_text())["schema_version"] == 1
 
 
+def test_a_python_the_image_tag_overrides_is_a_warning(
+    index_url: str, req: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = ["--image", "python:3.12-slim-bookworm", "--image", "alpine"]
+    assert main([str(req), "-i", index_url, *images, "--python", "3.11", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [t["python"] for t in document["targets"]] == ["3.12", "3.11"]
+    overridden = [w for w in document["warnings"] if "asked for" in w]
+    assert overridden == [
+        "Python 3.11 was asked for, but python:3.12-slim-bookworm names Python 3.12 in its "
+        "tag: that image is analysed with Python 3.12"
+    ]
+
+
 def test_bad_line_is_located_and_the_rest_reported(
     index_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

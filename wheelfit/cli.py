@@ -271,6 +271,17 @@ def _targets(args: argparse.Namespace, files: Sequence[str]) -> list[Target] | N
     return targets
 
 
+def _python_overridden(python: str | None, targets: Sequence[Target]) -> list[str]:
+    """A warning for each image whose tag names another Python than the one asked for: the
+    tag wins, and the user should not read the report as being about their version."""
+    return [
+        f"Python {python} was asked for, but {t.image} names Python {t.python} in its tag: "
+        f"that image is analysed with Python {t.python}"
+        for t in targets
+        if python and t.image and t.python != python
+    ]
+
+
 class _Progress:
     """Counts fetches for the spinner; the client calls it from many threads."""
 
@@ -365,6 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if diff:
             return _run_diff(args, files, targets, settings, rules, console, errors)
         report = _analyze(files, _explicit(args, targets), settings, errors)
+        report.warnings += _python_overridden(args.python, targets or [])
     except UserError as exc:
         errors.print(f"wheelfit: error: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
