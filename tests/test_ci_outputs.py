@@ -145,6 +145,26 @@ def test_diff_shows_only_what_changed(fresh_server: IndexServer, tmp_path: Path)
     assert "No change on any image." in render_diff_markdown(same)
 
 
+def test_diff_base_follows_includes_outside_the_files_folder(
+    fresh_server: IndexServer, git_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_projects(fresh_server)
+    (git_repo / "requirements").mkdir()
+    (git_repo / "shared").mkdir()
+    (git_repo / "requirements" / "prod.txt").write_text("-r ../common.txt\n")
+    (git_repo / "shared" / "base.txt").write_text("plain\n")
+    commit(git_repo / "common.txt", "--requirement=shared/base.txt\nbig\n", "one")
+    (git_repo / "shared" / "base.txt").write_text("plain\nmuslgap\n")
+    index = ["--index-url", f"{fresh_server.url}/simple/", "--image", ALPINE]
+    args = ["diff", "--base", "HEAD", "requirements/prod.txt", *index, "--format", "json"]
+    assert main(args) == 0
+    document = json.loads(capsys.readouterr().out)
+    changes = document["targets"][0]["packages"]
+    assert [(p["name"], p["change"]) for p in changes if not p["build_only"]] == [
+        ("muslgap", "added")
+    ]
+
+
 def test_diff_against_a_git_revision_and_its_exit_policy(
     fresh_server: IndexServer,
     git_repo: Path,

@@ -1,13 +1,16 @@
 """Requirement files as they were at a git revision, for `wheelfit diff --base REF FILE...`.
 
 The folders holding the files are exported with `git archive` into a temporary folder, so
-`-r`/`-c` includes beside them resolve as they did at that revision. A file that did not
-exist there reads as empty (everything in it is new).
+`-r`/`-c` includes beside them resolve as they did at that revision; includes elsewhere in the
+repository (`-r ../base.txt`) are then fetched one by one, following their own includes. A
+file that did not exist there reads as empty (everything in it is new).
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
+import re
 import subprocess
 import tarfile
 from pathlib import Path
@@ -44,6 +47,7 @@ def files_at_revision(revision: str, paths: list[str], into: Path) -> tuple[list
             continue  # the folder did not exist then: its files read as empty below
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(into, filter="data")
+    _fetch_includes(revision, top, into, [r.as_posix() for r in relative])
     copies, warnings = [], []
     for rel, shown in zip(relative, paths, strict=True):
         copy = into / rel
@@ -53,3 +57,31 @@ def files_at_revision(revision: str, paths: list[str], into: Path) -> tuple[list
             warnings.append(f"{shown} did not exist at {revision}: everything in it is new")
         copies.append(str(copy))
     return copies, warnings
+
+
+# pip's include options, with the file as the next word or joined (-rbase.txt, --requirement=x)
+_INCLUDE = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s*)(\S+)", re.M)
+
+
+def _fetch_includes(revision: str, top: Path, into: Path, roots: list[str]) -> None:
+    """Export, as of ``revision``, the files the exported ones include that the folder
+    export missed (and what those include in turn)."""
+    queue, seen = list(roots), set(roots)
+    while queue:
+        path = queue.pop()
+        copy = into / path
+        if not copy.is_file():
+            try:
+                text = _git(["show", f"{revision}:{path}"], top)
+            except UserError:
+                continue  # not there at that revision: the reader reports it as missing
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(text)
+        for target in _INCLUDE.findall(copy.read_text(encoding="utf-8", errors="replace")):
+            if "://" in target or target.startswith("/"):
+                continue  # a URL or an absolute path is read as it is, not from git
+            included = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            if included == ".." or included.startswith("../") or included in seen:
+                continue  # outside the repository, or already queued
+            seen.add(included)
+            queue.append(included)
