@@ -360,3 +360,20 @@ def test_every_blocker_is_listed_not_only_the_first(
     target = run(fresh_server, tmp_path, "scipy==1.7.3\nglibconly\nsix\n", [ALPINE]).targets[0]
     assert not target.complete
     assert {p.split(":", 1)[0] for p in target.problems} >= {"scipy", "glibconly"}
+
+
+def test_a_self_dependency_left_alone_by_backtracking_is_reported_not_raised(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    """resolvelib's final walk recurses without end here (pip crashes): a problem row."""
+    fresh_server.add_project("cya", [wheel("cya", "1", ["cyc"])])
+    fresh_server.add_project("cyb", [wheel("cyb", "1", ["cye<3", "cyc==1"])])
+    fresh_server.add_project(
+        "cyc", [wheel("cyc", "1"), wheel("cyc", "2"), wheel("cyc", "3", ["cyd"])]
+    )
+    fresh_server.add_project("cyd", [wheel("cyd", "1", ["cyd", "cyb==1"])])
+    fresh_server.add_project("cye", [wheel("cye", "1", ["cyc<3"])])
+    target = run(fresh_server, tmp_path, "cya==1\ncyc\n").targets[0]
+    assert not target.complete
+    assert target.problems[0].startswith("pip's resolver would crash (RecursionError")
+    assert {(p.name, p.version) for p in target.packages} == {("cya", "1"), ("cyc", "1")}

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 import resolvelib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from indexserver import IndexServer
 from packaging.version import Version
 
@@ -28,8 +30,8 @@ from wheelfit.errors import IndexFetchError
 from wheelfit.index import client as client_module
 from wheelfit.index.client import IndexClient
 from wheelfit.index.simple import parse_json_page
+from wheelfit.lean_resolver import CopyOnWriteDict, LeanResolver
 from wheelfit.models import DistFile, PackedDetails
-from wheelfit.resolve import LeanResolver
 from wheelfit.sdist import inspect_sdist
 from wheelfit.sysdeps.header_index import HeaderIndex
 
@@ -219,6 +221,59 @@ def test_lean_resolver_answers_like_resolvelib_when_it_backtracks() -> None:
     lean = LeanResolver(_ToyProvider(index), resolvelib.BaseReporter()).resolve(roots)
     assert list(lean.mapping.items()) == list(plain.mapping.items())
     assert {k: v[1] for k, v in lean.mapping.items()} == {"d": 1, "a": 1, "b": 1, "c": 2}
+
+
+_PROJECTS = ["a", "b", "c", "d", "e"]
+_VERSIONS = st.sets(st.integers(1, 3), min_size=1)
+_DEPENDENCY = st.tuples(st.sampled_from(_PROJECTS), _VERSIONS)
+_TOY_INDEX = st.fixed_dictionaries(
+    {
+        name: st.dictionaries(st.integers(1, 3), st.lists(_DEPENDENCY, max_size=2), min_size=1)
+        for name in _PROJECTS
+    }
+)
+
+
+def _outcome(resolver_class: Any, index: Any, roots: Any, **options: Any) -> Any:
+    try:
+        resolver = resolver_class(_ToyProvider(index), resolvelib.BaseReporter(), **options)
+        result = resolver.resolve(roots, max_rounds=200)
+    except (resolvelib.ResolutionError, RecursionError) as exc:
+        return type(exc).__name__  # resolvelib itself recurses without end on some cycles
+    return list(result.mapping.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(index=_TOY_INDEX, roots=st.lists(_DEPENDENCY, min_size=1, max_size=3))
+def test_lean_resolver_answers_like_resolvelib_on_random_projects(index: Any, roots: Any) -> None:
+    """Random five-project indexes with conflicts, cycles and missing versions."""
+    expected = _outcome(resolvelib.Resolver, index, roots)
+    assert _outcome(LeanResolver, index, roots) == expected
+    # the lenient pass's walk to the requirements: the same pins, and never a RecursionError
+    safe = _outcome(LeanResolver, index, roots, cycle_safe=True)
+    assert safe == expected or (expected == "RecursionError" and isinstance(safe, list))
+
+
+def test_copy_on_write_dict_copies_only_what_it_changes() -> None:
+    original: CopyOnWriteDict[str, int] = CopyOnWriteDict({f"k{i}": i for i in range(500)})
+    twin = original.copy()
+    twin["k1"] = -1
+    twin["new"] = 7
+    del twin["k2"]
+    assert original["k1"] == 1 and "new" not in original and original["k2"] == 2
+    assert len(original) == 500 and len(twin) == 500
+    assert dict(twin.items()) == {**{f"k{i}": i for i in range(500) if i != 2}, "k1": -1, "new": 7}
+    # buckets neither side wrote are still the same objects
+    shared = sum(a is b for a, b in zip(original._buckets, twin._buckets, strict=True))
+    assert shared >= len(original._buckets) - 3
+    original.update(twin)
+    assert original["k1"] == -1 and original["new"] == 7 and original["k2"] == 2
+    assert len(original) == 501
+    for key, value in original.items():  # values replaced while iterating, as resolvelib does
+        original[key] = value + 1
+    assert original["k3"] == 4 and len(original) == 501
+    with pytest.raises(KeyError):
+        del twin["k2"]
 
 
 def test_targets_resolve_one_at_a_time(

@@ -21,17 +21,20 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
-from resolvelib.resolvers import Resolution as ResolvelibResolution
-from resolvelib.resolvers.resolution import _build_result
 
 from . import distinfo
 from .errors import IndexFetchError
 from .finder import Rejections, TargetContext, compatible_files, is_pinned, rank_candidates
 from .index.client import IndexClient
+from .lean_resolver import LeanResolver
 from .models import DistFile, ProjectPage
 from .requirements import IndexOptions, InputRequirement
 
 MAX_ROUNDS = 5000
+RECURSION_PROBLEM = (
+    "pip's resolver would crash (RecursionError in resolvelib): after backtracking, a package "
+    "that depends on itself is left with no other parent"
+)
 
 
 @dataclass(frozen=True)
@@ -279,29 +282,6 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         )
 
 
-class _LeanResolution(ResolvelibResolution):  # type: ignore[type-arg]
-    """resolvelib's Resolution, keeping its pins in a dict instead of an OrderedDict.
-
-    It stores a copy of the pins for every package it pins: with 1,000 packages those copies
-    took 43 MB as OrderedDicts. A dict keeps insertion order and pops its last item like
-    OrderedDict.popitem(), the only order resolvelib relies on, at about a third of that.
-    """
-
-    def _push_new_state(self) -> None:
-        super()._push_new_state()
-        state = self._states[-1]
-        if type(state.mapping) is not dict:  # the root state's OrderedDict, copied once
-            self._states[-1] = state._replace(mapping=dict(state.mapping))
-
-
-class LeanResolver(resolvelib.Resolver):  # type: ignore[type-arg]
-    def resolve(  # type: ignore[override]  # resolvelib's own signature
-        self, requirements: Iterable[Any], max_rounds: int = 100
-    ) -> Any:
-        state = _LeanResolution(self.provider, self.reporter).resolve(requirements, max_rounds)
-        return _build_result(state)
-
-
 def combined_specifier(reqs: Iterable[Req], constraint: SpecifierSet | None) -> SpecifierSet:
     specifier = SpecifierSet()
     for req in reqs:
@@ -358,16 +338,21 @@ def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Pro
         problems = explain_impossible(strict, exc.causes)
     except resolvelib.ResolutionTooDeep:
         problems = ["pip would give up: too many backtracking rounds (resolution too deep)"]
+    except RecursionError:
+        # resolvelib's final graph walk recurses without end when a package that depends on
+        # itself is left with no other parent after backtracking: pip's resolver crashes too
+        problems = [RECURSION_PROBLEM]
     lenient = Provider(client, ctx, env, options, constraints, lenient=True)
     # shared: a page that failed to load must keep its error, not read as an empty project
     lenient.pages = strict.pages
     lenient.fetch_errors = strict.fetch_errors
     try:
-        result = LeanResolver(lenient, resolvelib.BaseReporter()).resolve(
+        result = LeanResolver(lenient, resolvelib.BaseReporter(), cycle_safe=True).resolve(
             requirements, max_rounds=MAX_ROUNDS
         )
-    except (resolvelib.ResolutionImpossible, resolvelib.ResolutionTooDeep):
-        # cannot happen in principle (the placeholder satisfies everything); stay honest
+    except (resolvelib.ResolutionImpossible, resolvelib.ResolutionTooDeep, RecursionError):
+        # cannot happen in principle (the placeholder satisfies everything), except through
+        # the recursion above; stay honest
         problems.append("no partial resolution could be built either")
         empty = Resolution({}, {}, {}, {}, {}, complete=False, problems=problems)
         return empty, lenient
