@@ -847,3 +847,60 @@ def test_an_empty_file_is_read_as_nothing(tmp_path: Path) -> None:
         parsed = read_requirements([str(write(tmp_path / name, "\n"))])
         assert not parsed.errors and not parsed.requirements
         assert parsed.warnings == [f"{tmp_path / name}: empty file, nothing to read"]
+
+
+def test_lock_scopes_are_read_and_bad_ones_located(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "pylock.toml",
+        PYLOCK.replace(
+            'created-by = "uv"', 'created-by = "uv"\nenvironments = ["sys_platform == \'linux\'"]'
+        ),
+    )
+    parsed = read_requirements([str(path)])
+    assert not parsed.errors
+    assert [(s.what, s.requires_python, s.markers) for s in parsed.scopes] == [
+        ("requires-python", ">=3.12", ()),
+        ("environments", None, ("sys_platform == 'linux'",)),
+    ]
+    assert parsed.scopes[0].line == 2
+    broken = write(
+        tmp_path / "uv.lock",
+        'version = 1\nrequires-python = "3.12+"\nsupported-markers = ["linux or"]\n',
+    )
+    errors = read_requirements([str(broken)]).errors
+    assert [(e.line, e.message) for e in errors[:2]] == [
+        (2, "requires-python is not a version specifier"),
+        (3, "supported-markers: not an environment marker"),
+    ]
+
+
+def test_a_lock_that_leaves_an_image_out_is_a_problem_there(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    fresh_server.add_project("scoped", [wheel("scoped", "1.0")])
+    lock = write(
+        tmp_path / "pylock.toml",
+        'lock-version = "1.0"\nrequires-python = ">=3.12"\n'
+        "environments = [\"platform_machine == 'x86_64' and sys_platform == 'linux'\"]\n"
+        'created-by = "hand"\n\n[[packages]]\nname = "scoped"\nversion = "1.0"\n',
+    )
+    targets = [
+        target_from_image(SLIM),
+        target_from_image("python:3.11-slim-bookworm"),
+        target_from_image(SLIM, arch="arm64"),
+    ]
+    settings = Settings(index_url=f"{fresh_server.url}/simple/", cache_dir=tmp_path / "c")
+    report = analyze([str(lock)], targets, settings)
+    fits, old_python, arm = report.targets
+    assert fits.complete and not fits.problems
+    assert pkg(fits, "scoped").status is Status.WHEEL
+    assert not old_python.complete
+    assert old_python.problems == [
+        f"{lock}:2: the lock needs Python >=3.12 and the image has "
+        f"{old_python.target.python_full_version}: installing from it fails"
+    ]
+    assert not arm.complete
+    assert arm.problems == [
+        f"{lock}:3: none of the lock's environments (platform_machine == 'x86_64' and "
+        "sys_platform == 'linux') holds in this image: installing from it fails"
+    ]

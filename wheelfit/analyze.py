@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -20,6 +21,7 @@ from .classify import classify_resolution
 from .costs.estimate import estimate_costs
 from .finder import TargetContext
 from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
+from .inputs import LockScope
 from .models import PackageResult, Report, Status, Target, TargetReport
 from .project import declared_python
 from .requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
@@ -212,7 +214,8 @@ def _reuse_key(
                 r.editable,
             )
             for r in inputs.requirements
-        ],
+        ]
+        + [(s.file, s.line, s.what, s.requires_python, s.markers) for s in inputs.scopes],
         (
             options.index_url,
             options.extra_index_urls,
@@ -265,6 +268,10 @@ def analyze_target(
     if settings.build_requirements:
         report.packages += _build_requirements(client, ctx, env, options, packages)
     _report_blockers(report, packages)
+    outside = _outside_lock_scopes(inputs.scopes, target, env)
+    if outside:
+        report.complete = False
+        report.problems += outside
     if settings.costs:
         estimate_costs(client, report, settings.build_speed_factor, settings.exclude_newer)
     return report
@@ -287,6 +294,30 @@ def _report_blockers(report: TargetReport, packages: list[PackageResult]) -> Non
             report.problems.append(
                 f"{package.name}: {package.reason}. Required by: {_first(package.required_by)}"
             )
+
+
+def _outside_lock_scopes(
+    scopes: Iterable[LockScope], target: Target, env: dict[str, str]
+) -> list[str]:
+    """Lock files whose Requires-Python or environments leave this image out: pip (PEP 751)
+    and uv refuse to install them there."""
+    problems = []
+    for scope in scopes:
+        where = f"{scope.file}:{scope.line}" if scope.line else scope.file
+        python = target.python_full_version
+        if scope.requires_python is not None and not SpecifierSet(scope.requires_python).contains(
+            python, prereleases=True
+        ):
+            problems.append(
+                f"{where}: the lock needs Python {scope.requires_python} and the image has "
+                f"{python}: installing from it fails"
+            )
+        if scope.markers and not any(Marker(m).evaluate(env) for m in scope.markers):
+            problems.append(
+                f"{where}: none of the lock's {scope.what} ({'; '.join(scope.markers)}) "
+                "holds in this image: installing from it fails"
+            )
+    return problems
 
 
 def _first(items: list[str], count: int = 5) -> str:

@@ -98,12 +98,24 @@ class IndexOptions:
     format_control: FormatControl = field(default_factory=FormatControl)
 
 
+@dataclass(frozen=True)
+class LockScope:
+    """Where a lock file says it can be installed: installers refuse it elsewhere."""
+
+    file: str
+    line: int | None
+    what: str  # the key, as the file spells it: "environments", "supported-markers", ...
+    requires_python: str | None = None
+    markers: tuple[str, ...] = ()  # one of them must hold (none: any environment)
+
+
 @dataclass
 class ParsedInputs:
     requirements: list[InputRequirement] = field(default_factory=list)
     options: IndexOptions = field(default_factory=IndexOptions)
     errors: list[InputError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    scopes: list[LockScope] = field(default_factory=list)
 
     @property
     def constraints(self) -> list[InputRequirement]:

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from ..inputs import InputRequirement, ParsedInputs, Selection
+from ..inputs import InputRequirement, LockScope, ParsedInputs, Selection
 from ..models import InputError
 from ..tomltext import Span, TomlLines
 from ..urls import redact_url
@@ -56,6 +58,34 @@ class LockReader:
     def warn(self, line: int | None, message: str) -> None:
         where = f"{self.file}:{line}" if line else self.file
         self.result.warnings.append(f"{where}: {message}")
+
+    def scope(self, document: dict[str, Any], python_key: str, markers_key: str) -> None:
+        """Record the top-level Requires-Python and environment markers the lock is limited
+        to, for each target to be checked against; unreadable values are located errors."""
+        python = document.get(python_key)
+        if python is not None:
+            line = self.top_key_line(python_key)
+            try:
+                SpecifierSet(str(python))
+            except InvalidSpecifier:
+                self.error(
+                    line, f"{python_key} = {python!r}", f"{python_key} is not a version specifier"
+                )
+                python = None
+            if python is not None:
+                self.result.scopes.append(LockScope(self.file, line, python_key, str(python)))
+        markers = as_list(document.get(markers_key))
+        if markers:
+            line = self.top_key_line(markers_key)
+            for text in markers:
+                try:
+                    Marker(str(text))
+                except InvalidMarker:
+                    self.error(line, str(text), f"{markers_key}: not an environment marker")
+                    return
+            self.result.scopes.append(
+                LockScope(self.file, line, markers_key, markers=tuple(map(str, markers)))
+            )
 
     def top_key_line(self, key: str) -> int | None:
         """Line of a top-level key (one written before the first table)."""

@@ -34,12 +34,8 @@ def read_pylock(reader: LockReader, document: dict[str, Any]) -> None:
         return
     lines = entry_lines(reader.lines, "packages", [p["name"] for p in packages])
     extras, groups = _selection(reader, document)
-    if document.get("environments"):
-        reader.warn(
-            reader.top_key_line("environments"),
-            "the lock is limited to some "
-            "environments; wheelfit does not check the targets against them",
-        )
+    # PEP 751: an installer raises an error outside requires-python or all environments
+    reader.scope(document, "requires-python", "environments")
     left_out = []
     for package, line in zip(packages, lines, strict=True):
         marker = _marker(reader, package.get("marker"), extras, groups, line)

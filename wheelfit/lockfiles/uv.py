@@ -82,12 +82,8 @@ class _UvLock:
         self.too_complex: set[int] = set()
 
     def read(self) -> None:
-        if self.document.get("supported-markers"):
-            self.reader.warn(
-                self.reader.top_key_line("supported-markers"),
-                "the lock is limited to some environments (supported-markers); wheelfit "
-                "does not check the targets against them",
-            )
+        # uv refuses to install a lock for a Python or platform outside these
+        self.reader.scope(self.document, "requires-python", "supported-markers")
         starts = self._starts()
         if not starts:
             self.reader.error(
