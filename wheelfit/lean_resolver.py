@@ -43,7 +43,7 @@ class CopyOnWriteDict(MutableMapping[K, V]):
             self[key] = value
 
     def copy(self) -> CopyOnWriteDict[K, V]:
-        twin: CopyOnWriteDict[K, V] = CopyOnWriteDict()
+        twin: CopyOnWriteDict[K, V] = CopyOnWriteDict.__new__(CopyOnWriteDict)  # no empty buckets
         twin._buckets, twin._length, twin._owned = list(self._buckets), self._length, 0
         self._owned = 0  # shared from now on: the next write on either side copies
         return twin
