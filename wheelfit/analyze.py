@@ -302,9 +302,9 @@ def _outside_lock_scopes(
     """Lock files whose Requires-Python or environments leave this image out: pip (PEP 751)
     and uv refuse to install them there."""
     problems = []
+    python = target.python_full_version
     for scope in scopes:
         where = f"{scope.file}:{scope.line}" if scope.line else scope.file
-        python = target.python_full_version
         if scope.requires_python is not None and not SpecifierSet(scope.requires_python).contains(
             python, prereleases=True
         ):

@@ -87,7 +87,7 @@ class CopyOnWriteDict(MutableMapping[K, V]):
             # a copy differs from its original only in the buckets it wrote
             for mine, theirs in zip(self._buckets, other._buckets, strict=True):
                 if mine is not theirs:
-                    for key, value in list(theirs.items()):
+                    for key, value in theirs.items():
                         self[key] = value
             return
         super().update(other, **kwargs)

@@ -175,18 +175,10 @@ class DistFile:
         details = self._details
         return details if isinstance(details, FileDetails) else details.get(self._index)
 
-    def packed(self, details: PackedDetails, index: int) -> DistFile:
-        """The same file with its details kept in ``details`` at ``index``."""
-        return DistFile(
-            self.project,
-            self.version,
-            self.is_wheel,
-            details,
-            index=index,
-            tags=self.tags,
-            requires_python=self.requires_python,
-            yanked=self.yanked,
-        )
+    def pack(self, details: PackedDetails, index: int) -> None:
+        """Keep the details in ``details`` at ``index`` from now on: called once, by the page
+        parser that made the file, before anything else can see it."""
+        self._details, self._index = details, index
 
     @property
     def filename(self) -> str:

@@ -311,11 +311,12 @@ def resolve(
     constraints: Mapping[NormalizedName, SpecifierSet],
 ) -> tuple[Resolution, Provider]:
     """Resolve like pip; if pip would fail, say why and resolve leniently to show the rest."""
-    # resolvelib keeps a copy of its pins and criteria for every package it pins, so one
-    # resolution's memory grows with the square of its packages (~70 MB at 1,000). Targets
-    # therefore resolve one at a time; the GIL would run their Python code in turn anyway,
-    # and the rest of each target's work (classifying, sizing) still overlaps. So does the
-    # network work for its top-level requirements, started before waiting for its turn.
+    # resolvelib keeps a copy of its state for every package it pins: even lean
+    # (lean_resolver.py), its copies of the pins grow with the square of the packages (13 MB
+    # at 1,000). Targets therefore resolve one at a time; the GIL would run their Python
+    # code in turn anyway, and the rest of each target's work (classifying, sizing) still
+    # overlaps. So does the network work for its top-level requirements, started before
+    # waiting for its turn.
     strict = Provider(client, ctx, env, options, constraints, lenient=False)
     strict.prefetch(requirements)
     with _ONE_RESOLUTION_AT_A_TIME:

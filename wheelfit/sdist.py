@@ -388,7 +388,6 @@ def _take(info: SdistInfo, wanted: str, read: Callable[[int], bytes]) -> None:
         lines = data.count(b"\n")
         if language:
             lines += _count_lines(read, MAX_SOURCE_COUNT_BYTES - len(data))
-        if language:
             info.source_lines[language] = info.source_lines.get(language, 0) + lines
         elif not path.endswith((".pxd", ".pxi")):
             info.header_lines += lines

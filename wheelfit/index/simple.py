@@ -130,15 +130,14 @@ def _page(name: NormalizedName, files: list[DistFile], keep: FileFilter | None) 
     """The page, each release's file details packed together (see PackedDetails)."""
     if keep is not None:
         files = [f for f in files if keep(f)]
-    by_version: dict[Version, list[int]] = {}
-    for position, dist in enumerate(files):
-        by_version.setdefault(dist.version, []).append(position)
-    packed = list(files)
-    for positions in by_version.values():
-        details = PackedDetails([files[p].details for p in positions])
-        for index, position in enumerate(positions):
-            packed[position] = files[position].packed(details, index)
-    return ProjectPage(name=name, files=tuple(packed))
+    by_version: dict[Version, list[DistFile]] = {}
+    for dist in files:
+        by_version.setdefault(dist.version, []).append(dist)
+    for release in by_version.values():
+        details = PackedDetails([dist.details for dist in release])
+        for index, dist in enumerate(release):
+            dist.pack(details, index)
+    return ProjectPage(name=name, files=tuple(files))
 
 
 def parse_json_page(

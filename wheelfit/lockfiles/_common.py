@@ -71,8 +71,7 @@ class LockReader:
                 self.error(
                     line, f"{python_key} = {python!r}", f"{python_key} is not a version specifier"
                 )
-                python = None
-            if python is not None:
+            else:
                 self.result.scopes.append(LockScope(self.file, line, python_key, str(python)))
         markers = as_list(document.get(markers_key))
         if markers:
