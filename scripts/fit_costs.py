@@ -30,12 +30,12 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from wheelfit.cache import Cache, default_cache_dir
 from wheelfit.costs.buildtime import FEATURES, native_features
-from wheelfit.distinfo import load_sdist
 from wheelfit.errors import ArchiveError, IndexFetchError
+from wheelfit.index.cache import Cache, default_cache_dir
 from wheelfit.index.client import IndexClient
-from wheelfit.sdist import SdistInfo
+from wheelfit.inspect.distinfo import load_sdist
+from wheelfit.inspect.sdist import SdistInfo
 
 REPO = Path(__file__).resolve().parent.parent
 BUILDS = REPO / "data" / "builds"

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 from packaging.utils import canonicalize_name  # noqa: E402
 
 from wheelfit.analyze import Settings, make_client  # noqa: E402
-from wheelfit.distinfo import load_sdist  # noqa: E402
 from wheelfit.errors import WheelfitError  # noqa: E402
-from wheelfit.requirements import IndexOptions  # noqa: E402
+from wheelfit.inputs.requirements import IndexOptions  # noqa: E402
+from wheelfit.inspect.distinfo import load_sdist  # noqa: E402
 from wheelfit.sysdeps import knowledge  # noqa: E402
 from wheelfit.sysdeps.infer import infer_facts, vendored_libraries  # noqa: E402
 

@@ -12,13 +12,13 @@ from indexserver import IndexServer
 from markdown_it import MarkdownIt
 from test_analyze import run, sdist, wheel
 
-from wheelfit.advice import recommend
 from wheelfit.cli import main
-from wheelfit.diff import diff_reports
-from wheelfit.policy import parse_rules
 from wheelfit.render.diff import diff_to_dict, render_diff_markdown
 from wheelfit.render.markdown import MARKER, cell, render_markdown
 from wheelfit.render.sarif import render_sarif
+from wheelfit.report.diff import diff_reports
+from wheelfit.report.policy import parse_rules
+from wheelfit.report.recommend import recommend
 
 SLIM = "python:3.12-slim-bookworm"
 ALPINE = "python:3.12-alpine"

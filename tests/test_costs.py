@@ -13,7 +13,7 @@ from test_analyze import pkg, run, sdist, wheel
 
 from wheelfit.cli import main
 from wheelfit.costs import buildtime, sizes
-from wheelfit.sdist import SdistInfo
+from wheelfit.inspect.sdist import SdistInfo
 from wheelfit.sysdeps.knowledge import image_packages
 
 ALPINE = "python:3.12-alpine"

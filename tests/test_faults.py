@@ -10,7 +10,7 @@ from indexserver import IndexServer
 from test_analyze import pkg, wheel
 
 from wheelfit import Settings, Status, analyze, target_from_image
-from wheelfit.cache import Cache
+from wheelfit.index.cache import Cache
 from wheelfit.index.client import IndexClient
 from wheelfit.models import Report
 

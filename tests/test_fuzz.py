@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wheelfit.index.simple import parse_html_page, parse_json_page
-from wheelfit.metadata import parse_metadata
-from wheelfit.requirements import read_requirements
+from wheelfit.inputs.requirements import read_requirements
+from wheelfit.inspect.metadata import parse_metadata
 
 LINES = st.one_of(
     st.text(max_size=60),
@@ -131,7 +131,7 @@ def _tar(members: list[tuple[str, bytes, str, str]]) -> bytes:
 @given(st.lists(MEMBER, max_size=8))
 def test_sdist_reader_refuses_or_reads_any_tar(members: list[tuple[str, bytes, str, str]]) -> None:
     from wheelfit.errors import ArchiveError
-    from wheelfit.sdist import inspect_sdist
+    from wheelfit.inspect.sdist import inspect_sdist
 
     try:
         info = inspect_sdist("p-1.tar.gz", _tar(members))
@@ -145,7 +145,7 @@ def test_sdist_reader_refuses_or_reads_any_tar(members: list[tuple[str, bytes, s
 @given(st.binary(max_size=400), st.sampled_from(["p-1.tar.gz", "p-1.zip"]))
 def test_sdist_reader_refuses_or_reads_any_bytes(data: bytes, filename: str) -> None:
     from wheelfit.errors import ArchiveError
-    from wheelfit.sdist import inspect_sdist
+    from wheelfit.inspect.sdist import inspect_sdist
 
     with contextlib.suppress(ArchiveError):
         inspect_sdist(filename, data)
@@ -168,7 +168,7 @@ def test_sdist_reader_refuses_or_reads_any_bytes(data: bytes, filename: str) -> 
 )
 def test_client_page_reader_never_raises(body: bytes, content_type: str) -> None:
     """Any body the index sends is a page or a refusal (None), never an exception."""
-    from wheelfit.cache import CachedPage
+    from wheelfit.index.cache import CachedPage
     from wheelfit.index.client import _parsed
 
     page = CachedPage("https://i.invalid/simple/p/", body, content_type, None, None, 0.0, 0)

@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 import pytest
 
-from wheelfit import sdist as sdist_module
 from wheelfit.errors import ArchiveError
-from wheelfit.sdist import SdistInfo, inspect_sdist
+from wheelfit.inspect import sdist as sdist_module
+from wheelfit.inspect.sdist import SdistInfo, inspect_sdist
 
 MAX_PEAK_BYTES = 80 * 1024 * 1024
 MAX_SECONDS = 10.0

@@ -10,11 +10,11 @@ import pytest
 from indexserver import IndexServer
 from packaging.version import Version
 
-from wheelfit.cache import Cache
 from wheelfit.errors import IndexFetchError
+from wheelfit.index.cache import Cache
 from wheelfit.index.client import IndexClient
 from wheelfit.index.simple import parse_html_page, parse_json_page, parse_sdist_version
-from wheelfit.metadata import parse_metadata
+from wheelfit.inspect.metadata import parse_metadata
 
 PAGES = Path(__file__).parent / "data" / "index" / "pages"
 JSON_ACCEPT = {"Accept": "application/vnd.pypi.simple.v1+json"}

@@ -9,10 +9,10 @@ from indexserver import IndexServer
 from test_analyze import SLIM, pkg, wheel
 
 from wheelfit import Settings, Status, analyze, target_from_image
-from wheelfit.inputs import InputRequirement, ParsedInputs
-from wheelfit.lockfiles import is_lockfile
+from wheelfit.inputs.lockfiles import is_lockfile
+from wheelfit.inputs.parsed import InputRequirement, ParsedInputs
+from wheelfit.inputs.requirements import read_requirements
 from wheelfit.render.dockerfile import render_dockerfile
-from wheelfit.requirements import read_requirements
 
 
 def write(path: Path, text: str) -> Path:
@@ -799,10 +799,10 @@ ODD_VALUES: list[object] = [1, "x", [], {}, [1], ["x"], {"a": 1}, {"a": [1]}, Tr
 
 def test_lock_readers_never_crash_on_unexpected_values(tmp_path: Path) -> None:
     """Every key of every entry (and of the file) replaced by values of the wrong type."""
-    from wheelfit.inputs import Selection
-    from wheelfit.lockfiles import _reader_for
-    from wheelfit.lockfiles._common import LockReader
-    from wheelfit.sdist import tomllib
+    from wheelfit.inputs.lockfiles import _reader_for
+    from wheelfit.inputs.lockfiles._common import LockReader
+    from wheelfit.inputs.parsed import Selection
+    from wheelfit.inspect.sdist import tomllib
 
     selection = Selection.from_names(["fast", "pg", "gpu"], ["dev"], False)
     for name, text in (("uv.lock", UV_LOCK), ("pylock.toml", PYLOCK), ("poetry.lock", POETRY_LOCK)):
@@ -823,10 +823,10 @@ def test_lock_readers_never_crash_on_unexpected_values(tmp_path: Path) -> None:
 
 
 def test_pyproject_reader_never_crashes_on_unexpected_values(tmp_path: Path) -> None:
-    from wheelfit.inputs import Selection
-    from wheelfit.pyproject_inputs import _Reader
-    from wheelfit.sdist import tomllib
-    from wheelfit.tomltext import TomlLines
+    from wheelfit.inputs.parsed import Selection
+    from wheelfit.inputs.pyproject import _Reader
+    from wheelfit.inputs.tomltext import TomlLines
+    from wheelfit.inspect.sdist import tomllib
 
     selection = Selection.from_names(["all", "fast"], ["dev", "test"], False)
     document = tomllib.loads(PYPROJECT)

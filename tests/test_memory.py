@@ -24,15 +24,15 @@ from indexserver import IndexServer
 from packaging.version import Version
 
 from wheelfit import Settings, analyze, target_from_image
-from wheelfit import resolve as resolve_module
-from wheelfit.cache import Cache
 from wheelfit.errors import IndexFetchError
 from wheelfit.index import client as client_module
+from wheelfit.index.cache import Cache
 from wheelfit.index.client import IndexClient
 from wheelfit.index.simple import parse_json_page
-from wheelfit.lean_resolver import CopyOnWriteDict, LeanResolver
+from wheelfit.inspect.sdist import inspect_sdist
 from wheelfit.models import DistFile, PackedDetails
-from wheelfit.sdist import inspect_sdist
+from wheelfit.resolve import resolver as resolve_module
+from wheelfit.resolve.lean_resolver import CopyOnWriteDict, LeanResolver
 from wheelfit.sysdeps.header_index import HeaderIndex
 
 PAGES = Path(__file__).parent / "data" / "index" / "pages"

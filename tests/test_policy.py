@@ -9,9 +9,9 @@ from indexserver import IndexServer
 from test_analyze import sdist, wheel
 
 from wheelfit.cli import main
-from wheelfit.config import load_config
 from wheelfit.errors import UserError
-from wheelfit.policy import Rule, parse_rules
+from wheelfit.inputs.config import load_config
+from wheelfit.report.policy import Rule, parse_rules
 
 SLIM = "python:3.12-slim-bookworm"
 C_SETUP = {

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from wheelfit.requirements import FormatControl, read_requirements
+from wheelfit.inputs.requirements import FormatControl, read_requirements
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

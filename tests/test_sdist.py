@@ -8,10 +8,10 @@ import zipfile
 
 import pytest
 
-from wheelfit import sdist as sdist_module
-from wheelfit.distinfo import setup_py_dependencies
 from wheelfit.errors import ArchiveError
-from wheelfit.sdist import inspect_sdist
+from wheelfit.inspect import sdist as sdist_module
+from wheelfit.inspect.distinfo import setup_py_dependencies
+from wheelfit.inspect.sdist import inspect_sdist
 
 
 def make_tar(members: dict[str, str], links: dict[str, str] | None = None) -> bytes:

@@ -10,12 +10,12 @@ from indexserver import IndexServer
 from test_analyze import pkg, run, sdist, wheel
 
 from wheelfit.cli import main
+from wheelfit.inspect.sdist import inspect_sdist
 from wheelfit.models import PackageResult, Status, Target
 from wheelfit.render.dockerfile import render_dockerfile
-from wheelfit.sdist import inspect_sdist
 from wheelfit.sysdeps import infer, knowledge
 from wheelfit.sysdeps.plan import plan_package
-from wheelfit.targets import target_from_image
+from wheelfit.targets.images import target_from_image
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_NATIVE = (
@@ -79,7 +79,7 @@ def test_library_loaded_at_run_time_is_needed_even_from_a_wheel() -> None:
 
 
 def test_raw_platform_targets_get_no_package_names() -> None:
-    from wheelfit.targets import target_from_platform
+    from wheelfit.targets.images import target_from_platform
 
     target = target_from_platform("manylinux_2_28_x86_64", "3.12")
     assert plan_package(_native("psycopg2"), target) is None

@@ -6,7 +6,7 @@ from packaging.tags import Tag
 
 from wheelfit.errors import UserError
 from wheelfit.models import Libc
-from wheelfit.targets import (
+from wheelfit.targets.images import (
     marker_environment,
     platform_tags,
     supported_tags,

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from buildcheck import apparent_bytes  # tools/ is on sys.path when this script runs
 
-from wheelfit.cache import Cache, default_cache_dir
 from wheelfit.costs.sizes import split_members, wheel_installed_bytes
+from wheelfit.index.cache import Cache, default_cache_dir
 from wheelfit.index.client import IndexClient
 
 

@@ -4,7 +4,7 @@ __version__ = "0.1.0"
 
 from .analyze import Settings, analyze
 from .models import PackageResult, Report, Status, Target, TargetReport
-from .targets import target_from_image, target_from_platform
+from .targets.images import target_from_image, target_from_platform
 
 __all__ = [
     "PackageResult",

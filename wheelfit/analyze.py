@@ -14,18 +14,20 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from . import kb, reuse
-from .advice import recommend
-from .cache import Cache, default_cache_dir
-from .classify import classify_resolution
+from . import kb
 from .costs.estimate import estimate_costs
-from .finder import TargetContext
+from .index.cache import Cache, default_cache_dir
 from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
-from .inputs import LockScope
+from .index.urls import redact_url
+from .inputs.parsed import LockScope
+from .inputs.project import declared_python
+from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
 from .models import PackageResult, Report, Status, Target, TargetReport
-from .project import declared_python
-from .requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
-from .resolve import (
+from .report import stored as reuse
+from .report.recommend import recommend
+from .resolve.classify import classify_resolution
+from .resolve.finder import TargetContext
+from .resolve.resolver import (
     Candidate,
     Provider,
     Req,
@@ -33,8 +35,7 @@ from .resolve import (
     resolve,
     top_level_requirements,
 )
-from .targets import marker_environment, supported_tags, target_from_image
-from .urls import redact_url
+from .targets.images import marker_environment, supported_tags, target_from_image
 
 DEFAULT_IMAGES = ("python", "slim", "alpine")
 MAX_BUILD_DEPTH = 3

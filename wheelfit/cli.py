@@ -18,20 +18,20 @@ from rich.table import Table
 from . import __version__
 from .allocator import use_one_malloc_arena
 from .analyze import Settings, analyze, default_targets
-from .config import Config, as_list, load_config
-from .diff import diff_reports, introduced_findings
 from .errors import KnowledgeBaseError, UserError, WheelfitError
-from .gitref import files_at_revision
+from .index.urls import redact_url
+from .inputs.config import Config, as_list, load_config
+from .inputs.gitref import files_at_revision
 from .models import Report, Target
-from .policy import Finding, Rule, evaluate, parse_rules
 from .render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from .render.dockerfile import render_dockerfile
 from .render.json import report_to_dict
 from .render.markdown import render_markdown
 from .render.sarif import render_sarif
 from .render.table import render_report
-from .targets import list_images, normalize_arch, target_from_image, target_from_platform
-from .urls import redact_url
+from .report.diff import diff_reports, introduced_findings
+from .report.policy import Finding, Rule, evaluate, parse_rules
+from .targets.images import list_images, normalize_arch, target_from_image, target_from_platform
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 

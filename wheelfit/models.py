@@ -14,7 +14,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 if TYPE_CHECKING:
-    from .advice import Recommendation
+    from .report.recommend import Recommendation
 
 
 class Status(str, enum.Enum):

@@ -26,8 +26,8 @@ import requests
 
 from ..allocator import use_one_malloc_arena
 from ..cli import main as wheelfit_main
+from ..index.urls import redact_url
 from ..render.markdown import MARKER
-from ..urls import redact_url
 
 DEFAULT_PATTERNS = (
     "requirements*.txt",

@@ -13,8 +13,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from .. import kb
+from ..inspect.sdist import SdistInfo
 from ..models import Seconds
-from ..sdist import SdistInfo
 
 MODEL_FILE = "costs/build_model.json"
 # Lines of code in thousands per kind, crates as a count, "make" as 0/1 (a setup.py that runs

@@ -17,9 +17,10 @@ from datetime import datetime
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from ..distinfo import describe
 from ..errors import ArchiveError, IndexFetchError
 from ..index.client import IndexClient
+from ..inspect.distinfo import describe
+from ..inspect.sdist import SdistInfo
 from ..models import (
     DistFile,
     ImageCost,
@@ -31,7 +32,6 @@ from ..models import (
     Target,
     TargetReport,
 )
-from ..sdist import SdistInfo
 from ..sysdeps import knowledge
 from ..sysdeps.plan import target_summary
 from . import buildtime, sizes

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from .. import kb
-from ..sdist import SdistInfo
+from ..inspect.sdist import SdistInfo
 
 # .pyc bytes per .py byte pip adds (CPython 3.11): median over 29 wheels with over 50 kB of
 # .py, every other row of data/builds/installs-2026-11-27.tsv (tools/measure_installs.py)

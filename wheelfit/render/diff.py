@@ -8,8 +8,8 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from .. import __version__
-from ..diff import ReportDiff, TargetDiff
 from ..models import short_target_id
+from ..report.diff import ReportDiff, TargetDiff
 from .markdown import MARKER, cell, code, megabytes, verdict
 
 DIFF_SCHEMA_VERSION = 1

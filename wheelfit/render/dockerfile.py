@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 
-from ..lockfiles import is_lockfile
+from ..inputs.lockfiles import is_lockfile
+from ..inputs.pyproject import is_pyproject
 from ..models import PackageResult, Status, TargetReport
-from ..pyproject_inputs import is_pyproject
 from ..sysdeps.plan import target_summary
 
 _RUSTUP = (

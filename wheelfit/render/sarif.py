@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 
 from .. import __version__
 from ..models import PackageResult, Report, Status
-from ..policy import KINDS, Rule, evaluate
+from ..report.policy import KINDS, Rule, evaluate
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _RULES = {

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from .. import kb
-from ..sdist import SdistInfo
+from ..inspect.sdist import SdistInfo
 from . import knowledge
 from .header_index import HeaderIndex
 from .knowledge import FamilyPackages, ProjectFacts

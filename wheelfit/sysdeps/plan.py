@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..inspect.sdist import SdistInfo
 from ..models import PackageResult, Status, SystemNeeds, Target, TargetReport
-from ..sdist import SdistInfo
 from . import knowledge
 from .infer import bundled_packages, cargo_rust_version, infer_facts, runtime_for, to_alpine
 from .knowledge import FamilyPackages, ProjectFacts

@@ -15,7 +15,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 
 def _git(args: list[str], cwd: Path) -> bytes:

@@ -13,9 +13,9 @@ from typing import Any
 
 from packaging import tags
 
-from . import kb
-from .errors import UserError
-from .models import Libc, Target
+from .. import kb
+from ..errors import UserError
+from ..models import Libc, Target
 
 ARCH_TO_MACHINE = {"amd64": "x86_64", "arm64": "aarch64"}
 MACHINE_TO_ARCH = {machine: arch for arch, machine in ARCH_TO_MACHINE.items()}

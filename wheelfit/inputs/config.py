@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
-from .sdist import tomllib
+from ..errors import UserError
+from ..inspect.sdist import tomllib
 
 _LIST_KEYS = {"images", "arch", "fail-on", "ignore"}
 _TEXT_KEYS = {"python"}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..inputs import ParsedInputs, Selection
+from ..parsed import ParsedInputs, Selection
 from ..tomltext import load_toml
 from ._common import LockReader
 from .poetry import read_poetry_lock

@@ -18,10 +18,10 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from ..inputs import InputRequirement, LockScope, ParsedInputs, Selection
-from ..models import InputError
+from ...index.urls import redact_url
+from ...models import InputError
+from ..parsed import InputRequirement, LockScope, ParsedInputs, Selection
 from ..tomltext import Span, TomlLines
-from ..urls import redact_url
 
 # The index most locks name; wheelfit already reads it (or the --index-url given instead).
 _PYPI = {"https://pypi.org/simple", "https://pypi.org/simple/", "https://pypi.python.org/simple"}

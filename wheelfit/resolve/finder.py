@@ -20,8 +20,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.version import Version
 
-from .models import DistFile, Target
-from .requirements import FormatControl
+from ..inputs.requirements import FormatControl
+from ..models import DistFile, Target
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from ..inputs.requirements import FormatControl, IndexOptions
+from ..models import DistFile, Libc, ProjectPage
 from .finder import Rejections, TargetContext, compatible_files, files_by_version
-from .models import DistFile, Libc, ProjectPage
-from .requirements import FormatControl, IndexOptions
 
 _MANYLINUX_LEGACY = {
     "manylinux1": "manylinux_2_5",

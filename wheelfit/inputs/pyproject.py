@@ -16,11 +16,11 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from .inputs import InputRequirement, ParsedInputs, Selection
+from ..index.urls import redact_url
+from ..models import InputError
 from .markerexpr import join_and
-from .models import InputError
+from .parsed import InputRequirement, ParsedInputs, Selection
 from .tomltext import Span, TomlLines, load_toml
-from .urls import redact_url
 
 # Dependencies kept by tools in their own tables: wheelfit does not read them, and says so.
 _TOOL_TABLES = {

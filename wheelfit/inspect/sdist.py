@@ -18,7 +18,7 @@ from typing import IO
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from .errors import ArchiveError
+from ..errors import ArchiveError
 
 try:
     import tomllib

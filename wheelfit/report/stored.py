@@ -23,9 +23,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__, kb
-from .cache import Cache
-from .models import TargetReport
+from .. import __version__, kb
+from ..index.cache import Cache
+from ..models import TargetReport
 
 FORMAT = 1
 
@@ -34,7 +34,7 @@ FORMAT = 1
 def _code_and_data() -> str:
     """Sizes and times of wheelfit's own files and data: a changed checkout misses."""
     digest = hashlib.sha256(__version__.encode())
-    roots = [Path(__file__).parent, kb.data_dir()]
+    roots = [Path(__file__).parent.parent, kb.data_dir()]
     for root in roots:
         for path in sorted(root.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
 
-from .errors import UserError
-from .models import PackageResult, Status, TargetReport
+from ..errors import UserError
+from ..models import PackageResult, Status, TargetReport
 
 KINDS = ("source-build", "native-build", "unavailable", "sysdeps")
 _THRESHOLD = re.compile(r"^(size|build-time)\s*>\s*([\d.]+)\s*([a-z]*)$", re.I)

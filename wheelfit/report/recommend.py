@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .models import TargetReport
-from .sysdeps.plan import packages_to_add, target_summary
-from .units import megabytes
+from ..models import TargetReport
+from ..sysdeps.plan import packages_to_add, target_summary
+from ..units import megabytes
 
 
 @dataclass(frozen=True)

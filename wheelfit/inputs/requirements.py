@@ -21,10 +21,11 @@ from pathlib import Path
 import pip_requirements_parser as rp
 from packaging.requirements import InvalidRequirement, Requirement
 
-from . import lockfiles, pyproject_inputs
-from .inputs import FormatControl, IndexOptions, InputRequirement, ParsedInputs, Selection
-from .models import InputError
-from .urls import redact_url
+from ..index.urls import redact_url
+from ..models import InputError
+from . import lockfiles
+from . import pyproject as pyproject_inputs
+from .parsed import FormatControl, IndexOptions, InputRequirement, ParsedInputs, Selection
 
 # The value types live in inputs.py, shared by every reader; importing them from here still works.
 __all__ = [

@@ -6,14 +6,14 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from .distinfo import DistInfo
-from .errors import IndexFetchError
+from ..errors import IndexFetchError
+from ..inspect.distinfo import DistInfo
+from ..models import PackageResult, Status
+from ..sysdeps.infer import vendored_libraries
+from ..sysdeps.plan import drop_provided_runtime, plan_package
 from .explain import older_compatible_wheel, wheel_gap
 from .finder import best_tag
-from .models import PackageResult, Status
-from .resolve import Candidate, Provider, Resolution, why_no_candidate
-from .sysdeps.infer import vendored_libraries
-from .sysdeps.plan import drop_provided_runtime, plan_package
+from .resolver import Candidate, Provider, Resolution, why_no_candidate
 
 
 def classify_resolution(resolution: Resolution, provider: Provider) -> list[PackageResult]:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .inputs import ParsedInputs
-from .models import InputError
-from .sdist import tomllib
+from ..inspect.sdist import tomllib
+from ..models import InputError
+from .parsed import ParsedInputs
 
 _TOML_POSITION_RE = re.compile(r"at line (\d+), column (\d+)")
 # a whole line holding one [table] or [[array.of.tables]] header

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import PackageResult, Report, Status, TargetReport
+from ..models import PackageResult, Report, Status, TargetReport
+from ..sysdeps.plan import target_summary
 from .policy import Finding, Rule, evaluate
-from .sysdeps.plan import target_summary
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from .models import InputError
+from ..models import InputError
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from . import distinfo
-from .errors import IndexFetchError
+from ..errors import IndexFetchError
+from ..index.client import IndexClient
+from ..inputs.requirements import IndexOptions, InputRequirement
+from ..inspect import distinfo
+from ..models import DistFile, ProjectPage
 from .finder import Rejections, TargetContext, compatible_files, is_pinned, rank_candidates
-from .index.client import IndexClient
 from .lean_resolver import LeanResolver
-from .models import DistFile, ProjectPage
-from .requirements import IndexOptions, InputRequirement
 
 MAX_ROUNDS = 5000
 RECURSION_PROBLEM = (

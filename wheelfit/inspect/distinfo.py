@@ -18,10 +18,10 @@ from typing import TypeGuard
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from .errors import ArchiveError, IndexFetchError
-from .index.client import IndexClient, file_identity
+from ..errors import ArchiveError, IndexFetchError
+from ..index.client import IndexClient, file_identity
+from ..models import DistFile, ProjectPage
 from .metadata import CoreMetadata, parse_metadata
-from .models import DistFile, ProjectPage
 from .sdist import SdistInfo, inspect_sdist
 
 
