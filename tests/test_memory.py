@@ -311,7 +311,7 @@ def test_targets_resolve_one_at_a_time(
 def test_one_malloc_arena_is_set_unless_the_environment_says_otherwise() -> None:
     import platform
 
-    code = "from wheelfit.allocator import use_one_malloc_arena as f; print(f())"
+    code = "from wheelfit.cli import use_one_malloc_arena as f; print(f())"
     applied = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={}
     ).stdout.strip()

@@ -6,13 +6,8 @@ from packaging.tags import Tag
 
 from wheelfit.errors import UserError
 from wheelfit.models import Libc
-from wheelfit.targets.images import (
-    marker_environment,
-    platform_tags,
-    supported_tags,
-    target_from_image,
-    target_from_platform,
-)
+from wheelfit.targets.images import target_from_image, target_from_platform
+from wheelfit.targets.tags import marker_environment, platform_tags, supported_tags
 
 
 def test_slim_bookworm_accepts_manylinux_up_to_its_glibc_with_legacy_aliases() -> None:

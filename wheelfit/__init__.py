@@ -1,9 +1,7 @@
 """wheelfit: how a requirements file installs on python, python:slim and python:alpine images."""
 
-__version__ = "0.1.0"
-
 from .analyze import Settings, analyze
-from .models import PackageResult, Report, Status, Target, TargetReport
+from .models import PackageResult, Report, Status, Target, TargetReport, __version__
 from .targets.images import target_from_image, target_from_platform
 
 __all__ = [

@@ -16,14 +16,14 @@ from packaging.version import Version
 
 from . import kb
 from .costs.estimate import estimate_costs
+from .errors import redact_url
 from .index.cache import Cache, default_cache_dir
 from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
-from .index.urls import redact_url
 from .inputs.parsed import LockScope
 from .inputs.project import declared_python
 from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
 from .models import PackageResult, Report, Status, Target, TargetReport
-from .report import stored as reuse
+from .report import stored
 from .report.recommend import recommend
 from .resolve.classify import classify_resolution
 from .resolve.finder import TargetContext
@@ -35,7 +35,8 @@ from .resolve.resolver import (
     resolve,
     top_level_requirements,
 )
-from .targets.images import marker_environment, supported_tags, target_from_image
+from .targets.images import target_from_image
+from .targets.tags import marker_environment, supported_tags
 
 DEFAULT_IMAGES = ("python", "slim", "alpine")
 MAX_BUILD_DEPTH = 3
@@ -120,9 +121,9 @@ def analyze(
         )
         done: dict[Target, TargetReport] = {}
         for target, key in keys.items():
-            stored = reuse.load(client.cache, key, client.still_absent)
-            if stored is not None:
-                done[target] = stored
+            previous = stored.load(client.cache, key, client.still_absent)
+            if previous is not None:
+                done[target] = previous
         missing = [t for t in targets if t not in done]
         if missing:
             client.prefetch_projects(r.name for r in inputs.installs if r.name)
@@ -133,7 +134,7 @@ def analyze(
                 for target, report in zip(missing, analysed, strict=True):
                     done[target] = report
                     if target in keys:
-                        reuse.store(client.cache, keys[target], report, dict(client.pages_read))
+                        stored.store(client.cache, keys[target], report, dict(client.pages_read))
         reports = [done[t] for t in targets]
     finally:
         if own_client:
@@ -200,8 +201,8 @@ def _describe_options(options: IndexOptions, settings: Settings) -> dict[str, ob
 def _reuse_key(
     target: Target, inputs: ParsedInputs, options: IndexOptions, settings: Settings
 ) -> str:
-    """What a target's stored result depends on besides the pages (wheelfit.reuse)."""
-    return reuse.report_key(
+    """What a target's stored result depends on besides the pages (report.stored)."""
+    return stored.report_key(
         target,
         [
             (

@@ -1,6 +1,9 @@
-"""Errors say whose fault it is: the user's input, the index, or wheelfit's own data."""
+"""Errors say whose fault it is (the user's input, the index, or wheelfit's own data), and
+nothing wheelfit says ever carries the credentials of a URL."""
 
 from __future__ import annotations
+
+import re
 
 
 class WheelfitError(Exception):
@@ -21,3 +24,12 @@ class ArchiveError(WheelfitError):
 
 class KnowledgeBaseError(WheelfitError):
     """wheelfit's shipped data is missing or invalid: a bug or a broken install."""
+
+
+# user:password@ or token@ inside any URL that appears in free text
+_USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+
+
+def redact_url(text: str) -> str:
+    """Replace the user-info part of every URL in ``text`` with ``***``."""
+    return _USERINFO_RE.sub(lambda m: f"{m['scheme']}***@", text)

@@ -7,14 +7,12 @@ import json
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
 
 from packaging.tags import Tag
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-if TYPE_CHECKING:
-    from .report.recommend import Recommendation
+__version__ = "0.1.0"  # wheelfit's own; the build reads it from here (pyproject.toml)
 
 
 class Status(str, enum.Enum):
@@ -360,6 +358,15 @@ class TargetReport:
         return counts
 
 
+@dataclass(frozen=True)
+class Recommendation:
+    """Which target to choose (wheelfit.report.recommend ranks them)."""
+
+    target: str  # the winning target's id
+    ranking: list[str]  # every target id, best first
+    reason: str
+
+
 @dataclass
 class Report:
     inputs: list[str]
@@ -367,5 +374,5 @@ class Report:
     input_errors: list[InputError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     options: dict[str, object] = field(default_factory=dict)
-    # best target first, with the reason (wheelfit.advice); None with one target or no costs
+    # best target first, with the reason (report.recommend); None with one target or no costs
     recommendation: Recommendation | None = None

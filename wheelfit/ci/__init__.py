@@ -1,1 +1,4 @@
-"""Integrations that run wheelfit in CI systems."""
+"""Running wheelfit in CI: the GitHub Action's entry point (pull-request comment, changed files).
+
+Like ``cli``, it may print and exit; it calls the command and renders nothing of its own.
+"""

@@ -24,9 +24,9 @@ from typing import Any
 
 import requests
 
-from ..allocator import use_one_malloc_arena
 from ..cli import main as wheelfit_main
-from ..index.urls import redact_url
+from ..cli import use_one_malloc_arena
+from ..errors import redact_url
 from ..render.markdown import MARKER
 
 DEFAULT_PATTERNS = (
@@ -200,5 +200,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    use_one_malloc_arena()  # a command, like wheelfit itself (see wheelfit.allocator)
+    use_one_malloc_arena()  # a command, like wheelfit itself (see wheelfit.cli)
     sys.exit(main())

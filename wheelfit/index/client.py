@@ -27,12 +27,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from ..errors import IndexFetchError
+from ..errors import IndexFetchError, redact_url
 from ..models import DistFile, ProjectPage
 from .cache import Cache, CachedPage
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_page
-from .urls import redact_url, strip_credentials
+from .urls import strip_credentials
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"

@@ -1,17 +1,11 @@
-"""URL helpers. Credentials in index URLs must never reach output, logs, errors or the cache."""
+"""Index URLs with credentials: the bare URL to request and the pair to authenticate with.
+
+What is printed goes through wheelfit.errors.redact_url instead.
+"""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import unquote, urlsplit, urlunsplit
-
-# user:password@ or token@ inside any URL that appears in free text
-_USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
-
-
-def redact_url(text: str) -> str:
-    """Replace the user-info part of every URL in ``text`` with ``***``."""
-    return _USERINFO_RE.sub(lambda m: f"{m['scheme']}***@", text)
 
 
 def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..inspect.sdist import tomllib
+from .tomltext import tomllib
 
 _LIST_KEYS = {"images", "arch", "fail-on", "ignore"}
 _TEXT_KEYS = {"python"}

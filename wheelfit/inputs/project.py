@@ -8,7 +8,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from ..inspect.sdist import tomllib
+from .tomltext import tomllib
 
 
 def _search_dirs(start: Path) -> list[Path]:

@@ -16,7 +16,7 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from ..index.urls import redact_url
+from ..errors import redact_url
 from ..models import InputError
 from .markerexpr import join_and
 from .parsed import InputRequirement, ParsedInputs, Selection

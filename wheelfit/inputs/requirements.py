@@ -1,6 +1,6 @@
 """Input files -> requirements with their file and line, plus pip's index options.
 
-``read_requirements`` picks the reader by file name: pyproject.toml (pyproject_inputs.py), lock
+``read_requirements`` picks the reader by file name: pyproject.toml (pyproject.py), lock
 files (lockfiles/), and pip requirements files, which are read here and are the default.
 
 Parsing is pip-requirements-parser's job (it keeps every line, flags constraints, keeps
@@ -21,13 +21,13 @@ from pathlib import Path
 import pip_requirements_parser as rp
 from packaging.requirements import InvalidRequirement, Requirement
 
-from ..index.urls import redact_url
+from ..errors import redact_url
 from ..models import InputError
 from . import lockfiles
 from . import pyproject as pyproject_inputs
 from .parsed import FormatControl, IndexOptions, InputRequirement, ParsedInputs, Selection
 
-# The value types live in inputs.py, shared by every reader; importing them from here still works.
+# The value types live in parsed.py, shared by every reader; importing them from here still works.
 __all__ = [
     "FormatControl",
     "IndexOptions",

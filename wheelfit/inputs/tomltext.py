@@ -15,9 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..inspect.sdist import tomllib
 from ..models import InputError
 from .parsed import ParsedInputs
+
+try:  # re-exported for the other input readers
+    import tomllib as tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 _TOML_POSITION_RE = re.compile(r"at line (\d+), column (\d+)")
 # a whole line holding one [table] or [[array.of.tables]] header

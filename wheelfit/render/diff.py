@@ -7,8 +7,7 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from .. import __version__
-from ..models import short_target_id
+from ..models import __version__, short_target_id
 from ..report.diff import ReportDiff, TargetDiff
 from .markdown import MARKER, cell, code, megabytes, verdict
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import __version__
-from ..models import ImageCost, PackageResult, Report, Seconds, SystemNeeds, TargetReport
+from ..models import (
+    ImageCost,
+    PackageResult,
+    Report,
+    Seconds,
+    SystemNeeds,
+    TargetReport,
+    __version__,
+)
 from ..sysdeps.plan import target_summary
 
 SCHEMA_VERSION = 1

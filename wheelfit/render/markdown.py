@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .. import __version__, units
-from ..models import PackageResult, Report, Status, TargetReport, short_target_id
+from .. import units
+from ..models import PackageResult, Report, Status, TargetReport, __version__, short_target_id
 from ..sysdeps.plan import packages_to_add, target_summary
 from ..units import duration
 

@@ -15,8 +15,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from .. import __version__
-from ..models import PackageResult, Report, Status
+from ..models import PackageResult, Report, Status, __version__
 from ..report.policy import KINDS, Rule, evaluate
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

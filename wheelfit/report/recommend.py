@@ -7,18 +7,10 @@ runtime library to add); then the smaller final image (multi-stage); then the sh
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-from ..models import TargetReport
+from ..models import Recommendation, TargetReport
 from ..sysdeps.plan import packages_to_add, target_summary
 from ..units import megabytes
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    target: str  # the winning target's id
-    ranking: list[str]  # every target id, best first
-    reason: str
 
 
 def _needs(report: TargetReport) -> list[str]:

@@ -23,9 +23,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, kb
+from .. import kb
 from ..index.cache import Cache
-from ..models import TargetReport
+from ..models import TargetReport, __version__
 
 FORMAT = 1
 

@@ -18,7 +18,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from ...index.urls import redact_url
+from ...errors import redact_url
 from ...models import InputError
 from ..parsed import InputRequirement, LockScope, ParsedInputs, Selection
 from ..tomltext import Span, TomlLines
