@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import io
 import json
 import os
 import platform
@@ -15,19 +16,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from .analyze import Settings, analyze, default_targets
-from .errors import KnowledgeBaseError, UserError, WheelfitError, redact_url
+from .errors import KnowledgeBaseError, UserError, WheelfitError, describe_unexpected, redact_url
 from .inputs.config import Config, as_list, load_config
 from .inputs.gitref import files_at_revision
+from .inputs.paths import check_cache_dir
 from .models import Report, Target, __version__
 from .render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from .render.dockerfile import render_dockerfile
 from .render.json import report_to_dict
 from .render.markdown import render_markdown
+from .render.output import check_output_path, write_output
 from .render.sarif import render_sarif
-from .render.table import render_report
+from .render.table import images_table, render_report
 from .report.diff import diff_reports, introduced_findings
 from .report.policy import Finding, Rule, evaluate, parse_rules
 from .targets.images import list_images, normalize_arch, target_from_image, target_from_platform
@@ -196,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REF",
         help="wheelfit diff only: compare the files with their version at this git revision",
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="on an internal error, show the traceback"
+    )
     parser.add_argument("--version", action="version", version=f"wheelfit {__version__}")
     return parser
 
@@ -302,36 +307,21 @@ class _Progress:
         return f"resolving: {self.network} fetched, {self.cached} from cache  {self.last}"
 
 
-def _python_span(row: dict[str, object]) -> str:
-    versions = list(row["python_versions"])  # type: ignore[call-overload]
-    pre = [f"{v} rc" for v in row.get("prerelease_pythons", [])]  # type: ignore[attr-defined]
-    return f"{versions[0]}-{versions[-1]}" + (f" ({', '.join(pre)})" if pre else "")
-
-
-def _print_images(console: Console) -> None:
-    table = Table(title="image profiles")
-    for column in ("tag suffix", "short name", "distro", "libc", "compiler", "arches", "pythons"):
-        table.add_column(column, no_wrap=column in ("tag suffix", "libc"))
-    for row in list_images():
-        table.add_row(
-            row["suffix"],
-            row["short_name"],
-            row.get("distro", ""),
-            f"{row['libc']} {row['libc_version']}",
-            "yes" if row["has_compiler"] else "no",
-            ", ".join(row["arches"]),
-            _python_span(row),
-        )
-    console.print(table)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None)
     # soft_wrap: an error line stays whole, so file:line can be copied or grepped
     errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=True)
+    try:
+        return _main(argv, errors)
+    except Exception as exc:  # the last guard: a bug must not dump a traceback with secrets
+        errors.print(describe_unexpected(exc, "--debug" in argv), markup=False, highlight=False)
+        return EXIT_INTERNAL
+
+
+def _main(argv: list[str], errors: Console) -> int:
+    console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None)
     if argv[:1] == ["images"] and not Path("images").exists():
-        _print_images(console)
+        console.print(images_table(list_images()))
         return EXIT_OK
     # a subcommand only when no file of that name is meant
     dockerfile = argv[:1] == ["dockerfile"] and not Path("dockerfile").exists()
@@ -348,6 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _apply_config(args)
         rules = parse_rules(args.fail_on)
+        if args.output is not None:
+            check_output_path(args.output)
+        if args.cache_dir is not None and not args.no_cache:
+            check_cache_dir(args.cache_dir)
         targets = _targets(args, files)
         if dockerfile and (len(args.image) != 1 or args.platform or len(args.arch) > 1):
             raise UserError(
@@ -385,18 +379,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WheelfitError as exc:
         errors.print(f"wheelfit: error: {exc}", markup=False)
         return EXIT_INTERNAL
-    if dockerfile:
-        return _write_dockerfile(report, files, args.output, errors)
-    if args.format in ("json", "markdown", "sarif"):
-        _write_text(_render_text(args.format, report, rules, args.ignore), args.output)
-    else:
-        renderable = render_report(report)
-        if args.output:
-            with args.output.open("w") as handle:
-                Console(file=handle, width=160, no_color=True).print(renderable)
+    try:
+        if dockerfile:
+            return _write_dockerfile(report, files, args.output, errors)
+        if args.format in ("json", "markdown", "sarif"):
+            _write_text(_render_text(args.format, report, rules, args.ignore), args.output)
+        elif args.output:
+            write_output(args.output, _plain_text(render_report(report)))
         else:
-            console.print(renderable)
+            console.print(render_report(report))
+    except UserError as exc:
+        errors.print(f"wheelfit: error: {exc}", markup=False, highlight=False)
+        return EXIT_USAGE
     return _exit_code(report, rules, args.ignore, errors)
+
+
+def _plain_text(renderable: object) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, width=160, no_color=True).print(renderable)
+    return buffer.getvalue()
 
 
 def _render_text(form: str, report: Report, rules: list[Rule], ignore: list[str]) -> str:
@@ -409,7 +410,7 @@ def _render_text(form: str, report: Report, rules: list[Rule], ignore: list[str]
 
 def _write_text(text: str, output: Path | None) -> None:
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         sys.stdout.write(text)
 
@@ -502,8 +503,7 @@ def _run_diff(
     elif args.format == "sarif":
         raise UserError("wheelfit diff writes table, json or markdown, not sarif")
     elif args.output:
-        with args.output.open("w") as handle:
-            Console(file=handle, width=160, no_color=True).print(render_diff_table(result))
+        write_output(args.output, _plain_text(render_diff_table(result)))
     else:
         console.print(render_diff_table(result))
     findings = introduced_findings(rules, old, new, args.ignore)
@@ -514,11 +514,7 @@ def _write_dockerfile(
     report: Report, files: list[str], output: Path | None, errors: Console
 ) -> int:
     target = report.targets[0]
-    text = render_dockerfile(target, files)
-    if output:
-        output.write_text(text)
-    else:
-        sys.stdout.write(text)
+    _write_text(render_dockerfile(target, files), output)
     for problem in target.problems if not target.complete else []:
         errors.print(f"wheelfit: warning: pip would fail: {problem}", markup=False)
     for item in report.input_errors:

@@ -4,6 +4,7 @@ nothing wheelfit says ever carries the credentials of a URL."""
 from __future__ import annotations
 
 import re
+import traceback
 
 
 class WheelfitError(Exception):
@@ -33,3 +34,16 @@ _USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
 def redact_url(text: str) -> str:
     """Replace the user-info part of every URL in ``text`` with ``***``."""
     return _USERINFO_RE.sub(lambda m: f"{m['scheme']}***@", text)
+
+
+def describe_unexpected(exc: BaseException, debug: bool) -> str:
+    """A short, redacted report of an unexpected exception (the traceback with --debug)."""
+    if debug:
+        detail = "".join(traceback.format_exception(exc)).rstrip()
+    else:
+        detail = redact_url(f"{type(exc).__name__}: {exc}")[:500]
+    return redact_url(
+        f"wheelfit: internal error: {detail}\nThis is a bug in wheelfit: please report it "
+        "with the command that caused it"
+        + ("" if debug else " and the details that --debug prints")
+    )

@@ -26,7 +26,7 @@ import requests
 
 from ..cli import main as wheelfit_main
 from ..cli import use_one_malloc_arena
-from ..errors import redact_url
+from ..errors import describe_unexpected, redact_url
 from ..render.markdown import MARKER
 
 DEFAULT_PATTERNS = (
@@ -195,8 +195,12 @@ def main() -> int:
         print(f"::error::wheelfit: {exc}", file=sys.stderr)
         return 2
     except requests.RequestException as exc:
-        print(f"::error::wheelfit: GitHub API unreachable: {exc}", file=sys.stderr)
+        print(f"::error::wheelfit: GitHub API unreachable: {redact_url(str(exc))}", file=sys.stderr)
         return 2
+    except Exception as exc:  # the last guard: a workflow log is public
+        debug = "--debug" in _input("ARGS").split()
+        print(f"::error::{describe_unexpected(exc, debug)}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

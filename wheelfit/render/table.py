@@ -203,3 +203,27 @@ def _problems(targets: list[TargetReport]) -> list[RenderableType]:
         Text(f"{', '.join(where)}: {text}", style="dim" if text.startswith("skipped") else "red")
         for text, where in grouped.items()
     ]
+
+
+def _python_span(row: dict[str, object]) -> str:
+    versions = list(row["python_versions"])  # type: ignore[call-overload]
+    pre = [f"{v} rc" for v in row.get("prerelease_pythons", [])]  # type: ignore[attr-defined]
+    return f"{versions[0]}-{versions[-1]}" + (f" ({', '.join(pre)})" if pre else "")
+
+
+def images_table(rows: list[dict[str, object]]) -> Table:
+    """``wheelfit images``: the known image profiles."""
+    table = Table(title="image profiles")
+    for column in ("tag suffix", "short name", "distro", "libc", "compiler", "arches", "pythons"):
+        table.add_column(column, no_wrap=column in ("tag suffix", "libc"))
+    for row in rows:
+        table.add_row(
+            str(row["suffix"]),
+            str(row["short_name"]),
+            str(row.get("distro", "")),
+            f"{row['libc']} {row['libc_version']}",
+            "yes" if row["has_compiler"] else "no",
+            ", ".join(row["arches"]),  # type: ignore[arg-type]
+            _python_span(row),
+        )
+    return table

@@ -1,0 +1,91 @@
+"""Paths the user gives: input files read safely, and the cache folder checked before a run.
+
+An input path may be anything: a FIFO (reading it blocks forever), a device (``/dev/zero``
+never ends), a symlink loop, a name longer than the system allows, a file of gigabytes. Each
+becomes one sentence saying what is wrong, never a hang or a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from ..errors import UserError
+
+# A requirements file, lock file or pyproject.toml larger than this is refused: the largest
+# real ones are a few MB (a uv.lock of 2,000 packages with hashes is about 5 MB).
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+class InputFileError(Exception):
+    """An input file that cannot be read; the message says why and what to do."""
+
+
+def describe_os_error(exc: OSError) -> str:
+    """The reason an OSError gives, in words (a symlink loop, a name too long, ...)."""
+    if exc.errno == errno.ELOOP:
+        return "the path is a loop of symbolic links"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the path is longer than the system allows"
+    return str(exc.strerror or exc)
+
+
+def read_input_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The whole content of a regular file, or InputFileError (never a hang on a pipe)."""
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise block before fstat
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InputFileError(describe_os_error(exc)) from None
+    except (ValueError, RuntimeError) as exc:  # a NUL in the name; a loop in older Pythons
+        raise InputFileError(str(exc)) from None
+    with contextlib.closing(os.fdopen(descriptor, "rb")) as handle:
+        mode = os.fstat(descriptor).st_mode
+        for test, kind in _KINDS:
+            if test(mode):
+                raise InputFileError(f"it is {kind}, not a regular file; give a file")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise InputFileError(describe_os_error(exc)) from None
+    if len(data) > limit:
+        raise InputFileError(
+            f"it is larger than {limit // (1024 * 1024)} MB, more than any real input; "
+            "split it or check that it is the right file"
+        )
+    return data
+
+
+def check_cache_dir(path: Path) -> None:
+    """Raise a UserError before the run if ``path`` cannot hold the cache."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UserError(
+            f"--cache-dir {path} exists and is not a folder; give a folder, or --no-cache"
+        ) from None
+    except OSError as exc:
+        raise UserError(
+            f"--cache-dir {path}: cannot create the folder ({describe_os_error(exc)}); "
+            "give another folder, or --no-cache"
+        ) from None
+    try:
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise UserError(
+            f"--cache-dir {path}: cannot write there ({describe_os_error(exc)}); give a "
+            "writable folder, or --no-cache"
+        ) from None
