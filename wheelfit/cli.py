@@ -21,7 +21,7 @@ from .analyze import Settings, analyze, default_targets
 from .errors import KnowledgeBaseError, UserError, WheelfitError, describe_unexpected, redact_url
 from .inputs.config import Config, as_list, load_config
 from .inputs.gitref import files_at_revision
-from .inputs.paths import check_cache_dir
+from .inputs.paths import check_cache_dir, index_url_problem
 from .models import Report, Target, __version__
 from .render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from .render.dockerfile import render_dockerfile
@@ -342,6 +342,11 @@ def _main(argv: list[str], errors: Console) -> int:
             check_output_path(args.output)
         if args.cache_dir is not None and not args.no_cache:
             check_cache_dir(args.cache_dir)
+        for option, url in [("--index-url", args.index_url)] + [
+            ("--extra-index-url", u) for u in args.extra_index_url
+        ]:
+            if url is not None and (problem := index_url_problem(url)):
+                raise UserError(f"{option}: {problem}")
         targets = _targets(args, files)
         if dockerfile and (len(args.image) != 1 or args.platform or len(args.arch) > 1):
             raise UserError(

@@ -7,6 +7,7 @@ installers, names of another project, invalid versions) are left out, as pip lea
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from functools import lru_cache
@@ -22,7 +23,7 @@ from packaging.utils import (
     canonicalize_name,
     parse_wheel_filename,
 )
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from ..models import NO_TAGS, DistFile, FileDetails, PackedDetails, ProjectPage
 
@@ -34,6 +35,7 @@ SDIST_EXTENSIONS = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".
 
 # A large project page lists thousands of files sharing a few dozen version strings and tag
 # sets; parsing each string once makes reading a page several times faster.
+_SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 _cached_version = lru_cache(maxsize=65536)(Version)
 _cached_tags = lru_cache(maxsize=65536)(parse_tag)
 
@@ -51,7 +53,7 @@ def _parse_wheel_filename(filename: str) -> tuple[NormalizedName, Version, froze
         return _wheel_name_parts(filename)  # let packaging raise its own error
     try:
         version = _cached_version(parts[1])
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         raise InvalidWheelFilename(filename) from None
     name = canonicalize_name(parts[0])
     tags = _cached_tags("-".join(parts[-3:]))
@@ -73,7 +75,7 @@ def parse_sdist_version(filename: str, project: NormalizedName) -> Version | Non
         if stem[index] == "-" and canonicalize_name(stem[:index]) == project:
             try:
                 return _cached_version(stem[index + 1 :])
-            except InvalidVersion:
+            except ValueError:  # InvalidVersion, or a number too long for int()
                 return None
     return None
 
@@ -101,8 +103,10 @@ def make_dist_file(
             if parsed is None:
                 return None
             version, tags, is_wheel = parsed, NO_TAGS, False
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion, InvalidTag):
-        return None  # pip ignores files whose names it cannot read
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError, InvalidTag):
+        # pip ignores files whose names it cannot read; ValueError: InvalidVersion, or a
+        # number of more than 4,300 digits in the version
+        return None
     metadata_sha = metadata.get("sha256") if isinstance(metadata, dict) else None
     details = FileDetails(
         filename=filename,
@@ -140,6 +144,32 @@ def _page(name: NormalizedName, files: list[DistFile], keep: FileFilter | None) 
     return ProjectPage(name=name, files=tuple(files))
 
 
+# A page's values are checked for their type where they are read: a hostile index may send a
+# size as a string or a hash as a number, which must read as "not given", never crash a
+# later stage. The HTML form only ever has strings.
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _size(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _sha256(hashes: object) -> str | None:
+    value = hashes.get("sha256") if isinstance(hashes, dict) else None
+    return value if isinstance(value, str) and _SHA256_RE.fullmatch(value) else None
+
+
+def _metadata(value: object) -> bool | dict[str, str] | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, dict):
+        return {"sha256": sha} if (sha := _sha256(value)) else True
+    return None
+
+
 def parse_json_page(
     body: bytes, page_url: str, project: str, keep: FileFilter | None = None
 ) -> ProjectPage:
@@ -148,9 +178,11 @@ def parse_json_page(
     name = canonicalize_name(project)
     files = []
     for entry in document.get("files", []):
+        if not isinstance(entry, dict):
+            continue
         filename = entry.get("filename")
         url = entry.get("url")
-        if not filename or not url:
+        if not filename or not url or not isinstance(filename, str) or not isinstance(url, str):
             continue
         yanked = entry.get("yanked", False)
         if yanked is not False and not isinstance(yanked, (bool, str)):
@@ -161,12 +193,12 @@ def parse_json_page(
             filename,
             url if url.startswith(("https://", "http://")) else urljoin(page_url, url),
             name,
-            sha256=(entry.get("hashes") or {}).get("sha256"),
-            requires_python=entry.get("requires-python"),
+            sha256=_sha256(entry.get("hashes")),
+            requires_python=_text(entry.get("requires-python")),
             yanked=yanked,
-            size=entry.get("size"),
-            upload_time=entry.get("upload-time"),
-            metadata=metadata if isinstance(metadata, (bool, dict)) else None,
+            size=_size(entry.get("size")),
+            upload_time=_text(entry.get("upload-time")),
+            metadata=_metadata(metadata),
         )
         if dist is not None:
             files.append(dist)
@@ -201,7 +233,7 @@ def parse_html_page(
             continue
         url, fragment = urldefrag(urljoin(base, href))
         filename = url.rsplit("/", 1)[-1]
-        sha256 = fragment.split("=", 1)[1] if fragment.startswith("sha256=") else None
+        sha256 = _sha256(dict([fragment.split("=", 1)])) if fragment.startswith("sha256=") else None
         yanked: bool | str = False
         if "data-yanked" in attrs:
             yanked = attrs["data-yanked"] or True
@@ -209,7 +241,7 @@ def parse_html_page(
         metadata: bool | dict[str, str] | None = None
         if metadata_attr is not None:
             if metadata_attr.startswith("sha256="):
-                metadata = {"sha256": metadata_attr.split("=", 1)[1]}
+                metadata = _metadata({"sha256": metadata_attr.split("=", 1)[1]})
             else:
                 metadata = metadata_attr != "false"
         dist = make_dist_file(

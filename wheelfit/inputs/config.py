@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from .tomltext import tomllib
+from .paths import InputFileError, describe_os_error, read_input_bytes
+from .tomltext import parse_toml
 
 _LIST_KEYS = {"images", "arch", "fail-on", "ignore"}
 _TEXT_KEYS = {"python"}
@@ -36,13 +37,22 @@ class Config:
 
 
 def find_pyproject(start: Path) -> Path | None:
-    folder = start.resolve()
+    try:
+        folder = start.resolve()
+    except (OSError, RuntimeError):
+        return None  # a folder that cannot be resolved has no configuration to find
     for candidate in (folder, *folder.parents):
         path = candidate / "pyproject.toml"
-        if path.is_file():
-            return path
-        if (candidate / ".git").exists():
-            return None
+        try:
+            if path.is_file():
+                return path
+            if (candidate / ".git").exists():
+                return None
+        except OSError as exc:  # a folder that cannot be searched: say so, never guess
+            raise UserError(
+                f"cannot search {candidate} for pyproject.toml ({describe_os_error(exc)}); "
+                "pass --config FILE or --no-config"
+            ) from None
     return None
 
 
@@ -52,16 +62,27 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
     if path is None:
         return Config()
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = parse_toml(read_input_bytes(path).decode("utf-8"))
     except OSError as exc:
-        raise UserError(f"{path}: cannot read the configuration: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+        reason = describe_os_error(exc)
+        raise UserError(f"{path}: cannot read the configuration: {reason}") from None
+    except InputFileError as exc:
+        raise UserError(f"{path}: cannot read the configuration: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"{path}: not UTF-8 text (TOML must be UTF-8): {exc.reason} at byte {exc.start}; "
+            "save it as UTF-8, or pass --config or --no-config"
+        ) from None
+    except ValueError as exc:  # TOMLDecodeError, or nested too deep
         raise UserError(f"{path}: not valid TOML ({exc}); fix the file or pass --config") from None
-    table = document.get("tool", {}).get("wheelfit")
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise UserError(f"{path}: tool must be a table ([tool]), not {type(tool).__name__}")
+    table = tool.get("wheelfit")
     if table is None:
         return Config(path)
     if not isinstance(table, dict):
-        raise UserError(f"{path}: [tool.wheelfit] must be a table")
+        raise UserError(f"{path}: [tool.wheelfit] must be a table, not {type(table).__name__}")
     for key, value in table.items():
         _check(path, key, value)
     return Config(path, dict(table))

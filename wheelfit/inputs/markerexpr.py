@@ -8,11 +8,18 @@ so what reaches the resolver is an ordinary marker about the target.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import (
+    InvalidMarker,
+    Marker,
+    UndefinedComparison,
+    UndefinedEnvironmentName,
+)
+from packaging.requirements import Requirement
 
 
 def _wrap(marker: str) -> str:
@@ -119,3 +126,47 @@ def _atom(atom: Any, decide: Decide) -> bool | str:
         return text
     decided = decide(clause)
     return text if decided is None else decided
+
+
+# Python refuses to turn more digits than this into an int (sys.get_int_max_str_digits), and
+# packaging turns every number of a version into one: such a version cannot be compared.
+MAX_NUMBER_DIGITS = 4300
+_TOO_LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1}}}")
+
+# What a marker is tried against before any target sees it: a Linux CPython, as every target is.
+_SAMPLE_ENVIRONMENT = {
+    "implementation_name": "cpython",
+    "implementation_version": "3.12.0",
+    "os_name": "posix",
+    "platform_machine": "x86_64",
+    "platform_release": "",
+    "platform_system": "Linux",
+    "platform_version": "",
+    "python_full_version": "3.12.0",
+    "platform_python_implementation": "CPython",
+    "python_version": "3.12",
+    "sys_platform": "linux",
+    "extra": "",
+}
+
+# packaging's errors for a marker that parses but cannot be evaluated: `sys_platform ~= "x"`
+# (UndefinedComparison), an unknown name (UndefinedEnvironmentName), a number too long (ValueError)
+MARKER_EVALUATION_ERRORS = (UndefinedComparison, UndefinedEnvironmentName, ValueError, TypeError)
+
+
+def requirement_problem(requirement: Requirement) -> str | None:
+    """Why pip could not use this (parsed) requirement, or None: a number too long to compare,
+    or a marker that cannot be evaluated. Checked once when the input is read."""
+    if _TOO_LONG_NUMBER.search(str(requirement)):
+        return (
+            f"a number has more than {MAX_NUMBER_DIGITS} digits, more than Python (and so pip) "
+            "can compare; shorten it"
+        )
+    if requirement.marker is not None:
+        try:
+            requirement.marker.evaluate(_SAMPLE_ENVIRONMENT)
+        except UndefinedEnvironmentName as exc:
+            return f"the marker names an unknown variable ({exc}); pip fails on it"
+        except MARKER_EVALUATION_ERRORS as exc:
+            return f"the marker cannot be evaluated ({exc}); pip fails on it"
+    return None

@@ -13,6 +13,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from ..errors import UserError
 
@@ -89,3 +90,30 @@ def check_cache_dir(path: Path) -> None:
             f"--cache-dir {path}: cannot write there ({describe_os_error(exc)}); give a "
             "writable folder, or --no-cache"
         ) from None
+
+
+def index_url_problem(url: str) -> str | None:
+    """Why an index URL cannot be used, or None. The URL itself is never part of the answer:
+    it may carry credentials."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "Invalid IPv6 URL": the message holds no part of the URL
+        return f"not a valid URL ({exc})"
+    try:
+        port = parts.port
+    except ValueError:
+        return "the port is not a number from 0 to 65535"
+    if parts.scheme not in ("http", "https", "file"):
+        return "an index URL starts with https://, http:// or file://"
+    if parts.scheme != "file" and not parts.hostname:
+        return "the URL names no host"
+    del port
+    for part in (parts.username, parts.password):
+        try:
+            unquote(part or "").encode("latin-1")
+        except UnicodeEncodeError:
+            return (
+                "the user name or password has characters HTTP basic authentication cannot "
+                "send (only Latin-1); percent-encoding does not help, use a token instead"
+            )
+    return None

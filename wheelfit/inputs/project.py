@@ -8,7 +8,8 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from .tomltext import tomllib
+from .paths import InputFileError, read_input_bytes
+from .tomltext import parse_toml
 
 
 def _search_dirs(start: Path) -> list[Path]:
@@ -16,9 +17,20 @@ def _search_dirs(start: Path) -> list[Path]:
     folders = []
     for folder in [start, *start.parents]:
         folders.append(folder)
-        if (folder / ".git").exists():
-            break
+        try:
+            if (folder / ".git").exists():
+                break
+        except OSError:
+            break  # a folder that cannot be searched ends the search, as a root would
     return folders
+
+
+def _text(path: Path) -> str | None:
+    """A small file beside the inputs, or None when it is absent or not a readable file."""
+    try:
+        return read_input_bytes(path, limit=1024 * 1024).decode("utf-8", errors="replace")
+    except (OSError, InputFileError):
+        return None
 
 
 def declared_python(paths: list[str], available: list[str]) -> tuple[str, str] | None:
@@ -29,20 +41,23 @@ def declared_python(paths: list[str], available: list[str]) -> tuple[str, str] |
     """
     if not paths:
         return None
-    start = Path(paths[0]).resolve().parent
+    try:
+        start = Path(paths[0]).resolve().parent
+    except (OSError, RuntimeError):
+        return None  # the file itself is reported as unreadable by its reader
     for folder in _search_dirs(start):
-        pinned = folder / ".python-version"
-        if pinned.is_file():
-            match = re.match(r"\s*(3\.\d+)", pinned.read_text(errors="replace"))
+        pinned = _text(folder / ".python-version")
+        if pinned is not None:
+            match = re.match(r"\s*(3\.\d+)", pinned)
             if match:
-                return match[1], str(pinned)
+                return match[1], str(folder / ".python-version")
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
+        text = _text(pyproject)
+        if text is not None:
             try:
-                document = tomllib.loads(pyproject.read_text(errors="replace"))
-                spec = SpecifierSet(str(document["project"]["requires-python"]))
-            except (tomllib.TOMLDecodeError, KeyError, TypeError, InvalidSpecifier):
-                continue
+                spec = SpecifierSet(str(parse_toml(text)["project"]["requires-python"]))
+            except (ValueError, KeyError, TypeError, InvalidSpecifier):
+                continue  # TOMLDecodeError and a document nested too deep are ValueErrors
             admitted = [v for v in available if spec.contains(Version(f"{v}.0"), prereleases=True)]
             if admitted:
                 return admitted[-1], f"{pyproject} (requires-python {spec})"

@@ -25,7 +25,9 @@ from ..errors import redact_url
 from ..models import InputError
 from . import lockfiles
 from . import pyproject as pyproject_inputs
+from .markerexpr import requirement_problem
 from .parsed import FormatControl, IndexOptions, InputRequirement, ParsedInputs, Selection
+from .paths import InputFileError, describe_os_error, index_url_problem, read_input_bytes
 
 # The value types live in parsed.py, shared by every reader; importing them from here still works.
 __all__ = [
@@ -74,12 +76,25 @@ def read_requirements(
             selectable = True
         else:
             _read_file(path, constraint=False, result=result, seen=set(), origin=None)
+    _refuse_unusable(result)
     if not selection.empty and not selectable:
         result.warnings.append(
             "extras and dependency groups were asked for, but only pyproject.toml and lock "
             "files have them and none was given: they were not used"
         )
     return result
+
+
+def _refuse_unusable(result: ParsedInputs) -> None:
+    """Move requirements pip could not use (whatever file they came from) to the errors."""
+    kept = []
+    for item in result.requirements:
+        problem = requirement_problem(item.requirement) if item.requirement else None
+        if problem is None:
+            kept.append(item)
+        else:
+            result.errors.append(InputError(item.file, item.line or None, item.text, problem))
+    result.requirements = kept
 
 
 def _read_file(
@@ -91,10 +106,20 @@ def _read_file(
     origin: tuple[str, int, str] | None,
 ) -> None:
     shown = str(path)
-    resolved = path.resolve()
+    file, line, text = origin if origin else (shown, 0, "")
+    what = "constraints" if constraint else "requirements"
+    try:
+        resolved = path.resolve()
+        raw = read_input_bytes(path)
+    except (OSError, RuntimeError, InputFileError) as exc:
+        reason = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+        message = f"cannot read {what} file {shown}: {reason}"
+        if "give a file" not in reason:
+            message += "; check the path"
+        result.errors.append(InputError(file, line or None, text, message))
+        return
     if resolved in seen:
         # pip follows includes until Python's recursion limit stops it
-        file, line, text = origin if origin else (shown, 0, "")
         result.errors.append(
             InputError(
                 file,
@@ -106,20 +131,6 @@ def _read_file(
         )
         return
     seen = seen | {resolved}
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        file, line, text = origin if origin else (shown, 0, "")
-        what = "constraints" if constraint else "requirements"
-        result.errors.append(
-            InputError(
-                file,
-                line or None,
-                text,
-                f"cannot read {what} file {shown}: {exc.strerror or exc}; check the path",
-            )
-        )
-        return
     if not _decodes(raw, shown, result):
         return
     parsed = _parse_with_env(path, raw, result)
@@ -308,10 +319,15 @@ def _apply_option(
                     seen=seen,
                     origin=(str(path), line, text),
                 )
-        elif key == "index_url":
-            opts.index_url = str(value)
-        elif key == "extra_index_urls":
-            opts.extra_index_urls.extend(str(v) for v in value)  # type: ignore[attr-defined]
+        elif key in ("index_url", "extra_index_urls"):
+            urls = [str(value)] if key == "index_url" else [str(v) for v in value]  # type: ignore[attr-defined]
+            for url in urls:
+                if problem := index_url_problem(url):
+                    result.errors.append(InputError(str(path), line, text, problem))
+                elif key == "index_url":
+                    opts.index_url = url
+                else:
+                    opts.extra_index_urls.append(url)
         elif key == "pre":
             opts.pre = opts.pre or bool(value)
         elif key == "prefer_binary":

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..models import InputError
 from .parsed import ParsedInputs
+from .paths import InputFileError, describe_os_error, read_input_bytes
 
 try:  # re-exported for the other input readers
     import tomllib as tomllib
@@ -33,10 +34,13 @@ def load_toml(path: Path, result: ParsedInputs) -> tuple[str, dict[str, Any]] | 
     shown = str(path)
     result_errors = result.errors
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_input_bytes(path).decode("utf-8")
     except OSError as exc:
-        message = f"cannot read {shown}: {exc.strerror or exc}; check the path"
+        message = f"cannot read {shown}: {describe_os_error(exc)}; check the path"
         result_errors.append(InputError(shown, None, "", message))
+        return None
+    except InputFileError as exc:
+        result_errors.append(InputError(shown, None, "", f"cannot read {shown}: {exc}"))
         return None
     except UnicodeDecodeError as exc:
         message = f"not UTF-8 text (TOML must be UTF-8): {exc.reason} at byte {exc.start}"
@@ -48,7 +52,10 @@ def load_toml(path: Path, result: ParsedInputs) -> tuple[str, dict[str, Any]] | 
         result.warnings.append(f"{shown}: empty file, nothing to read")
         return None
     try:
-        return text, tomllib.loads(text)
+        return text, parse_toml(text)
+    except TomlTooDeepError as exc:
+        result_errors.append(InputError(shown, None, "", f"{exc}; fix the file"))
+        return None
     except tomllib.TOMLDecodeError as exc:
         # the position is only in the message before Python 3.14 (then also lineno/colno)
         match = _TOML_POSITION_RE.search(str(exc))
@@ -58,6 +65,47 @@ def load_toml(path: Path, result: ParsedInputs) -> tuple[str, dict[str, Any]] | 
         message = f"invalid TOML: {exc}; fix the file (it is read as TOML, not line by line)"
         result_errors.append(InputError(shown, line, shown_line, message))
         return None
+
+
+class TomlTooDeepError(ValueError):
+    """A TOML document nested deeper than any real input (or than Python can parse)."""
+
+
+# No real pyproject.toml or lock file nests tables or arrays more than a few levels; a limit
+# far below Python's recursion limit keeps every later walk of the document safe too.
+MAX_TOML_DEPTH = 64
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """tomllib.loads, refusing what would exhaust the recursion limit or the integer limit.
+
+    Raises TOMLDecodeError (a ValueError) with the position, or TomlTooDeepError.
+    """
+    try:
+        document = tomllib.loads(text)
+    except RecursionError:
+        raise TomlTooDeepError("TOML nested too deep to be read") from None
+    except tomllib.TOMLDecodeError:
+        raise
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise tomllib.TOMLDecodeError(f"a value cannot be read ({exc})") from None
+    if _depth_exceeds(document, MAX_TOML_DEPTH):
+        raise TomlTooDeepError(f"TOML nested more than {MAX_TOML_DEPTH} levels deep")
+    return document
+
+
+def _depth_exceeds(value: object, limit: int) -> bool:
+    """Whether tables and arrays nest deeper than ``limit`` (iterative: no recursion)."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 @dataclass(frozen=True)

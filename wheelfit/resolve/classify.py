@@ -73,6 +73,7 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
     )
     if info.error:
         result.notes.append(info.error)
+    result.notes += dict.fromkeys(provider.marker_problems.get(name, []))
     if info.source is None:
         result.notes.append(
             "dependencies unknown: no static metadata and no wheel to read "

@@ -24,6 +24,7 @@ from packaging.version import Version
 
 from ..errors import IndexFetchError
 from ..index.client import IndexClient
+from ..inputs.markerexpr import MARKER_EVALUATION_ERRORS
 from ..inputs.requirements import IndexOptions, InputRequirement
 from ..inspect import distinfo
 from ..models import DistFile, ProjectPage
@@ -92,11 +93,23 @@ class Resolution:
     fetch_errors: dict[NormalizedName, str] = field(default_factory=dict)
 
 
-def evaluate_marker(marker: Marker | None, env: Mapping[str, str], extras: Iterable[str]) -> bool:
+def evaluate_marker(
+    marker: Marker | None,
+    env: Mapping[str, str],
+    extras: Iterable[str],
+    problems: list[str] | None = None,
+) -> bool:
+    """Whether the marker holds; one that cannot be evaluated here (``platform_release ~=
+    "5"`` on a release that is no version) does not, and ``problems`` says why."""
     if marker is None:
         return True
     extra_values = list(extras) or [""]
-    return any(marker.evaluate({**env, "extra": extra}) for extra in extra_values)
+    try:
+        return any(marker.evaluate({**env, "extra": extra}) for extra in extra_values)
+    except MARKER_EVALUATION_ERRORS as exc:
+        if problems is not None:
+            problems.append(f"marker '{marker}' cannot be evaluated here ({exc}): pip fails on it")
+        return False
 
 
 def top_level_requirements(
@@ -142,6 +155,8 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self.constraints = constraints
         self.lenient = lenient
         self.fetch_errors: dict[NormalizedName, str] = {}
+        # per package: its dependencies' markers that cannot be evaluated on this target
+        self.marker_problems: dict[NormalizedName, list[str]] = {}
         self.pages: dict[NormalizedName, ProjectPage] = {}
         self._compatible: dict[NormalizedName, list[DistFile]] = {}
 
@@ -211,13 +226,14 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
                 )
             )
         info = self.describe(candidate)
+        problems = self.marker_problems.setdefault(candidate.name, [])
         for dep in info.requires:
             if candidate.extras:
                 if dep.marker is None or not evaluate_marker(
-                    dep.marker, self.env, candidate.extras
+                    dep.marker, self.env, candidate.extras, problems
                 ):
                     continue
-            elif not evaluate_marker(dep.marker, self.env, ()):
+            elif not evaluate_marker(dep.marker, self.env, (), problems):
                 continue
             result.append(_from_dependency(dep, str(candidate)))
         self.client.prefetch_projects(r.name for r in result)
@@ -347,6 +363,7 @@ def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Pro
     # shared: a page that failed to load must keep its error, not read as an empty project
     lenient.pages = strict.pages
     lenient.fetch_errors = strict.fetch_errors
+    lenient.marker_problems = strict.marker_problems
     try:
         result = LeanResolver(lenient, resolvelib.BaseReporter(), cycle_safe=True).resolve(
             requirements, max_rounds=MAX_ROUNDS
