@@ -435,7 +435,7 @@ def imports_pkg_resources(setup_py: str) -> bool:
     """
     try:
         tree = ast.parse(setup_py)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     for node in tree.body:
         if isinstance(node, ast.Import) and any(a.name == "pkg_resources" for a in node.names):

@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="RULE",
         help="exit 1 when a finding matches: source-build, native-build, unavailable, sysdeps, "
+        "incomplete, "
         "size>SIZE (final image, e.g. size>500MB), build-time>SECONDS; repeat or comma-separate",
     )
     policy.add_argument(

@@ -273,6 +273,8 @@ class PackageResult:
     required_by: list[str] = field(default_factory=list)
     build_only: bool = False
     blocker: bool = False
+    # why what is shown for it is partly assumed (a file that could not be read), or None
+    incomplete: str | None = None
     languages: list[str] = field(default_factory=list)
     optional_extension: bool = False
     metadata_source: str | None = None

@@ -142,7 +142,8 @@ def _package_cost(
         members = _members(futures, dist)
         if members is None:
             return PackageCost(None, "not known: the wheel's file list could not be read")
-        return PackageCost(sizes.wheel_installed_bytes(members), "wheel file list")
+        installed, capped = _capped(sizes.wheel_installed_bytes(members), dist)
+        return PackageCost(installed, "wheel file list" + capped)
     info = _sdist_info(client, item.page, dist)
     if package.status is Status.SDIST_NATIVE:
         seconds = buildtime.native_build_seconds(package.name, package.version, info)
@@ -154,11 +155,28 @@ def _package_cost(
     if wheel is not None and members is not None:
         # the wheel's bundled libraries (<name>.libs/) come from system packages instead
         py, _vendored, other = sizes.split_members(members)
-        built = sizes.installed_bytes(py, other)
-        return PackageCost(built, f"estimated from {wheel.filename}", seconds)
+        built, capped = _capped(sizes.installed_bytes(py, other), wheel)
+        return PackageCost(built, f"estimated from {wheel.filename}{capped}", seconds)
     if info is not None:
         return PackageCost(sizes.sdist_installed_bytes(info), "estimated from the sdist", seconds)
     return PackageCost(None, "not known: no wheel and no readable sdist", seconds)
+
+
+# Deflate cannot shrink data more than about 1,032 to 1, so a wheel of N bytes cannot hold
+# more than 1,032 x N bytes: a zip directory claiming more is lying (2,000 members of 1 GiB in
+# a small file would size the image at 2 TB and trip --fail-on size>).
+MAX_DEFLATE_RATIO = 1032
+
+
+def _capped(installed: int, wheel: DistFile) -> tuple[int, str]:
+    """The installed size, at most what the wheel's archive can hold; a note when capped."""
+    limit = (wheel.size or 0) * MAX_DEFLATE_RATIO
+    if not limit or installed <= limit:
+        return installed, ""
+    return limit, (
+        f" (capped: its zip directory claims {installed:,} bytes, more than a "
+        f"{wheel.size:,}-byte archive can hold)"
+    )
 
 
 def _sdist_info(client: IndexClient, page: ProjectPage, dist: DistFile) -> SdistInfo | None:

@@ -42,6 +42,24 @@ def describe(client: IndexClient, page: ProjectPage, dist: DistFile) -> DistInfo
 
 
 def _describe(client: IndexClient, page: ProjectPage, dist: DistFile) -> DistInfo:
+    """One file's description; whatever goes wrong reading it degrades its row only."""
+    try:
+        return _describe_file(client, page, dist)
+    except IndexFetchError as exc:
+        return DistInfo(dist, error=f"cannot read {dist.filename}: {exc}")
+    except (RecursionError, MemoryError) as exc:
+        # a hostile file (a setup.py of one deep expression): never taken for resolvelib's
+        # RecursionError, which means something else (resolve/resolver.py)
+        return DistInfo(dist, error=f"cannot read {dist.filename}: {type(exc).__name__}")
+    except Exception as exc:  # a bug here must not take the other packages down with it
+        return DistInfo(
+            dist,
+            error=f"cannot read {dist.filename} (unexpected {type(exc).__name__}: "
+            f"{str(exc)[:200]}; please report it as a bug)",
+        )
+
+
+def _describe_file(client: IndexClient, page: ProjectPage, dist: DistFile) -> DistInfo:
     info = DistInfo(dist)
     if dist.is_wheel:
         try:
@@ -49,6 +67,8 @@ def _describe(client: IndexClient, page: ProjectPage, dist: DistFile) -> DistInf
         except IndexFetchError as exc:
             info.error = f"cannot read {dist.filename}'s metadata: {exc}"
             return info
+        if metadata.problem:
+            info.error = f"{dist.filename}: {metadata.problem}"
         info.requires = list(metadata.requires_dist)
         info.source = "METADATA (PEP 658)" if dist.has_metadata_file else "METADATA"
         return info
@@ -153,8 +173,11 @@ def _parse_lines(lines: list[str]) -> list[Requirement] | None:
 
 def _pyproject_dependencies(sdist: SdistInfo) -> list[Requirement] | None:
     project = sdist.pyproject.get("project")
-    if not isinstance(project, dict) or "dependencies" in project.get("dynamic", []):
+    if not isinstance(project, dict):
         return None
+    dynamic = project.get("dynamic", [])
+    if not isinstance(dynamic, list) or "dependencies" in dynamic:
+        return None  # a dynamic that is no list is invalid: nothing there can be trusted
     deps = project.get("dependencies", [])
     extras = project.get("optional-dependencies", {})
     if not isinstance(deps, list) or not isinstance(extras, dict):
@@ -174,8 +197,8 @@ def setup_py_dependencies(text: str) -> list[Requirement] | None:
     """
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # deep expressions exhaust the parser: unknown, like anything computed
     assigned = {
         target.id: node.value
         for node in tree.body

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 
+from ..inputs.markerexpr import requirement_problem
+
 
 @dataclass(frozen=True)
 class CoreMetadata:
@@ -15,6 +17,7 @@ class CoreMetadata:
     metadata_version: str | None
     dynamic: frozenset[str]  # lower-cased field names (PEP 643)
     invalid: tuple[str, ...] = ()  # Requires-Dist lines that did not parse
+    problem: str | None = None  # why what was read may not be all there is, in words
 
     @property
     def dependencies_are_static(self) -> bool:
@@ -28,21 +31,49 @@ class CoreMetadata:
         return (major, minor) >= (2, 2) and "requires-dist" not in self.dynamic
 
 
+def _unreadable(data: bytes) -> str | None:
+    """Why these bytes are not core metadata at all, or None."""
+    if not data.strip():
+        return "its METADATA is empty: its dependencies are unknown"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:1024]:
+        return "its METADATA is not UTF-8 (UTF-16?), which pip cannot read: dependencies unknown"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "its METADATA is not valid UTF-8, which pip refuses: dependencies unknown"
+    return None
+
+
 def parse_metadata(data: bytes) -> CoreMetadata:
+    """The fields resolution needs; ``problem`` says when the bytes were not all readable."""
+    if problem := _unreadable(data):
+        return CoreMetadata((), None, None, frozenset(), problem=problem)
     raw, unparsed = parse_email(data)
     requirements: list[Requirement] = []
     invalid: list[str] = []
     lines = list(raw.get("requires_dist", [])) + list(unparsed.get("requires-dist", []))
     for line in lines:
         try:
-            requirements.append(Requirement(str(line)))
+            requirement = Requirement(str(line))
         except InvalidRequirement:
             invalid.append(str(line))
+            continue
+        if requirement_problem(requirement):  # a 5,000-digit version, a marker pip fails on
+            invalid.append(str(line))
+        else:
+            requirements.append(requirement)
     dynamic = frozenset(str(d).lower() for d in raw.get("dynamic", []))
+    problem = None
+    if not raw.get("metadata_version") or not raw.get("name"):
+        problem = "its METADATA has no Metadata-Version or Name: not core metadata"
+    elif invalid:
+        shown = "; ".join(line[:80] for line in invalid[:3])
+        problem = f"{len(invalid)} Requires-Dist line(s) of its METADATA cannot be read: {shown}"
     return CoreMetadata(
         requires_dist=tuple(requirements),
         requires_python=raw.get("requires_python"),
         metadata_version=raw.get("metadata_version"),
         dynamic=dynamic,
         invalid=tuple(invalid),
+        problem=problem,
     )

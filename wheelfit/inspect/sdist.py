@@ -19,6 +19,7 @@ from typing import IO
 from packaging.requirements import InvalidRequirement, Requirement
 
 from ..errors import ArchiveError
+from ..inputs.tomltext import parse_toml
 
 try:
     import tomllib
@@ -162,8 +163,8 @@ class SdistInfo:
         if not text:
             return {}
         try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
+            return parse_toml(text)
+        except ValueError:  # invalid TOML, or nested too deep to walk safely
             return {}
 
     @property

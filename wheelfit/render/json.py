@@ -75,6 +75,7 @@ def _package(p: PackageResult) -> dict[str, Any]:
         "required_by": p.required_by,
         "build_only": p.build_only,
         "blocker": p.blocker,
+        "incomplete": p.incomplete,
         "languages": p.languages,
         "optional_extension": p.optional_extension,
         "metadata_source": p.metadata_source,

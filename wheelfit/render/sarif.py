@@ -24,6 +24,7 @@ _RULES = {
     "native-build": ("warning", "the package compiles from source on this image"),
     "source-build": ("note", "the package builds from source (no compiler needed)"),
     "sysdeps": ("note", "the package needs system packages on this image"),
+    "incomplete": ("warning", "part of the package's row is assumed: a file could not be read"),
 }
 _ORIGIN = re.compile(r"^(?P<file>.+):(?P<line>\d+)$")
 

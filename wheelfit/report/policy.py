@@ -1,6 +1,7 @@
 """--fail-on: which findings make wheelfit exit 1, for CI and pre-commit.
 
-A rule is a finding kind (``source-build``, ``native-build``, ``unavailable``, ``sysdeps``)
+A rule is a finding kind (``source-build``, ``native-build``, ``unavailable``, ``sysdeps``,
+``incomplete``: a row partly assumed because a file could not be read)
 or a threshold (``size>500MB`` on the multi-stage final image, ``build-time>300`` seconds on
 the likely build time). Findings are checked per target; packages the user ignores
 (``--ignore`` / ``[tool.wheelfit] ignore``) never match.
@@ -17,7 +18,7 @@ from packaging.utils import canonicalize_name
 from ..errors import UserError
 from ..models import PackageResult, Status, TargetReport
 
-KINDS = ("source-build", "native-build", "unavailable", "sysdeps")
+KINDS = ("source-build", "native-build", "unavailable", "sysdeps", "incomplete")
 _THRESHOLD = re.compile(r"^(size|build-time)\s*>\s*([\d.]+)\s*([a-z]*)$", re.I)
 _SIZE_UNITS = {
     "": 1,
@@ -91,9 +92,9 @@ def evaluate(
 def _check(rule: Rule, target: TargetReport, ignore: set[str]) -> list[Finding]:
     where = target.target.id
     packages = [p for p in target.packages if canonicalize_name(p.name) not in ignore]
-    if rule.kind in ("source-build", "native-build", "unavailable"):
+    if rule.kind in ("source-build", "native-build", "unavailable", "incomplete"):
         return [
-            Finding(rule, where, p.name, f"{p.name} {p.version or ''}: {p.reason}".strip())
+            Finding(rule, where, p.name, f"{p.name} {p.version or ''}: {_why(rule, p)}".strip())
             for p in packages
             if _matches(rule.kind, p)
         ]
@@ -120,8 +121,16 @@ def _check(rule: Rule, target: TargetReport, ignore: set[str]) -> list[Finding]:
 
 
 def _matches(kind: str, package: PackageResult) -> bool:
+    if kind == "incomplete":
+        return package.incomplete is not None
     if kind == "unavailable":
         return package.status is Status.UNAVAILABLE or package.blocker
     if kind == "native-build":
         return package.status is Status.SDIST_NATIVE
     return package.status in (Status.SDIST_NATIVE, Status.SDIST_PURE)
+
+
+def _why(rule: Rule, package: PackageResult) -> str:
+    if rule.kind == "incomplete":
+        return f"not fully read: {package.incomplete}"
+    return package.reason

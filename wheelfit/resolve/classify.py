@@ -74,6 +74,8 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
     if info.error:
         result.notes.append(info.error)
     result.notes += dict.fromkeys(provider.marker_problems.get(name, []))
+    if info.error or provider.marker_problems.get(name):
+        result.incomplete = info.error or provider.marker_problems[name][0]
     if info.source is None:
         result.notes.append(
             "dependencies unknown: no static metadata and no wheel to read "

@@ -1,0 +1,214 @@
+"""Hostile and huge inputs through the command line: a located error or a degraded row, never
+a hang, a traceback or a secret (issue 15, items 6, 10-16, 18, 19, 21)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from indexserver import IndexServer
+from test_analyze import pkg, run, sdist, wheel
+
+from wheelfit import cli
+from wheelfit.costs.estimate import _capped
+from wheelfit.index.simple import make_dist_file, parse_json_page
+from wheelfit.inputs.config import load_config
+from wheelfit.inspect.distinfo import setup_py_dependencies
+from wheelfit.models import Status
+
+SECRET = "S3cr3tT0ken"
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = cli.main([*argv, "--no-costs"])
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert "Traceback" not in output and SECRET not in output
+    return code, captured.err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifo_and_devices_are_refused_not_read(
+    tmp_path: Path, index_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # reading it would block forever: no writer ever comes
+    including = tmp_path / "main.txt"
+    including.write_text("six\n-r pipe.txt\n-r /dev/zero\n")
+    code, err = _cli(capsys, str(fifo), "-i", index_url)
+    assert code == cli.EXIT_USAGE and "FIFO (named pipe), not a regular file" in err
+    code, err = _cli(capsys, str(including), "-i", index_url)
+    assert code == cli.EXIT_USAGE
+    assert f"{including}:2: cannot read requirements file" in err
+    assert f"{including}:3: cannot read requirements file /dev/zero: it is a character" in err
+
+
+def test_symlink_loop_and_long_path(
+    tmp_path: Path, index_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    main = tmp_path / "main.txt"
+    main.write_text("six\n-r a\n")
+    code, err = _cli(capsys, str(main), "-i", index_url)
+    assert code == cli.EXIT_USAGE and f"{main}:2: cannot read requirements file" in err
+    code, err = _cli(capsys, str(tmp_path / ("x" * 5000)), "-i", index_url)
+    assert code == cli.EXIT_USAGE and "cannot read requirements file" in err
+
+
+def test_markers_pip_cannot_evaluate_are_located_errors(
+    tmp_path: Path, index_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = tmp_path / "r.txt"
+    req.write_text("six ; sys_platform ~= 'linux'\nidna ; '3.8' ~= ''\ncertifi\n")
+    code, err = _cli(capsys, str(req), "-i", index_url)
+    assert code == cli.EXIT_USAGE
+    assert f"{req}:1: the marker cannot be evaluated" in err
+    assert f"{req}:2: the marker names an unknown variable" in err
+
+
+def test_numbers_too_long_for_python(
+    tmp_path: Path, index_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = tmp_path / "r.txt"
+    req.write_text(f"six=={'9' * 5000}\nidna!={'9' * 5000}\ncertifi\n")
+    code, err = _cli(capsys, str(req), "-i", index_url)
+    assert code == cli.EXIT_USAGE and err.count("more than 4300 digits") == 2
+    lock = tmp_path / "uv.lock"
+    lock.write_text(f"version = 1\nrevision = {'9' * 5000}\n")
+    code, err = _cli(capsys, str(lock), "-i", index_url)
+    assert code == cli.EXIT_USAGE and "invalid TOML" in err
+    # the same on an index page: a file whose version cannot be compared is left out
+    name = f"six-{'9' * 5000}-py3-none-any.whl"
+    assert make_dist_file(name, "http://x/" + name, "six") is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        (f"http://u:{SECRET}@host:%%1/simple/", "port is not a number"),
+        (f"http://u:{SECRET}\u20ac@host/simple/", "only Latin-1"),
+    ],
+)
+def test_bad_index_urls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, expected: str
+) -> None:
+    req = tmp_path / "r.txt"
+    req.write_text("six\n")
+    code, err = _cli(capsys, str(req), "-i", url)
+    assert code == cli.EXIT_USAGE and expected in err
+    req.write_text(f"--index-url {url}\nsix\n")
+    code, err = _cli(capsys, str(req), "-i", "http://127.0.0.1:9/simple/", "--offline")
+    assert code == cli.EXIT_USAGE and f"{req}:1: " in err and expected in err
+
+
+def _nested(depth: int) -> str:
+    return "x = " + "[" * depth + "]" * depth + "\n"
+
+
+def test_hostile_toml_inputs_and_configuration(
+    tmp_path: Path, index_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "deep" / "pyproject.toml"
+    deep.parent.mkdir()
+    deep.write_text(_nested(1000))
+    code, err = _cli(capsys, str(deep), "-i", index_url)
+    assert code == cli.EXIT_USAGE and "nested too deep" in err
+    req = tmp_path / "r.txt"
+    req.write_text("six\n")
+    for text, expected in [
+        (_nested(1000), "nested too deep"),
+        ("tool = 3\n", "tool must be a table"),
+        ("tool.wheelfit = 'slim'\n", "[tool.wheelfit] must be a table"),
+    ]:
+        config = tmp_path / "config.toml"
+        config.write_text(text)
+        code, err = _cli(capsys, str(req), "-i", index_url, "--config", str(config))
+        assert code == cli.EXIT_USAGE and expected in err
+    config.write_bytes("[tool.wheelfit]\npython = '3.12' # \xe9\n".encode("latin-1"))
+    with pytest.raises(Exception, match="not UTF-8"):
+        load_config(config)
+
+
+def test_json_page_values_of_the_wrong_type_read_as_absent() -> None:
+    body = (
+        b'{"meta": {"api-version": "1.1"}, "name": "six", "files": ['
+        b'{"filename": "six-1.0-py3-none-any.whl", "url": "six-1.0-py3-none-any.whl",'
+        b' "size": "12", "hashes": {"sha256": 5}, "requires-python": 3, "upload-time": []},'
+        b' {"filename": 7, "url": "x"}, "not a file"]}'
+    )
+    page = parse_json_page(body, "http://127.0.0.1/simple/six/", "six")
+    (dist,) = page.files
+    assert (dist.size, dist.sha256, dist.requires_python) == (None, None, None)
+
+
+def test_hostile_sdist_degrades_its_row_only(fresh_server: IndexServer, tmp_path: Path) -> None:
+    deep_setup = "x = " + "-" * 200_000 + "1\nsetup(install_requires=['six'])\n"
+    fresh_server.add_project(
+        "deepsetup", [sdist("deepsetup", "1.0", texts={"setup.py": deep_setup})]
+    )
+    nested = "[build-system]\nrequires = " + "[" * 5000 + "]" * 5000 + "\n"
+    fresh_server.add_project(
+        "nestedreq", [sdist("nestedreq", "1.0", texts={"pyproject.toml": nested})]
+    )
+    dynamic = "[project]\nname = 'dynthree'\nversion = '1.0'\ndynamic = 3\n"
+    fresh_server.add_project(
+        "dynthree", [sdist("dynthree", "1.0", texts={"pyproject.toml": dynamic})]
+    )
+    fresh_server.add_project("healthy", [wheel("healthy", "1.0", ["six"])])
+    report = run(fresh_server, tmp_path, "deepsetup\nnestedreq\ndynthree\nhealthy\n")
+    target = report.targets[0]
+    assert pkg(target, "healthy").status is Status.WHEEL
+    assert pkg(target, "six").status is Status.WHEEL
+    for name in ("deepsetup", "nestedreq", "dynthree"):
+        assert pkg(target, name).status in (Status.SDIST_PURE, Status.SDIST_NATIVE)
+    assert setup_py_dependencies(deep_setup) is None
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        (" \n", "METADATA is empty"),
+        ("\x01\x02garbage\n", "no Metadata-Version or Name"),
+        (
+            "Metadata-Version: 2.1\nName: u16\nVersion: 1.0\nRequires-Dist: six\n".encode(
+                "utf-16-le"
+            ).decode("ascii"),
+            "not UTF-8 (UTF-16?)",
+        ),
+    ],
+)
+def test_unreadable_metadata_is_noted_and_can_fail_the_run(
+    fresh_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    metadata: str,
+    expected: str,
+) -> None:
+    fresh_server.add_project(
+        "odd", [{"filename": "odd-1.0-py3-none-any.whl", "metadata": metadata}]
+    )
+    row = pkg(run(fresh_server, tmp_path, "odd\n").targets[0], "odd")
+    assert row.incomplete is not None and expected in row.incomplete
+    assert any(expected in note for note in row.notes)
+    req = tmp_path / "requirements.txt"
+    argv = [str(req), "-i", f"{fresh_server.url}/simple/", "--image", "slim"]
+    assert _cli(capsys, *argv)[0] == cli.EXIT_OK
+    code, err = _cli(capsys, *argv, "--fail-on", "incomplete")
+    assert code == cli.EXIT_FINDINGS and "[incomplete]" in err and expected in err
+
+
+def test_wheel_size_claims_are_capped_by_the_archive() -> None:
+    dist = make_dist_file(
+        "big-1.0-py3-none-any.whl",
+        "http://x/big-1.0-py3-none-any.whl",
+        "big",
+        size=10_000,  # type: ignore[arg-type]
+    )
+    assert dist is not None
+    claimed = 2000 * 2**30
+    installed, note = _capped(claimed, dist)
+    assert installed == 10_000 * 1032 and "capped" in note and f"{claimed:,}" in note
+    assert _capped(5_000_000, dist) == (5_000_000, "")
