@@ -212,3 +212,38 @@ def test_wheel_size_claims_are_capped_by_the_archive() -> None:
     installed, note = _capped(claimed, dist)
     assert installed == 10_000 * 1032 and "capped" in note and f"{claimed:,}" in note
     assert _capped(5_000_000, dist) == (5_000_000, "")
+
+
+def test_bounds_on_large_valid_inputs(tmp_path: Path) -> None:
+    from wheelfit.inputs import requirements as reader
+    from wheelfit.inputs.markerexpr import MAX_EXTRAS, MAX_SPECIFIER_CLAUSES
+    from wheelfit.inspect.metadata import MAX_DEPENDENCIES, parse_metadata
+
+    many_lines = tmp_path / "many.txt"
+    many_lines.write_text("".join(f"p{i}\n" for i in range(reader.MAX_FILE_LINES + 1)))
+    long_line = tmp_path / "long.txt"
+    long_line.write_text("six[" + ",".join(f"e{i}" for i in range(30_000)) + "]\n")
+    clauses = tmp_path / "clauses.txt"
+    clauses.write_text(
+        "six[" + ",".join(f"e{i}" for i in range(MAX_EXTRAS + 1)) + "]\n"
+        "idna" + ",".join(f"!=1.{i}" for i in range(MAX_SPECIFIER_CLAUSES + 1)) + "\n"
+    )
+    names = tmp_path / "names.txt"
+    names.write_text("".join(f"n{i}\n" for i in range(reader.MAX_REQUIREMENTS + 5)))
+    errors = {
+        path.name: [str(e) for e in reader.read_requirements([str(path)]).errors]
+        for path in (many_lines, long_line, clauses, names)
+    }
+    assert "20,001 lines, more than the 20,000" in errors["many.txt"][0]
+    assert "more than the 100,000 wheelfit reads" in errors["long.txt"][0]
+    extras, versions = errors["clauses.txt"]
+    assert f"{MAX_EXTRAS + 1} extras, more than the {MAX_EXTRAS} wheelfit analyses" in extras
+    assert f"{MAX_SPECIFIER_CLAUSES + 1} version clauses, more than the" in versions
+    (bound,) = errors["names.txt"]
+    assert bound.startswith(f"{names}:{reader.MAX_REQUIREMENTS + 1}: this and the 4 ")
+    metadata = "Metadata-Version: 2.1\nName: big\nVersion: 1\n" + "".join(
+        f"Requires-Dist: d{i}\n" for i in range(MAX_DEPENDENCIES + 10)
+    )
+    parsed = parse_metadata(metadata.encode())
+    assert len(parsed.requires_dist) == MAX_DEPENDENCIES
+    assert parsed.problem is not None and "only the first 1,000" in parsed.problem
