@@ -27,7 +27,9 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -375,8 +377,18 @@ DRIP_AND_RETRY_RUNS = 2  # runs that take a drip or a Retry-After: each waits ou
 # -- checks: each runs one case in the worker and returns its outcome ------------------------
 
 
-def _secret_in(*texts: object) -> bool:
-    return any(CANARY in str(text) for text in texts)
+# A reference redactor, deliberately blunt: everything from a scheme to the last "@" of the
+# line. A leak it removes is one a correct wheelfit.errors.redact_url applied to that message
+# removes (items 1-3); a leak it leaves is counted against this work ("here").
+_REFERENCE_REDACTION = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*:/*)[^\n]*@")
+
+
+def _leak(*texts: object) -> Outcome:
+    shown = [str(text) for text in texts]
+    if not any(CANARY in text for text in shown):
+        return {}
+    redacted = [_REFERENCE_REDACTION.sub(r"\1***@", text) for text in shown]
+    return {"secret": True, "redaction": not any(CANARY in text for text in redacted)}
 
 
 def check_requirements(case: dict[str, Any], folder: Path) -> Outcome:
@@ -388,7 +400,7 @@ def check_requirements(case: dict[str, Any], folder: Path) -> Outcome:
     shown = [str(e) for e in result.errors] + result.warnings
     shown += [f"{r.text} {r.direct_url}" for r in result.requirements]
     shown += [str(result.options.index_url)]
-    return {"secret": _secret_in(*shown[:-1])}
+    return _leak(*shown[:-1])
 
 
 def check_marker(case: dict[str, Any], folder: Path) -> Outcome:
@@ -418,10 +430,11 @@ def check_url(case: dict[str, Any], folder: Path) -> Outcome:
 
     url = case["url"]
     problem = index_url_problem(url)
-    shown = [redact_url(f"cannot read {url}: refused"), str(problem)]
-    if problem is None:
-        strip_credentials(url)
-    return {"secret": _secret_in(*shown)}
+    if problem is not None:  # refused before any request; the message never holds the URL
+        return _leak(problem)
+    strip_credentials(url)
+    # an accepted URL appears in messages only through redact_url
+    return _leak(redact_url(f"{url}six/: HTTP 401 Unauthorized"))
 
 
 def check_toml(case: dict[str, Any], folder: Path) -> Outcome:
@@ -432,7 +445,7 @@ def check_toml(case: dict[str, Any], folder: Path) -> Outcome:
     result = read_requirements([str(path)])
     shown = [str(e) for e in result.errors] + result.warnings
     shown += [f"{r.text} {r.direct_url}" for r in result.requirements]
-    return {"secret": _secret_in(*shown)}
+    return _leak(*shown)
 
 
 def check_config(case: dict[str, Any], folder: Path) -> Outcome:
@@ -444,7 +457,7 @@ def check_config(case: dict[str, Any], folder: Path) -> Outcome:
     try:
         load_config(path)
     except UserError as exc:
-        return {"secret": _secret_in(exc)}
+        return _leak(exc)
     return {}
 
 
@@ -472,7 +485,7 @@ def check_cli(case: dict[str, Any], folder: Path) -> Outcome:
     code, output = _cli(argv)
     return {
         "traceback": _unexpected(output) or code not in (0, 1, 2),
-        "secret": _secret_in(output, *_texts_under(folder)),
+        **_leak(output, *_texts_under(folder)),
     }
 
 
@@ -529,7 +542,7 @@ def check_run(case: dict[str, Any], folder: Path, index_url: str) -> Outcome:
     code, printed = _cli(argv)
     outcome: Outcome = {
         "traceback": _unexpected(printed) or code not in (0, 1, 2),
-        "secret": _secret_in(printed, *_texts_under(folder)),
+        **_leak(printed, *_texts_under(folder)),
         "exit": code,
     }
     if case["format"] == "json" and output.exists():
@@ -685,6 +698,8 @@ def probe(scale: float, seed: int) -> dict[str, Any]:
         str(p) for p in (sandbox / "tmp").iterdir() if not p.name.startswith("pymp-")
     )
     seconds = time.monotonic() - started
+    canary_ran = canary_file.exists()
+    shutil.rmtree(sandbox, ignore_errors=True)
     totals = sum((c for c in tally.values()), Counter())
     return {
         "seed": seed,
@@ -694,7 +709,7 @@ def probe(scale: float, seed: int) -> dict[str, Any]:
         "per_kind": {kind: dict(counter) for kind, counter in tally.items()},
         "seconds_per_kind": {kind: round(t, 1) for kind, t in kind_seconds.items()},
         "totals": dict(totals),
-        "canary_code_ran": canary_file.exists(),
+        "canary_code_ran": canary_ran,
         "peak_worker_rss_mb": peak_rss_mb,
         "written_outside": written_outside,
         "failures": failures,
@@ -730,7 +745,7 @@ def _count(
             if kind == "run"
             else set()
         )
-        if problems == ["secret"] and kind != "run":
+        if problems == ["secret"] and outcome.get("redaction"):
             owned.append(REDACTION_OWNER)
         failures.append(
             {

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UserError
+from ..errors import UserError, redact_url
 from .paths import InputFileError, describe_os_error, read_input_bytes
 from .tomltext import parse_toml
 
@@ -89,6 +89,13 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
 
 
 def _check(path: Path, key: str, value: object) -> None:
+    try:
+        _check_value(path, key, value)
+    except UserError as exc:  # the value shown may be a URL with credentials
+        raise UserError(redact_url(str(exc))) from None
+
+
+def _check_value(path: Path, key: str, value: object) -> None:
     where = f"{path}: [tool.wheelfit] {key}"
     if key in _LIST_KEYS:
         if isinstance(value, str):

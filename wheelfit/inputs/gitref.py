@@ -40,6 +40,8 @@ def files_at_revision(revision: str, paths: list[str], into: Path) -> tuple[list
             relative.append(Path(path).resolve().relative_to(top.resolve()))
         except ValueError:
             raise UserError(f"{path} is not inside the git repository at {top}") from None
+        except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long
+            raise UserError(f"{path}: cannot resolve the path ({exc})") from None
     for folder in sorted({str(r.parent) for r in relative}):
         try:
             archive = _git(["archive", "--format=tar", revision, "--", folder], top)

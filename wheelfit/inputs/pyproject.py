@@ -78,7 +78,10 @@ class _Reader:
         self.seen: set[tuple[int, str]] = set()
 
     def error(self, line: int | None, text: str, message: str) -> None:
-        self.result.errors.append(InputError(self.file, line, text, message))
+        # values from the file may hold a URL with credentials
+        self.result.errors.append(
+            InputError(self.file, line, redact_url(text), redact_url(message))
+        )
 
     def read(self) -> None:
         self._warn_tool_tables()

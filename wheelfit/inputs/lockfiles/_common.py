@@ -53,7 +53,10 @@ class LockReader:
         self._indexes_seen: set[str] = set()
 
     def error(self, line: int | None, text: str, message: str) -> None:
-        self.result.errors.append(InputError(self.file, line, text, message))
+        # values from the file may hold a URL with credentials
+        self.result.errors.append(
+            InputError(self.file, line, redact_url(text), redact_url(message))
+        )
 
     def warn(self, line: int | None, message: str) -> None:
         where = f"{self.file}:{line}" if line else self.file

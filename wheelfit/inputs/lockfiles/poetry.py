@@ -16,7 +16,7 @@ from typing import Any
 
 from packaging.markers import InvalidMarker
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from ..markerexpr import Clause, join_or, normalized, specialize
 from ..tomltext import entry_lines
@@ -89,7 +89,7 @@ def _check_version(reader: LockReader, document: dict[str, Any]) -> bool:
     line = reader.table_key_line("metadata", "lock-version")
     try:
         version = Version(str(value))
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         reader.error(
             line,
             "",
@@ -170,7 +170,7 @@ def _has_markers(document: dict[str, Any]) -> bool:
     metadata = document.get("metadata", {})
     try:
         return Version(str(metadata.get("lock-version"))) >= Version("2.1")
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         return False
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from packaging.markers import InvalidMarker
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from ..markerexpr import Clause, normalized, specialize
 from ..tomltext import entry_lines
@@ -51,7 +51,7 @@ def _check_version(reader: LockReader, document: dict[str, Any]) -> bool:
     line = reader.top_key_line("lock-version")
     try:
         version = Version(str(value))
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         reader.error(line, "", f"no readable lock-version ({value!r}): not a PEP 751 lock file?")
         return False
     if version.major != SUPPORTED.major:
