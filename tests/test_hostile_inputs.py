@@ -247,3 +247,22 @@ def test_bounds_on_large_valid_inputs(tmp_path: Path) -> None:
     parsed = parse_metadata(metadata.encode())
     assert len(parsed.requires_dist) == MAX_DEPENDENCIES
     assert parsed.problem is not None and "only the first 1,000" in parsed.problem
+
+
+def test_lock_values_are_redacted_and_bounded(
+    tmp_path: Path, index_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(f'lock-version = "{"9" * 5000}"\ncreated-by = "x"\n')
+    code, err = _cli(capsys, str(lock), "-i", index_url)
+    assert code == cli.EXIT_USAGE and "pylock.toml" in err
+    poetry = tmp_path / "poetry.lock"
+    poetry.write_text(f'[metadata]\nlock-version = "http://u:{SECRET}@127.0.0.1/"\n')
+    code, err = _cli(capsys, str(poetry), "-i", index_url)  # _cli asserts SECRET is not shown
+    assert code == cli.EXIT_USAGE and "lock-version" in err
+    config = tmp_path / "config.toml"
+    config.write_text(f'[tool.wheelfit]\npython = ["http://u:{SECRET}@127.0.0.1/"]\n')
+    req = tmp_path / "r.txt"
+    req.write_text("six\n")
+    code, err = _cli(capsys, str(req), "-i", index_url, "--config", str(config))
+    assert code == cli.EXIT_USAGE and "expected a string" in err
