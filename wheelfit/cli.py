@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import io
 import json
 import os
 import platform
@@ -13,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO, Any, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -35,8 +37,43 @@ from .targets.images import list_images, normalize_arch, target_from_image, targ
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+class _RedactedOutput(io.TextIOBase):
+    """A stream that writes everything through redact_url: the last guard before a terminal,
+    a CI log or an -o file, behind the redaction where each message is made."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(redact_url(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+
+def _redacted(stream: IO[str]) -> IO[str]:
+    return cast(IO[str], _RedactedOutput(stream))
+
+
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse echoes bad values (an --index-url among them) in its errors
+        super()._print_message(redact_url(message), file)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="wheelfit",
         description="Predict how each package of a requirements file installs on python, "
         "python:slim and python:alpine images: wheel, build from source, or not at all.",
@@ -327,9 +364,10 @@ def _print_images(console: Console) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None)
+    no_color = bool(os.environ.get("NO_COLOR")) or None
+    console = Console(file=_redacted(sys.stdout), no_color=no_color)
     # soft_wrap: an error line stays whole, so file:line can be copied or grepped
-    errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=True)
+    errors = Console(file=_redacted(sys.stderr), no_color=no_color, soft_wrap=True)
     if argv[:1] == ["images"] and not Path("images").exists():
         _print_images(console)
         return EXIT_OK
@@ -393,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         renderable = render_report(report)
         if args.output:
             with args.output.open("w") as handle:
-                Console(file=handle, width=160, no_color=True).print(renderable)
+                Console(file=_redacted(handle), width=160, no_color=True).print(renderable)
         else:
             console.print(renderable)
     return _exit_code(report, rules, args.ignore, errors)
@@ -408,6 +446,7 @@ def _render_text(form: str, report: Report, rules: list[Rule], ignore: list[str]
 
 
 def _write_text(text: str, output: Path | None) -> None:
+    text = redact_url(text)
     if output:
         output.write_text(text, encoding="utf-8")
     else:
@@ -503,7 +542,8 @@ def _run_diff(
         raise UserError("wheelfit diff writes table, json or markdown, not sarif")
     elif args.output:
         with args.output.open("w") as handle:
-            Console(file=handle, width=160, no_color=True).print(render_diff_table(result))
+            table = render_diff_table(result)
+            Console(file=_redacted(handle), width=160, no_color=True).print(table)
     else:
         console.print(render_diff_table(result))
     findings = introduced_findings(rules, old, new, args.ignore)
@@ -514,11 +554,7 @@ def _write_dockerfile(
     report: Report, files: list[str], output: Path | None, errors: Console
 ) -> int:
     target = report.targets[0]
-    text = render_dockerfile(target, files)
-    if output:
-        output.write_text(text)
-    else:
-        sys.stdout.write(text)
+    _write_text(render_dockerfile(target, files), output)
     for problem in target.problems if not target.complete else []:
         errors.print(f"wheelfit: warning: pip would fail: {problem}", markup=False)
     for item in report.input_errors:
