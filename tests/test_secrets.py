@@ -98,3 +98,53 @@ def test_netrc_credentials_are_used_and_never_shown(
     assert any('"name": "big"' in t for t in texts), "netrc credentials were not used"
     assert not any(leaked(t) for t in texts)
     assert SECRET.encode() not in cache_bytes(cache).replace(f"{AUTH}/".encode(), b"/")
+
+
+# -- the user's own lines, echoed in errors ------------------------------------------------
+
+TOKEN = "t0ken-XYZZY"
+BAD_LINES = [
+    f"--index-url=http://user:{TOKEN}@example.invalid/simple/ --bogus",
+    f"zeta @ http://user:{TOKEN}@example.invalid/z.whl ; python_version >>> '3'",
+    f"-r http://user:{TOKEN}@example.invalid/req.txt",
+    f"-c https://{TOKEN}@example.invalid/constraints.txt",
+    f"--extra-index-url http://user:p@ss{TOKEN}@example.invalid/simple/ --nope",
+]
+
+
+@pytest.mark.parametrize("bad", BAD_LINES)
+def test_a_line_that_cannot_be_read_is_shown_without_its_credentials(
+    fresh_server: IndexServer,
+    project: Path,
+    bad: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (project / "requirements.txt").write_text(f"plain\n{bad}\n")
+    args = ["--index-url", f"{fresh_server.url}/simple/", "--no-cache", "--no-costs"]
+    texts = outputs([*args, "--image", "python:3.12-slim-bookworm"], capsys)
+    out = project / "out.json"
+    assert main(["requirements.txt", *args, "--format", "json", "-o", str(out)]) == 2
+    texts += [*capsys.readouterr(), out.read_text()]
+    assert any("requirements.txt:2" in t for t in texts)  # the line is reported, located
+    assert any("***@example.invalid" in t for t in texts)  # with its URL, redacted
+    assert not any(TOKEN in t for t in texts)
+
+
+def test_a_remote_include_is_a_located_error_naming_the_redacted_url(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "requirements.txt").write_text(f"-r http://user:{TOKEN}@example.invalid/r.txt\n")
+    assert main(["requirements.txt", "--offline", "--no-cache", "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    assert "requirements.txt:1: http://***@example.invalid/r.txt: wheelfit reads" in captured.err
+    assert TOKEN not in captured.out + captured.err
+
+
+def test_a_bad_option_value_is_echoed_by_argparse_without_credentials(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["requirements.txt", "--format", f"http://user:{TOKEN}@example.invalid/"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'http://***@example.invalid/'" in err
+    assert TOKEN not in err

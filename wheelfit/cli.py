@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -28,6 +29,7 @@ from .render.dockerfile import render_dockerfile
 from .render.json import report_to_dict
 from .render.markdown import render_markdown
 from .render.output import check_output_path, write_output
+from .render.output import redacted as _redacted
 from .render.sarif import render_sarif
 from .render.table import images_table, render_report
 from .report.diff import diff_reports, introduced_findings
@@ -37,8 +39,14 @@ from .targets.images import list_images, normalize_arch, target_from_image, targ
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse echoes bad values (an --index-url among them) in its errors
+        super()._print_message(redact_url(message), file)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="wheelfit",
         description="Predict how each package of a requirements file installs on python, "
         "python:slim and python:alpine images: wheel, build from source, or not at all.",
@@ -310,8 +318,9 @@ class _Progress:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    no_color = bool(os.environ.get("NO_COLOR")) or None
     # soft_wrap: an error line stays whole, so file:line can be copied or grepped
-    errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=True)
+    errors = Console(file=_redacted(sys.stderr), no_color=no_color, soft_wrap=True)
     try:
         return _main(argv, errors)
     except Exception as exc:  # the last guard: a bug must not dump a traceback with secrets
@@ -320,7 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str], errors: Console) -> int:
-    console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None)
+    no_color = bool(os.environ.get("NO_COLOR")) or None
+    console = Console(file=_redacted(sys.stdout), no_color=no_color)
     if argv[:1] == ["images"] and not Path("images").exists():
         console.print(images_table(list_images()))
         return EXIT_OK
@@ -391,7 +401,7 @@ def _main(argv: list[str], errors: Console) -> int:
         if args.format in ("json", "markdown", "sarif"):
             _write_text(_render_text(args.format, report, rules, args.ignore), args.output)
         elif args.output:
-            write_output(args.output, _plain_text(render_report(report)))
+            _write_text(_plain_text(render_report(report)), args.output)
         else:
             console.print(render_report(report))
     except UserError as exc:
@@ -415,6 +425,7 @@ def _render_text(form: str, report: Report, rules: list[Rule], ignore: list[str]
 
 
 def _write_text(text: str, output: Path | None) -> None:
+    text = redact_url(text)
     if output:
         write_output(output, text)
     else:
@@ -509,7 +520,7 @@ def _run_diff(
     elif args.format == "sarif":
         raise UserError("wheelfit diff writes table, json or markdown, not sarif")
     elif args.output:
-        write_output(args.output, _plain_text(render_diff_table(result)))
+        _write_text(_plain_text(render_diff_table(result)), args.output)
     else:
         console.print(render_diff_table(result))
     findings = introduced_findings(rules, old, new, args.ignore)

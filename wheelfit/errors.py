@@ -27,13 +27,83 @@ class KnowledgeBaseError(WheelfitError):
     """wheelfit's shipped data is missing or invalid: a bug or a broken install."""
 
 
-# user:password@ or token@ inside any URL that appears in free text
-_USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+# Credentials are found by reading each URL the way an HTTP client splits it (the user-info
+# ends at the last "@" before the path), not by one regular expression: a password may hold
+# "@", "/" or a space, and a backtracking pattern over a long run of URL characters takes
+# quadratic time. Each step below reads each character of the text a bounded number of times.
+_SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_LONGEST_SCHEME = 32
+_AUTHORITY_END = re.compile(r"[/?#\s\"'<>`]")
+_HOST = re.compile(r"[\w.~%-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?")  # a host, :port
+REDACTED = "***"
+
+
+class _Lines:
+    """The end of the line being read and its last "@", found once per line."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.end = -1
+        self.last_at = -1
+
+    def last_at_sign(self, position: int) -> int:
+        if self.end < position:
+            found = self.text.find("\n", position)
+            self.end = found if found >= 0 else len(self.text)
+            self.last_at = self.text.rfind("@", position, self.end)
+        return self.last_at if self.last_at >= position else -1
+
+
+def _userinfo_end(lines: _Lines, start: int) -> int | None:
+    """Where the user-info of a URL whose authority starts at ``start`` ends (its "@")."""
+    text = lines.text
+    found = _AUTHORITY_END.search(text, start)
+    authority = text[start : found.start() if found else len(text)]
+    at = authority.rfind("@")
+    ends_with_path = found is not None and text[found.start()] in "/?#"
+    if at >= 0 and ends_with_path and _HOST.fullmatch(authority[at + 1 :]):
+        return start + at  # user:password@host/..., the password possibly holding "@"
+    last = lines.last_at_sign(start)
+    if at < 0 and (last < 0 or _HOST.fullmatch(authority)):
+        return None  # a host or host:port: a client would send no password
+    # Not a valid URL (the password holds a "/", a space or a quote), yet an HTTP client
+    # would still send it: hide everything up to the line's last "@". A message may lose a
+    # host or a VCS @ref that way; a password is never kept.
+    return last if last >= 0 else start + at
 
 
 def redact_url(text: str) -> str:
-    """Replace the user-info part of every URL in ``text`` with ``***``."""
-    return _USERINFO_RE.sub(lambda m: f"{m['scheme']}***@", text)
+    """Replace the user-info of every URL in ``text`` (``user:password@``, ``token@``) by ***.
+
+    Also URLs whose "//" a path join has folded into "/" (``http:/user:pw@host``).
+    """
+    if "@" not in text:
+        return text
+    lines = _Lines(text)
+    pieces: list[str] = []
+    copied = 0
+    search = 0
+    while (colon := text.find(":/", search)) >= 0:
+        search = colon + 2
+        scheme = colon
+        while (
+            scheme > 0
+            and colon - scheme < _LONGEST_SCHEME
+            and text[scheme - 1] in _SCHEME_CHARACTERS
+        ):
+            scheme -= 1
+        if colon - scheme < 2 or not text[scheme].isalpha():
+            continue  # "C:/" or no scheme at all
+        start = colon + 1
+        while start < len(text) and start - colon <= 2 and text[start] == "/":
+            start += 1
+        end = _userinfo_end(lines, start)
+        if end is None:
+            continue
+        pieces += [text[copied:start], REDACTED]
+        copied = search = end
+    pieces.append(text[copied:])
+    return "".join(pieces)
 
 
 def describe_unexpected(exc: BaseException, debug: bool) -> str:

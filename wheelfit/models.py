@@ -12,6 +12,8 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from .errors import redact_url
+
 __version__ = "0.1.0"  # wheelfit's own; the build reads it from here (pyproject.toml)
 
 
@@ -254,6 +256,11 @@ class InputError:
     line: int | None
     text: str
     message: str
+
+    def __post_init__(self) -> None:
+        # The user's own line goes into every output format: its credentials must not.
+        for name in ("file", "text", "message"):
+            object.__setattr__(self, name, redact_url(getattr(self, name)))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

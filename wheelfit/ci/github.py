@@ -192,7 +192,7 @@ def main() -> int:
     try:
         return run()
     except ActionError as exc:
-        print(f"::error::wheelfit: {exc}", file=sys.stderr)
+        print(f"::error::wheelfit: {redact_url(str(exc))}", file=sys.stderr)
         return 2
     except requests.RequestException as exc:
         print(f"::error::wheelfit: GitHub API unreachable: {redact_url(str(exc))}", file=sys.stderr)

@@ -345,6 +345,9 @@ def _add_unparsed_url(
     )
 
 
+_REMOTE_INCLUDE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{1,31}://")
+
+
 def _apply_option(
     option: object, path: Path, constraint: bool, result: ParsedInputs, seen: set[Path]
 ) -> None:
@@ -356,6 +359,18 @@ def _apply_option(
         if key in ("requirements", "constraints"):
             nested_constraint = key == "constraints" or constraint
             for nested in value:  # type: ignore[attr-defined]
+                if _REMOTE_INCLUDE_RE.match(str(nested)):
+                    # joined to a path, "//" would fold to "/" and hide the URL's credentials
+                    result.errors.append(
+                        InputError(
+                            str(path),
+                            line or None,
+                            text,
+                            f"{redact_url(str(nested))}: wheelfit reads -r/-c files from disk "
+                            "only; download the file and give its path",
+                        )
+                    )
+                    continue
                 _read_file(
                     path.parent / str(nested),
                     constraint=nested_constraint,

@@ -9,12 +9,14 @@ a regular file is written beside its destination and renamed over it. Devices an
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import IO, cast
 
-from ..errors import UserError
+from ..errors import UserError, redact_url
 
 
 def check_output_path(path: Path) -> None:
@@ -79,3 +81,33 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+class RedactedOutput(io.TextIOBase):
+    """A stream that writes everything through redact_url: the last guard before a terminal,
+    a CI log or an -o file, behind the redaction where each message is made."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(redact_url(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+
+def redacted(stream: IO[str]) -> IO[str]:
+    """``stream``, with every write through redact_url."""
+    return cast(IO[str], RedactedOutput(stream))
