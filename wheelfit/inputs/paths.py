@@ -95,6 +95,9 @@ def check_cache_dir(path: Path) -> None:
 def index_url_problem(url: str) -> str | None:
     """Why an index URL cannot be used, or None. The URL itself is never part of the answer:
     it may carry credentials."""
+    if any(ord(character) <= 0x20 or ord(character) == 0x7F for character in url):
+        # urlsplit drops tabs and newlines silently; a space is no part of a URL either
+        return "the URL holds a space or a control character; remove it"
     try:
         parts = urlsplit(url)
     except ValueError as exc:  # "Invalid IPv6 URL": the message holds no part of the URL
@@ -107,6 +110,8 @@ def index_url_problem(url: str) -> str | None:
         return "an index URL starts with https://, http:// or file://"
     if parts.scheme != "file" and not parts.hostname:
         return "the URL names no host"
+    if parts.fragment or "#" in url:
+        return "an index URL has no #fragment (a # in a password must be written %23)"
     del port
     for part in (parts.username, parts.password):
         try:
