@@ -382,7 +382,8 @@ def _apply_option(
             urls = [str(value)] if key == "index_url" else [str(v) for v in value]  # type: ignore[attr-defined]
             for url in urls:
                 if problem := index_url_problem(url):
-                    result.errors.append(InputError(str(path), line, text, problem))
+                    # not echoed: a URL this broken may hide credentials from any redaction
+                    result.errors.append(InputError(str(path), line, "", problem))
                 elif key == "index_url":
                     opts.index_url = url
                 else:
