@@ -270,3 +270,15 @@ def test_lock_values_are_redacted_and_bounded(
     req.write_text("six\n")
     code, err = _cli(capsys, str(req), "-i", index_url, "--config", str(config))
     assert code == cli.EXIT_USAGE and "expected a string" in err
+
+
+def test_a_password_cut_at_a_space_never_reaches_the_row(tmp_path: Path) -> None:
+    from wheelfit.inputs.requirements import read_requirements
+
+    req = tmp_path / "r.txt"
+    req.write_text(f"-e git+http://probe:{SECRET} x@127.0.0.1:9/simple/#egg=x\n")
+    result = read_requirements([str(req)])
+    shown = [str(e) for e in result.errors] + [
+        f"{r.text} {r.direct_url}" for r in result.requirements
+    ]
+    assert shown and not any(SECRET in text for text in shown)

@@ -267,12 +267,12 @@ def _add_requirement(req: object, file: str, constraint: bool, result: ParsedInp
         except InvalidRequirement as exc:
             result.errors.append(InputError(file, line, text, f"invalid requirement: {exc}"))
             return
-    direct = redact_url(link.url) if link is not None else None
+    direct = _shown_url(link.url) if link is not None else None
     if requirement is None and direct is None:
         result.errors.append(InputError(file, line, text, "no package name or location found"))
         return
     if requirement is not None and requirement.url and direct is None:
-        direct = redact_url(requirement.url)
+        direct = _shown_url(requirement.url)
     if link is not None and (problem := _egg_problem(link.url)):
         result.errors.append(InputError(file, line, redact_url(text), problem))
     if constraint and direct is not None:
@@ -294,6 +294,22 @@ def _add_requirement(req: object, file: str, constraint: bool, result: ParsedInp
             editable=editable,
         )
     )
+
+
+# "scheme://user:secret" with no "@" left: the parser cut the URL at a space inside the password
+_CUT_USERINFO_RE = re.compile(
+    r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<authority>[^/?#@]*:[^/?#@]*)(?=[/?#]|$)"
+)
+
+
+def _shown_url(url: str) -> str:
+    """The URL as reports show it: redacted, and an authority whose "port" is no number
+    (what is left of ``user:pass word@host`` once the parser cut it at the space) hidden."""
+    shown = redact_url(url)
+    match = _CUT_USERINFO_RE.match(shown)
+    if match and not match["authority"].rpartition(":")[2].isdigit():
+        return f"{match['scheme']}***{shown[match.end() :]}"
+    return shown
 
 
 _EGG_RE = re.compile(r"[#&]egg=([^&]*)")
