@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import resolvelib
 from packaging.markers import Marker
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
@@ -27,8 +27,9 @@ from ..index.client import IndexClient
 from ..inputs.requirements import IndexOptions, InputRequirement
 from ..inspect import distinfo
 from ..models import DistFile, ProjectPage
-from .finder import Rejections, TargetContext, compatible_files, is_pinned, rank_candidates
+from .finder import Rejections, TargetContext, compatible_files, rank_candidates
 from .lean_resolver import LeanResolver
+from .preference import PYTHON_KEY, PipPreference, Preference
 
 MAX_ROUNDS = 5000
 RECURSION_PROBLEM = (
@@ -48,6 +49,7 @@ class Req:
     text: str
     hashes: frozenset[str] = frozenset()
     direct_url: str | None = None
+    explicit: bool = False  # the exact base of a name[extra] candidate (pip: explicit)
 
     @property
     def key(self) -> str:
@@ -111,7 +113,7 @@ def top_level_requirements(
         if not evaluate_marker(req.marker, env, ()):
             skipped.append(item)
             continue
-        applied.append(
+        applied += with_base_split(
             Req(
                 name=canonicalize_name(req.name),
                 extras=frozenset(canonicalize_name(e) for e in req.extras),
@@ -125,6 +127,29 @@ def top_level_requirements(
     return applied, skipped
 
 
+def with_base_split(req: Req) -> list[Req]:
+    """As pip does: ``name[extra]>=1`` also asks for ``name>=1`` itself, first; the
+    resolver's choices of what to pin next (and so pip's answer) depend on it."""
+    if req.extras and req.specifier and not req.direct_url:
+        return [replace(req, extras=frozenset()), req]
+    return [req]
+
+
+def user_order(requirements: Iterable[Req]) -> dict[str, int]:
+    """The position of each project in the user's requirements, by pip's rule: the first
+    line naming it, keyed as that line's first requirement (``name`` when the line was
+    split in two, else ``name[extra]``)."""
+    order: dict[str, int] = {}
+    position = -1
+    previous_origin = None
+    for req in requirements:
+        if (req.origin, req.text) != previous_origin:
+            position += 1
+            previous_origin = (req.origin, req.text)
+            order.setdefault(req.key, position)
+    return order
+
+
 class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
     def __init__(
         self,
@@ -134,6 +159,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         options: IndexOptions,
         constraints: Mapping[NormalizedName, SpecifierSet],
         lenient: bool,
+        user_order: Mapping[str, int] | None = None,
     ) -> None:
         self.client = client
         self.ctx = ctx
@@ -144,11 +170,25 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self.fetch_errors: dict[NormalizedName, str] = {}
         self.pages: dict[NormalizedName, ProjectPage] = {}
         self._compatible: dict[NormalizedName, list[DistFile]] = {}
+        self.preference = PipPreference(user_order or {})
+        self.python_candidate = Candidate(
+            NormalizedName(PYTHON_KEY), frozenset(), ctx.python_version
+        )
 
     # -- resolvelib interface --------------------------------------------------------------
 
     def identify(self, requirement_or_candidate: Req | Candidate) -> str:
         return requirement_or_candidate.key
+
+    def narrow_requirement_selection(
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[Any]],
+        backtrack_causes: Sequence[Any],
+    ) -> list[str]:
+        return self.preference.narrow(identifiers, resolutions, backtrack_causes)
 
     def get_preference(
         self,
@@ -157,12 +197,8 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         candidates: Mapping[str, Iterator[Candidate]],
         information: Mapping[str, Iterator[Any]],
         backtrack_causes: Sequence[Any],
-    ) -> tuple[bool, bool, bool, str]:
-        infos = list(information[identifier])
-        direct = any(info.parent is None for info in infos)
-        pinned = any(is_pinned(info.requirement.specifier) for info in infos)
-        causes = {cause.requirement.key for cause in backtrack_causes}
-        return (identifier not in causes, not direct, not pinned, identifier)
+    ) -> Preference:
+        return self.preference.key(identifier, information[identifier])
 
     def find_matches(
         self,
@@ -174,6 +210,10 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         if not reqs:
             return []
         name, extras = reqs[0].name, reqs[0].extras
+        if identifier == PYTHON_KEY:
+            python = self.python_candidate
+            fits = all(self.is_satisfied_by(r, python) for r in reqs)
+            return [python] if fits else []
         bad = {c.version for c in incompatibilities[identifier]}
         direct = [r.direct_url for r in reqs if r.direct_url]
         if direct:
@@ -193,6 +233,8 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
         if candidate.version is None:
             return True  # placeholder or direct reference: nothing to check without building
+        if candidate.name == PYTHON_KEY and self.lenient:
+            return True  # the lenient pass shows the rest; the strict pass said why
         return requirement.specifier.contains(candidate.version, prereleases=True)
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
@@ -200,7 +242,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             return []
         result = []
         if candidate.extras:
-            # as pip does: an extras candidate depends on its base at the same version
+            # as pip does: an extras candidate depends on exactly its base candidate
             result.append(
                 Req(
                     candidate.name,
@@ -208,19 +250,29 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
                     SpecifierSet(f"=={candidate.version}"),
                     str(candidate),
                     "",
+                    explicit=True,
                 )
             )
         info = self.describe(candidate)
+        requires_python = _requires_python(info)
+        if requires_python is not None and not candidate.extras:
+            # first, as pip does: every candidate with a Requires-Python depends on the
+            # Python pseudo-project, which changes the order of pip's rounds
+            result.append(
+                Req(
+                    NormalizedName(PYTHON_KEY),
+                    frozenset(),
+                    requires_python,
+                    str(candidate),
+                    f"Requires-Python {requires_python}",
+                )
+            )
         for dep in info.requires:
-            if candidate.extras:
-                if dep.marker is None or not evaluate_marker(
-                    dep.marker, self.env, candidate.extras
-                ):
-                    continue
-            elif not evaluate_marker(dep.marker, self.env, ()):
+            # as pip does, an extras candidate repeats its base's requirements too
+            if not evaluate_marker(dep.marker, self.env, candidate.extras):
                 continue
-            result.append(_from_dependency(dep, str(candidate)))
-        self.client.prefetch_projects(r.name for r in result)
+            result += with_base_split(_from_dependency(dep, str(candidate)))
+        self.client.prefetch_projects(r.name for r in result if r.name != PYTHON_KEY)
         return result
 
     # -- helpers ---------------------------------------------------------------------------
@@ -291,6 +343,17 @@ def combined_specifier(reqs: Iterable[Req], constraint: SpecifierSet | None) -> 
     return specifier
 
 
+def _requires_python(info: distinfo.DistInfo) -> SpecifierSet | None:
+    """The candidate's Requires-Python as pip reads it (from the metadata, else the index)."""
+    text = info.requires_python if info.requires_python is not None else info.dist.requires_python
+    if not text:
+        return None
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return None  # pip ignores one it cannot parse
+
+
 def _from_dependency(dep: Requirement, origin: str) -> Req:
     return Req(
         name=canonicalize_name(dep.name),
@@ -317,7 +380,8 @@ def resolve(
     # code in turn anyway, and the rest of each target's work (classifying, sizing) still
     # overlaps. So does the network work for its top-level requirements, started before
     # waiting for its turn.
-    strict = Provider(client, ctx, env, options, constraints, lenient=False)
+    order = user_order(requirements)
+    strict = Provider(client, ctx, env, options, constraints, lenient=False, user_order=order)
     strict.prefetch(requirements)
     with _ONE_RESOLUTION_AT_A_TIME:
         return _resolve(strict, requirements)
@@ -343,7 +407,15 @@ def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Pro
         # resolvelib's final graph walk recurses without end when a package that depends on
         # itself is left with no other parent after backtracking: pip's resolver crashes too
         problems = [RECURSION_PROBLEM]
-    lenient = Provider(client, ctx, env, options, constraints, lenient=True)
+    lenient = Provider(
+        client,
+        ctx,
+        env,
+        options,
+        constraints,
+        lenient=True,
+        user_order=strict.preference.user_order,
+    )
     # shared: a page that failed to load must keep its error, not read as an empty project
     lenient.pages = strict.pages
     lenient.fetch_errors = strict.fetch_errors
@@ -367,6 +439,8 @@ def _collect(result: Any, provider: Provider, complete: bool, problems: list[str
     specifiers: dict[NormalizedName, SpecifierSet] = {}
     hashes: dict[NormalizedName, frozenset[str]] = {}
     for key, candidate in result.mapping.items():
+        if key == PYTHON_KEY:
+            continue
         name = candidate.name
         criterion = result.criteria[key]
         reqs = [info.requirement for info in criterion.information]
@@ -405,6 +479,15 @@ def explain_impossible(provider: Provider, causes: Iterable[Any]) -> list[str]:
         by_name.setdefault(cause.requirement.name, []).append(cause)
     lines = []
     for name, items in by_name.items():
+        if name == PYTHON_KEY:
+            python = provider.ctx.python_version
+            lines += [
+                f"{item.parent}: its metadata's Requires-Python {item.requirement.specifier} "
+                f"excludes Python {python} (the index did not say so)"
+                for item in items
+                if item.parent is not None
+            ]
+            continue
         asked = "; ".join(
             f"{item.requirement.text or item.requirement.specifier or name} "
             f"(from {item.requirement.origin if item.parent is None else item.parent})"
