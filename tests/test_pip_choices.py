@@ -12,6 +12,8 @@ import pytest
 from indexserver import IndexServer
 from test_analyze import run, wheel
 
+from wheelfit import Status
+
 # a 2.0 needs b==1.0 and b 2.0 needs a==1.0: two valid answers, (a 2.0, b 1.0) and
 # (a 1.0, b 2.0); whichever project pip pins first keeps its newest version
 CROSSED = {
@@ -54,3 +56,71 @@ def test_a_requirement_with_an_operator_goes_before_a_bare_name(
         fresh_server.add_project(name, files)
     fresh_server.add_project("x", [wheel("x", "1.0", ["b>=1.0.0", "a"])])
     assert versions(fresh_server, tmp_path, "x\n") == {"x": "1.0", "a": "1.0", "b": "2.0"}
+
+
+ALPINE = "python:3.12-alpine"
+SLIM = "python:3.12-slim-bookworm"
+
+
+def test_a_project_without_a_file_for_the_image_changes_nothing_else(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    """torch==2.8.0, pydantic, typing-extensions==4.14.1 in miniature: on Alpine only the
+    glibc-only project is a blocker; the rest backtracks as pip does where it installs."""
+    fresh_server.add_project(
+        "bigglibc", [wheel("bigglibc", "2.8.0", plat="cp312-cp312-manylinux_2_28_x86_64")]
+    )
+    fresh_server.add_project(
+        "model",
+        [
+            wheel("model", "2.13.5", ["core==2.46.5", "typext>=4.12.2"]),
+            wheel("model", "2.14.4", ["core==2.50.5", "typext>=4.16.0"]),
+        ],
+    )
+    fresh_server.add_project(
+        "core",
+        [wheel("core", "2.46.5", ["typext>=4.14.1"]), wheel("core", "2.50.5", ["typext>=4.15.0"])],
+    )
+    fresh_server.add_project("typext", [wheel("typext", "4.14.1"), wheel("typext", "4.16.0")])
+    text = "bigglibc==2.8.0\nmodel\ntypext==4.14.1\n"
+    report = run(
+        fresh_server, tmp_path, text, [SLIM, ALPINE], build_requirements=False, costs=False
+    )
+    slim, alpine = report.targets
+    assert slim.complete and not alpine.complete
+    on_slim = {p.name: (p.version, p.status) for p in slim.packages}
+    on_alpine = {p.name: (p.version, p.status) for p in alpine.packages}
+    assert on_slim["model"] == ("2.13.5", Status.WHEEL)
+    assert on_alpine.pop("bigglibc")[1] is Status.UNAVAILABLE
+    assert on_slim.pop("bigglibc")[1] is Status.WHEEL
+    assert on_alpine == on_slim
+    assert [p.split(":", 1)[0] for p in alpine.problems] == ["bigglibc"]
+
+
+def test_a_user_pin_no_release_matches_is_the_only_blocker(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    for name, files in CROSSED.items():
+        fresh_server.add_project(name, files)
+    target = run(
+        fresh_server, tmp_path, "b\na==9.9\n", build_requirements=False, costs=False
+    ).targets[0]
+    assert not target.complete
+    found = {p.name: (p.version, p.status) for p in target.packages}
+    assert found == {"a": (None, Status.UNAVAILABLE), "b": ("2.0", Status.WHEEL)}
+
+
+def test_a_conflict_between_dependencies_still_shows_the_rest(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    fresh_server.add_project("left", [wheel("left", "1.0", ["shared==1.0"])])
+    fresh_server.add_project("right", [wheel("right", "1.0", ["shared==2.0"])])
+    fresh_server.add_project("shared", [wheel("shared", "1.0"), wheel("shared", "2.0")])
+    fresh_server.add_project("other", [wheel("other", "3.0")])
+    target = run(
+        fresh_server, tmp_path, "left\nright\nother\n", build_requirements=False, costs=False
+    ).targets[0]
+    assert not target.complete
+    found = {p.name: p.status for p in target.packages}
+    assert found["other"] is Status.WHEEL and found["shared"] is Status.UNAVAILABLE
+    assert found["left"] is Status.WHEEL and found["right"] is Status.WHEEL

@@ -54,7 +54,7 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
             reason=f"direct reference to {candidate.direct_url}: pip installs it from there; "
             "not inspected, its dependencies are not known",
         )
-    if candidate.version is None:
+    if candidate.dist is None:  # a version without a file for this image, or a stand-in
         return PackageResult(
             name=name,
             version=None,

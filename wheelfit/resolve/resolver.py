@@ -2,10 +2,13 @@
 
 Two passes. The *strict* pass behaves like pip in the image: if it succeeds, its answer is
 pip's answer. If it fails (a package has no installable file there, a conflict, ...), pip
-would stop at that point; wheelfit then runs a *lenient* pass in which every project also
-has a last-resort "unavailable" candidate that satisfies any requirement and has no
-dependencies. resolvelib only reaches for it when no real candidate works, so everything
-else is still resolved and classified, and the blockers are marked instead of hiding the rest.
+would stop at that point; wheelfit then runs a *lenient* pass that resolves the rest as pip
+would if the blockers were installable: after its real candidates, a project also offers the
+versions that have no file for this image (newest first, without dependencies), and a
+stand-in that satisfies anything where nothing else can (a project the index lacks, a user
+requirement no version matches, a conflict that remains). resolvelib reaches for these only
+when no real candidate works, so the rest backtracks as in pip and the blockers are marked
+instead of hiding the rest.
 """
 
 from __future__ import annotations
@@ -64,8 +67,9 @@ def identifier(name: str, extras: frozenset[str]) -> str:
 class Candidate:
     name: NormalizedName
     extras: frozenset[str]
-    version: Version | None  # None: the lenient pass's "unavailable" placeholder
-    dist: DistFile | None = None  # the chosen index file
+    # None: a direct reference, or the lenient pass's stand-in satisfying anything
+    version: Version | None
+    dist: DistFile | None = None  # the chosen index file; None: no file for this image
     direct_url: str | None = None  # a direct reference given by the user
 
     @property
@@ -74,7 +78,7 @@ class Candidate:
 
     @property
     def unavailable(self) -> bool:
-        return self.version is None and self.direct_url is None
+        return self.dist is None and self.direct_url is None and self.name != PYTHON_KEY
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}" if self.version else str(self.name)
@@ -167,6 +171,10 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self.options = options
         self.constraints = constraints
         self.lenient = lenient
+        # lenient pass: the projects that may take a stand-in satisfying anything (None:
+        # every project), and the user's own requirements (one nothing matches is a blocker)
+        self.stand_in_for: frozenset[NormalizedName] | None = None
+        self.user_requirements: frozenset[Req] = frozenset()
         self.fetch_errors: dict[NormalizedName, str] = {}
         self.pages: dict[NormalizedName, ProjectPage] = {}
         self._compatible: dict[NormalizedName, list[DistFile]] = {}
@@ -226,13 +234,50 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         ]
         if found:
             self._prefetch(found[0])
-        if self.lenient and None not in bad:
-            found.append(Candidate(name, extras, None))
+        if self.lenient:
+            found += self._stand_ins(name, extras, specifier, reqs, bad)
         return found
+
+    def _stand_ins(
+        self,
+        name: NormalizedName,
+        extras: frozenset[str],
+        specifier: SpecifierSet,
+        reqs: list[Req],
+        bad: set[Version | None],
+    ) -> list[Candidate]:
+        """The lenient pass's last resorts, after every real candidate: the versions pip
+        would take if they had a file for this image (newest first, without dependencies),
+        then, for what nothing can satisfy, a stand-in that satisfies anything."""
+        files = self.page(name).files
+        usable = {d.version for d in self._compatible.get(name, ())}
+        published = {d.version for d in files if not d.yanked}
+        allowed = specifier.filter(published, prereleases=True if self.options.pre else None)
+        result = [
+            Candidate(name, extras, version)
+            for version in sorted(set(allowed) - usable - bad, reverse=True)
+        ]
+        anything = (
+            self.stand_in_for is None
+            or name in self.stand_in_for
+            or not files
+            or any(
+                req in self.user_requirements
+                and not any(
+                    combined_specifier([req], self.constraints.get(name)).filter(
+                        published, prereleases=True
+                    )
+                )
+                for req in reqs
+            )
+        )
+        if anything and None not in bad:
+            result.append(Candidate(name, extras, None))
+        return result
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
         if candidate.version is None:
-            return True  # placeholder or direct reference: nothing to check without building
+            return True  # stand-in or direct reference: nothing to check without building
         if candidate.name == PYTHON_KEY and self.lenient:
             return True  # the lenient pass shows the rest; the strict pass said why
         return requirement.specifier.contains(candidate.version, prereleases=True)
@@ -391,9 +436,8 @@ _ONE_RESOLUTION_AT_A_TIME = threading.Lock()
 
 
 def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Provider]:
-    client, ctx, env, options = strict.client, strict.ctx, strict.env, strict.options
-    constraints = strict.constraints
     problems: list[str] = []
+    hopeless = True  # too deep or crashing: straight to stand-ins for every project
     try:
         result = LeanResolver(strict, resolvelib.BaseReporter()).resolve(
             requirements, max_rounds=MAX_ROUNDS
@@ -401,30 +445,77 @@ def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Pro
         return _collect(result, strict, complete=True, problems=[]), strict
     except resolvelib.ResolutionImpossible as exc:
         problems = explain_impossible(strict, exc.causes)
+        hopeless = False
     except resolvelib.ResolutionTooDeep:
         problems = ["pip would give up: too many backtracking rounds (resolution too deep)"]
     except RecursionError:
         # resolvelib's final graph walk recurses without end when a package that depends on
         # itself is left with no other parent after backtracking: pip's resolver crashes too
         problems = [RECURSION_PROBLEM]
+    if hopeless:
+        return _resolve_leniently(strict, requirements, None, problems)
+    # As pip would if the blockers were installable: only projects without a file for this
+    # image (and user requirements nothing matches) take stand-ins, so the rest backtracks
+    # exactly as pip does. A conflict that remains names more projects that may take one.
+    stand_in_for: frozenset[NormalizedName] = frozenset()
+    for _ in range(MAX_LENIENT_PASSES):
+        lenient = _lenient_provider(strict, requirements, stand_in_for)
+        try:
+            result = LeanResolver(lenient, resolvelib.BaseReporter(), cycle_safe=True).resolve(
+                requirements, max_rounds=MAX_ROUNDS
+            )
+        except resolvelib.ResolutionImpossible as exc:
+            named = frozenset(
+                cause.requirement.name
+                for cause in exc.causes
+                if cause.requirement.name != PYTHON_KEY
+            )
+            if named <= stand_in_for:
+                break
+            stand_in_for |= named
+            continue
+        except (resolvelib.ResolutionTooDeep, RecursionError):
+            break
+        return _collect(result, lenient, complete=False, problems=problems), lenient
+    return _resolve_leniently(strict, requirements, None, problems)
+
+
+MAX_LENIENT_PASSES = 8
+
+
+def _lenient_provider(
+    strict: Provider, requirements: list[Req], stand_in_for: frozenset[NormalizedName] | None
+) -> Provider:
     lenient = Provider(
-        client,
-        ctx,
-        env,
-        options,
-        constraints,
+        strict.client,
+        strict.ctx,
+        strict.env,
+        strict.options,
+        strict.constraints,
         lenient=True,
         user_order=strict.preference.user_order,
     )
     # shared: a page that failed to load must keep its error, not read as an empty project
     lenient.pages = strict.pages
     lenient.fetch_errors = strict.fetch_errors
+    lenient.stand_in_for = stand_in_for
+    lenient.user_requirements = frozenset(requirements)
+    return lenient
+
+
+def _resolve_leniently(
+    strict: Provider,
+    requirements: list[Req],
+    stand_in_for: frozenset[NormalizedName] | None,
+    problems: list[str],
+) -> tuple[Resolution, Provider]:
+    lenient = _lenient_provider(strict, requirements, stand_in_for)
     try:
         result = LeanResolver(lenient, resolvelib.BaseReporter(), cycle_safe=True).resolve(
             requirements, max_rounds=MAX_ROUNDS
         )
     except (resolvelib.ResolutionImpossible, resolvelib.ResolutionTooDeep, RecursionError):
-        # cannot happen in principle (the placeholder satisfies everything), except through
+        # cannot happen in principle (a stand-in satisfies everything), except through
         # the recursion above; stay honest
         problems.append("no partial resolution could be built either")
         empty = Resolution({}, {}, {}, {}, {}, complete=False, problems=problems)
