@@ -34,7 +34,9 @@ from .finder import Rejections, TargetContext, compatible_files, rank_candidates
 from .lean_resolver import LeanResolver
 from .preference import PYTHON_KEY, PipPreference, Preference
 
-MAX_ROUNDS = 5000
+# pip's own limit: it also bounds how long resolvelib backjumps optimistically (a tenth of
+# the rounds left) before it rolls back, so a different limit can give a different answer
+MAX_ROUNDS = 200_000
 RECURSION_PROBLEM = (
     "pip's resolver would crash (RecursionError in resolvelib): after backtracking, a package "
     "that depends on itself is left with no other parent"
