@@ -6,13 +6,17 @@ Each expected answer below was checked against pip 26.3 itself: the same project
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from indexserver import IndexServer
 from test_analyze import run, wheel
+from test_cli import SCHEMA
 
 from wheelfit import Status
+from wheelfit.cli import main
 
 # a 2.0 needs b==1.0 and b 2.0 needs a==1.0: two valid answers, (a 2.0, b 1.0) and
 # (a 1.0, b 2.0); whichever project pip pins first keeps its newest version
@@ -124,3 +128,38 @@ def test_a_conflict_between_dependencies_still_shows_the_rest(
     found = {p.name: p.status for p in target.packages}
     assert found["other"] is Status.WHEEL and found["shared"] is Status.UNAVAILABLE
     assert found["left"] is Status.WHEEL and found["right"] is Status.WHEEL
+
+
+def test_a_yanked_file_pip_takes_is_said_in_every_format(
+    fresh_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fresh_server.add_project("yk", [wheel("yk", "1.0"), wheel("yk", "2.0", yanked="broken build")])
+    fresh_server.add_project("plain", [wheel("plain", "1.0"), wheel("plain", "2.0", yanked=True)])
+    req = tmp_path / "requirements.txt"
+    req.write_text("yk==2.0\nplain==2.0\n")
+    base = [str(req), "-i", f"{fresh_server.url}/simple/", "--image", "slim", "--no-costs"]
+    base += ["--cache-dir", str(tmp_path / "c"), "--python", "3.12"]
+    assert main([*base, "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, SCHEMA)
+    packages = {p["name"]: p for p in document["targets"][0]["packages"]}
+    assert packages["yk"]["yanked"] == "broken build"
+    assert packages["plain"]["yanked"] == ""
+    assert any("is yanked (broken build)" in n for n in packages["yk"]["notes"])
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(base) == 0
+    table = capsys.readouterr().out
+    assert "yk 2.0: yk-2.0-py3-none-any.whl is yanked (broken build)" in table
+    assert "plain-2.0-py3-none-any.whl is yanked (no reason given)" in table
+    assert main([*base, "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
+    assert "| yk 2.0 | python:3.12-slim-trixie | wheel, yanked | yk-2.0-py3-none-any.whl" in markdown
+    # not pinned: pip skips the yanked release, and nothing is said
+    req.write_text("yk\n")
+    assert main([*base, "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    (yk,) = document["targets"][0]["packages"]
+    assert (yk["version"], yk["yanked"]) == ("1.0", None)

@@ -38,6 +38,14 @@ def classify_resolution(resolution: Resolution, provider: Provider) -> list[Pack
     return results
 
 
+def yanked_note(filename: str, reason: str) -> str:
+    because = f" ({reason})" if reason else " (no reason given)"
+    return (
+        f"{filename} is yanked{because}: pip installs it because the requirement pins this "
+        "version, and warns"
+    )
+
+
 def _hash_matches(provider: Provider, candidate: Candidate, hashes: frozenset[str]) -> bool:
     sha256 = provider.dist_for(candidate).sha256
     return bool(sha256) and f"sha256:{sha256}" in hashes
@@ -71,6 +79,10 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
         file=dist.filename,
         metadata_source=info.source,
     )
+    if dist.yanked:
+        # pip takes a yanked file only for an exact pin, and warns with the reason
+        result.yanked = dist.yanked_reason or ""
+        result.notes.append(yanked_note(dist.filename, result.yanked))
     if info.error:
         result.notes.append(info.error)
     if info.source is None:

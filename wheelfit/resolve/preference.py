@@ -42,6 +42,30 @@ class _Requirement(Protocol):
     def specifier(self) -> Iterable[Any]: ...
 
 
+class _Line(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+def user_order(requirements: Iterable[_Line]) -> dict[str, int]:
+    """The position of each project in the user's requirements, by pip's rule: the first
+    line naming it, keyed as that line's first requirement (``name`` when the line was
+    split in two, else ``name[extra]``)."""
+    order: dict[str, int] = {}
+    position = -1
+    previous_origin = None
+    for req in requirements:
+        if (req.origin, req.text) != previous_origin:
+            position += 1
+            previous_origin = (req.origin, req.text)
+            order.setdefault(req.key, position)
+    return order
+
+
 class PipPreference:
     """pip's narrowing and sort key, with its state: how often each project was left
     unpinned by a conflict. One per resolution."""

@@ -32,7 +32,7 @@ from ..inspect import distinfo
 from ..models import DistFile, ProjectPage
 from .finder import Rejections, TargetContext, compatible_files, rank_candidates
 from .lean_resolver import LeanResolver
-from .preference import PYTHON_KEY, PipPreference, Preference
+from .preference import PYTHON_KEY, PipPreference, Preference, user_order
 
 # pip's own limit: it also bounds how long resolvelib backjumps optimistically (a tenth of
 # the rounds left) before it rolls back, so a different limit can give a different answer
@@ -139,21 +139,6 @@ def with_base_split(req: Req) -> list[Req]:
     if req.extras and req.specifier and not req.direct_url:
         return [replace(req, extras=frozenset()), req]
     return [req]
-
-
-def user_order(requirements: Iterable[Req]) -> dict[str, int]:
-    """The position of each project in the user's requirements, by pip's rule: the first
-    line naming it, keyed as that line's first requirement (``name`` when the line was
-    split in two, else ``name[extra]``)."""
-    order: dict[str, int] = {}
-    position = -1
-    previous_origin = None
-    for req in requirements:
-        if (req.origin, req.text) != previous_origin:
-            position += 1
-            previous_origin = (req.origin, req.text)
-            order.setdefault(req.key, position)
-    return order
 
 
 class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
