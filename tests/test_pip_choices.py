@@ -11,8 +11,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import setup_texts
 from indexserver import IndexServer
-from test_analyze import run, wheel
+from test_analyze import run, sdist, wheel
 from test_cli import SCHEMA
 
 from wheelfit import Status
@@ -156,10 +157,44 @@ def test_a_yanked_file_pip_takes_is_said_in_every_format(
     assert "plain-2.0-py3-none-any.whl is yanked (no reason given)" in table
     assert main([*base, "--format", "markdown"]) == 0
     markdown = capsys.readouterr().out
-    assert "| yk 2.0 | python:3.12-slim-trixie | wheel, yanked | yk-2.0-py3-none-any.whl" in markdown
+    assert (
+        "| yk 2.0 | python:3.12-slim-trixie | wheel, yanked | yk-2.0-py3-none-any.whl" in markdown
+    )
     # not pinned: pip skips the yanked release, and nothing is said
     req.write_text("yk\n")
     assert main([*base, "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     (yk,) = document["targets"][0]["packages"]
     assert (yk["version"], yk["yanked"]) == ("1.0", None)
+
+
+@pytest.mark.parametrize(
+    ("setup_py", "optional", "says"),
+    [
+        (setup_texts.SWALLOWS, True, "without a compiler it installs pure Python"),
+        (
+            setup_texts.RERAISES_UNLESS_SWITCH,
+            False,
+            "the build fails until one is installed, or unless PURE_PYTHON=1 is set",
+        ),
+        (
+            setup_texts.SWITCH_ONLY,
+            False,
+            "unless MULTIDICT_NO_EXTENSIONS=1 is set for it (then it installs pure Python",
+        ),
+        (setup_texts.EXPLAINS_AND_RERAISES, False, "the build fails until one is installed"),
+    ],
+)
+def test_an_extension_that_falls_back_is_optional_on_an_image_without_a_compiler(
+    fresh_server: IndexServer, tmp_path: Path, setup_py: str, optional: bool, says: str
+) -> None:
+    fresh_server.add_project(
+        "speedy", [sdist("speedy", "1.0", {"setup.py": setup_py}, ["speedy/m.c"])]
+    )
+    target = run(fresh_server, tmp_path, "speedy\n", [ALPINE], costs=False).targets[0]
+    (speedy,) = [p for p in target.packages if not p.build_only]
+    assert speedy.status is Status.SDIST_NATIVE
+    assert speedy.optional_extension is optional
+    assert says in speedy.reason
+    if not optional:
+        assert "installs pure Python, without" not in speedy.reason.split("unless")[0]

@@ -155,11 +155,18 @@ def _classify_sdist(
                 if target.has_compiler
                 else "this image has no compiler: the build fails until one is installed"
             )
+            switches = [] if optional else info.sdist.pure_python_switches()
             if optional:
                 compiler = (
                     "without a compiler it installs pure Python, without its compiled speedups"
                     if not target.has_compiler
                     else "the image has a C compiler"
+                )
+            elif switches and not target.has_compiler:
+                compiler = (
+                    "this image has no compiler: the build fails until one is installed, or "
+                    f"unless {switches[0]}=1 is set for it (then it installs pure Python, "
+                    "without its compiled speedups)"
                 )
             result.reason = f"compiles {', '.join(languages)}: {gap}; {compiler}"
     older = older_compatible_wheel(page, version, specifier, provider.ctx, provider.options)
