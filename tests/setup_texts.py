@@ -62,3 +62,26 @@ class psycopg_build_ext(build_ext):
 
 setup(cmdclass={"build_ext": psycopg_build_ext}, ext_modules=[Extension("m", ["m.c"])])
 """
+
+# autobahn: sets a switch for a dependency's build; reads none of its own
+SETS_A_SWITCH_FOR_OTHERS = """
+import os
+from setuptools import Extension, setup
+os.environ["PYUBJSON_NO_EXTENSION"] = "1"
+setup(ext_modules=[Extension("m", ["m.c"])])
+"""
+
+# gitdb: catches anything around build_ext.run and goes on
+SWALLOWS_AROUND_RUN = """
+from distutils.command.build_ext import build_ext
+from setuptools import Extension, setup
+
+class build_ext_nofail(build_ext):
+    def run(self):
+        try:
+            build_ext.run(self)
+        except Exception:
+            print("pure python modules will be used instead")
+
+setup(cmdclass={"build_ext": build_ext_nofail}, ext_modules=[Extension("m", ["m.c"])])
+"""

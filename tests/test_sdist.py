@@ -295,6 +295,8 @@ def test_cmake_projects_compile_only_the_languages_they_declare() -> None:
         (setup_texts.RERAISES_UNLESS_SWITCH, False, ["PURE_PYTHON"]),
         (setup_texts.SWITCH_ONLY, False, ["MULTIDICT_NO_EXTENSIONS"]),
         (setup_texts.EXPLAINS_AND_RERAISES, False, []),
+        (setup_texts.SETS_A_SWITCH_FOR_OTHERS, False, []),
+        (setup_texts.SWALLOWS_AROUND_RUN, True, []),
         ("setup(ext_modules=[Extension('m', ['m.c'])])\nnot python (", False, []),
     ],
 )

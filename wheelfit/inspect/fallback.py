@@ -33,7 +33,7 @@ _COMPILER_ERRORS = {
 _BUILD_CALLS = {"run", "build_extension", "build_extensions"}
 # environment variables whose documented meaning is "build without the C extensions"
 _PURE_SWITCH = re.compile(
-    r"^\w*(PURE_PYTHON|NO_?EXTENSIONS?|NO_?C_?EXT(ENSIONS?)?|DISABLE_?C?_?EXT(ENSIONS?)?|"
+    r"^\w*(PURE_?PYTHON|NO_?EXTENSIONS?|NO_?C_?EXT(ENSIONS?)?|DISABLE_?C?_?EXT(ENSIONS?)?|"
     r"WITHOUT_?C?_?EXT(ENSIONS?)?|NO_?SPEEDUPS?|DISABLE_?SPEEDUPS?)$"
 )
 
@@ -122,7 +122,11 @@ def _switches(tree: ast.AST) -> set[str]:
         name = None
         if isinstance(node, ast.Call) and _last_name(node.func) in ("get", "getenv") and node.args:
             name = _constant(node.args[0])
-        elif isinstance(node, ast.Subscript) and _last_name(node.value) == "environ":
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)  # autobahn sets PYUBJSON_NO_EXTENSION for others
+            and _last_name(node.value) == "environ"
+        ):
             name = _constant(node.slice)
         elif isinstance(node, ast.Compare) and any(
             _last_name(c) == "environ" for c in node.comparators
