@@ -7,17 +7,25 @@ Each expected answer below was checked against pip 26.3 itself: the same project
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
 import pytest
 import setup_texts
 from indexserver import IndexServer
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName
 from test_analyze import run, sdist, wheel
 from test_cli import SCHEMA
 
-from wheelfit import Status
+from wheelfit import Status, target_from_image
 from wheelfit.cli import main
+from wheelfit.inputs.parsed import IndexOptions
+from wheelfit.resolve.finder import TargetContext
+from wheelfit.resolve.preference import PYTHON_KEY
+from wheelfit.resolve.resolver import Provider, Req
+from wheelfit.targets.tags import supported_tags
 
 # a 2.0 needs b==1.0 and b 2.0 needs a==1.0: two valid answers, (a 2.0, b 1.0) and
 # (a 1.0, b 2.0); whichever project pip pins first keeps its newest version
@@ -198,3 +206,23 @@ def test_an_extension_that_falls_back_is_optional_on_an_image_without_a_compiler
     assert says in speedy.reason
     if not optional:
         assert "installs pure Python, without" not in speedy.reason.split("unless")[0]
+
+
+def test_a_python_pin_backjumping_marked_incompatible_is_not_offered_again() -> None:
+    """As in pip: the Python pseudo-project's one candidate, once a backjump marks it
+    incompatible, is not offered again, so that state fails and backjumping goes on (without
+    this, a conflict pip gives up on in 16 rounds ran wheelfit into 200,000)."""
+    target = target_from_image(SLIM)
+    ctx = TargetContext.for_target(target, supported_tags(target))
+    provider = Provider(None, ctx, {}, IndexOptions(), {}, lenient=False)  # type: ignore[arg-type]
+    python = provider.python_candidate
+    need = Req(NormalizedName(PYTHON_KEY), frozenset(), SpecifierSet(">=3.8"), "a 1", "")
+    requirements = {PYTHON_KEY: iter([need])}
+    assert provider.find_matches(PYTHON_KEY, requirements, {PYTHON_KEY: iter([])}) == [python]
+    requirements = {PYTHON_KEY: iter([need])}
+    assert provider.find_matches(PYTHON_KEY, requirements, {PYTHON_KEY: iter([python])}) == []
+    too_new = replace(need, specifier=SpecifierSet(">=4"))
+    assert (
+        provider.find_matches(PYTHON_KEY, {PYTHON_KEY: iter([too_new])}, {PYTHON_KEY: iter([])})
+        == []
+    )

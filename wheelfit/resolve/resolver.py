@@ -206,8 +206,10 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             return []
         name, extras = reqs[0].name, reqs[0].extras
         if identifier == PYTHON_KEY:
+            # as in pip, also when backjumping has marked the one Python incompatible
             python = self.python_candidate
-            fits = all(self.is_satisfied_by(r, python) for r in reqs)
+            usable = python not in list(incompatibilities[identifier])
+            fits = usable and all(self.is_satisfied_by(r, python) for r in reqs)
             return [python] if fits else []
         bad = {c.version for c in incompatibilities[identifier]}
         direct = [r.direct_url for r in reqs if r.direct_url]
