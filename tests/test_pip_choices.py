@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -226,3 +227,28 @@ def test_a_python_pin_backjumping_marked_incompatible_is_not_offered_again() -> 
         provider.find_matches(PYTHON_KEY, {PYTHON_KEY: iter([too_new])}, {PYTHON_KEY: iter([])})
         == []
     )
+
+
+PIP_CASES = json.loads((Path(__file__).parent / "data" / "pip_cases.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", PIP_CASES, ids=[c["name"] for c in PIP_CASES])
+def test_random_indexes_where_wheelfit_once_differed_from_pip(
+    fresh_server: IndexServer, tmp_path: Path, case: dict[str, Any]
+) -> None:
+    for name, files in case["projects"].items():
+        fresh_server.add_project(name, files)
+    report = run(
+        fresh_server,
+        tmp_path,
+        case["requirements"],
+        ["python:3.11-slim-bookworm"],  # pip ran on CPython 3.11; some releases need 3.12
+        build_requirements=False,
+        costs=False,
+    )
+    target = report.targets[0]
+    if case["pip"] is None:
+        assert not target.complete
+    else:
+        assert target.complete, target.problems
+        assert {p.name: p.version for p in target.packages} == case["pip"]
