@@ -260,13 +260,17 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
                 for req in reqs
             )
         )
-        if anything and None not in bad:
+        # an extras candidate's exact base is a real version: a stand-in for the base would
+        # leave the extras candidate's requirements (its base's too) applying to the rest
+        if anything and None not in bad and not any(r.explicit for r in reqs):
             result.append(Candidate(name, extras, None))
         return result
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
         if candidate.version is None:
-            return True  # stand-in or direct reference: nothing to check without building
+            # stand-in or direct reference: nothing to check without building, except that
+            # a stand-in is not the exact base an extras candidate depends on
+            return not (requirement.explicit and candidate.direct_url is None)
         if candidate.name == PYTHON_KEY and self.lenient:
             return True  # the lenient pass shows the rest; the strict pass said why
         return requirement.specifier.contains(candidate.version, prereleases=True)
@@ -469,7 +473,9 @@ def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Pro
     return _resolve_leniently(strict, requirements, None, problems)
 
 
-MAX_LENIENT_PASSES = 8
+# each failed pass names one more conflict; past a few, a file has so many (the large corpus
+# file: 8 passes, each ~1 s, all failing) that stand-ins for every project do as well
+MAX_LENIENT_PASSES = 4
 
 
 def _lenient_provider(
