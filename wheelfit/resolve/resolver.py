@@ -473,9 +473,8 @@ def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Pro
     return _resolve_leniently(strict, requirements, None, problems)
 
 
-# each failed pass names one more conflict; past a few, a file has so many (the large corpus
-# file: 8 passes, each ~1 s, all failing) that stand-ins for every project do as well
-MAX_LENIENT_PASSES = 4
+# each failed pass names one more conflict; past a few (the large corpus file fails 8)
+MAX_LENIENT_PASSES = 4  # stand-ins for every project do as well, and faster
 
 
 def _lenient_provider(
