@@ -7,6 +7,7 @@ import tarfile
 import zipfile
 
 import pytest
+import setup_texts
 
 from wheelfit.errors import ArchiveError
 from wheelfit.inspect import sdist as sdist_module
@@ -285,3 +286,23 @@ def test_cmake_projects_compile_only_the_languages_they_declare() -> None:
         make_tar({"r-1/pyproject.toml": pyproject, "r-1/src/a.f90": "end\n"}),
     )
     assert undeclared.native()[1] == ["Fortran"]
+
+
+@pytest.mark.parametrize(
+    ("setup_py", "optional", "switches"),
+    [
+        (setup_texts.SWALLOWS, True, []),
+        (setup_texts.RERAISES_UNLESS_SWITCH, False, ["PURE_PYTHON"]),
+        (setup_texts.SWITCH_ONLY, False, ["MULTIDICT_NO_EXTENSIONS"]),
+        (setup_texts.EXPLAINS_AND_RERAISES, False, []),
+        (setup_texts.SETS_A_SWITCH_FOR_OTHERS, False, []),
+        (setup_texts.SWALLOWS_AROUND_RUN, True, []),
+        ("setup(ext_modules=[Extension('m', ['m.c'])])\nnot python (", False, []),
+    ],
+)
+def test_a_fallback_to_pure_python_is_read_from_setup_py(
+    setup_py: str, optional: bool, switches: list[str]
+) -> None:
+    info = inspect_sdist("p-1.tar.gz", make_tar({"p-1/setup.py": setup_py, "p-1/m.c": ""}))
+    assert info.native() == (True, ["C"], optional)
+    assert info.pure_python_switches() == switches

@@ -287,6 +287,8 @@ class PackageResult:
     metadata_source: str | None = None
     older_wheel: str | None = None  # "1.2.3 (file.whl)" when an older allowed version has a wheel
     url: str | None = None  # for direct references, with credentials removed
+    # the chosen file is yanked (PEP 592): the index's reason, "" when it gives none
+    yanked: str | None = None
     notes: list[str] = field(default_factory=list)
     system: SystemNeeds | None = None  # what the image must install to build and to run it
     cost: PackageCost | None = None  # installed size and build time

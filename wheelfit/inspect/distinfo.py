@@ -33,6 +33,7 @@ class DistInfo:
     assumed: bool = False
     sdist: SdistInfo | None = None
     error: str | None = None
+    requires_python: str | None = None  # from the metadata read, when one was
 
 
 def describe(client: IndexClient, page: ProjectPage, dist: DistFile) -> DistInfo:
@@ -70,6 +71,7 @@ def _describe_file(client: IndexClient, page: ProjectPage, dist: DistFile) -> Di
         if metadata.problem:
             info.error = f"{dist.filename}: {metadata.problem}"
         info.requires = list(metadata.requires_dist)
+        info.requires_python = metadata.requires_python
         info.source = "METADATA (PEP 658)" if dist.has_metadata_file else "METADATA"
         return info
     try:
@@ -101,6 +103,7 @@ def _sdist_dependencies(client: IndexClient, page: ProjectPage, info: DistInfo) 
         pkg_info = sdist.texts.get("PKG-INFO")
         if pkg_info:
             metadata = parse_metadata(pkg_info.encode())
+            info.requires_python = metadata.requires_python
             if metadata.dependencies_are_static:
                 info.requires, info.source = list(metadata.requires_dist), "PKG-INFO (static)"
                 return

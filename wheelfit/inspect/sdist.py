@@ -20,6 +20,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from ..errors import ArchiveError
 from ..inputs.tomltext import parse_toml
+from .fallback import read_fallback
 
 try:
     import tomllib
@@ -98,10 +99,12 @@ _EXTENSION_HINTS = re.compile(
     r"build_ext|distutils\.extension|Pybind11Extension|CUDAExtension|CppExtension"
 )
 # Signs that a failed compile falls back to pure Python: setuptools' Extension(optional=True)
-# (PyYAML), the BuildFailed-and-retry idiom (MarkupSafe, simplejson), *_NO_EXTENSIONS switches
-# (multidict, yarl). Catching CompileError alone is not one: psycopg2 does it to re-raise.
+# (PyYAML), the BuildFailed-and-retry idiom (MarkupSafe, simplejson); and a build_ext that
+# swallows compiler errors (fallback.py). Catching CompileError alone is not one: psycopg2
+# does it to re-raise. A *_NO_EXTENSIONS switch is not either: without it set, multidict's
+# build fails (pure_python_switches).
 _OPTIONAL_HINTS = re.compile(
-    r"\boptional\s*=\s*(?!False\b)[\w(]|\bBuildFailed\b|NO_EXTENSIONS"
+    r"\boptional\s*=\s*(?!False\b)[\w(]|\bBuildFailed\b"
 )  # optional=True, or computed (wrapt: optional=not force_extensions)
 # Programs a setup.py runs to build bundled libraries (PyNaCl's libsodium, lupa's LuaJIT,
 # pycares' c-ares): the slim and Alpine images have neither.
@@ -214,6 +217,10 @@ class SdistInfo:
         found.discard("")
         return found
 
+    def pure_python_switches(self) -> list[str]:
+        """Environment variables setup.py reads to build without its C extensions."""
+        return list(read_fallback(self.texts.get("setup.py", "")).switches)
+
     def native(self) -> tuple[bool, list[str], bool]:
         """(needs a compiler, languages, compile failure falls back to pure Python)."""
         backend_root = self.build_backend.split(":")[0].split(".")[0]
@@ -258,7 +265,8 @@ class SdistInfo:
             if "Rust" in languages:  # without setuptools-rust a crate in the sdist is not built
                 languages.remove("Rust")
             # only setup.py: setup.cfg carries tool settings such as mypy's *_optional = True
-            optional = bool(_OPTIONAL_HINTS.search(self.texts.get("setup.py", "")))
+            setup_py = self.texts.get("setup.py", "")
+            optional = bool(_OPTIONAL_HINTS.search(setup_py)) or read_fallback(setup_py).automatic
             return True, sorted(languages) or ["C"], optional
         # hatchling, flit, poetry-core, pdm-backend, ...: native only with build hooks,
         # which leave compiled-language sources behind

@@ -81,6 +81,7 @@ def _package(p: PackageResult) -> dict[str, Any]:
         "metadata_source": p.metadata_source,
         "older_wheel": p.older_wheel,
         "url": p.url,
+        "yanked": p.yanked,
         "notes": p.notes,
         **_system(p.system),
         "installed_bytes": p.cost.installed_bytes if p.cost else None,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from .. import units
 from ..models import PackageResult, Report, Status, TargetReport, __version__, short_target_id
+from ..resolve.classify import yanked_note
 from ..sysdeps.plan import packages_to_add, target_summary
 from ..units import duration
 
@@ -113,11 +114,14 @@ def _attention(targets: list[TargetReport]) -> list[str]:
     grouped: dict[tuple[str, str, str], list[str]] = {}
     for target in targets:
         for package in target.packages:
-            if package.status is Status.WHEEL and not package.blocker:
+            yanked = package.yanked is not None
+            if package.status is Status.WHEEL and not package.blocker and not yanked:
                 continue
-            if package.build_only and package.status is not Status.SDIST_NATIVE:
+            if package.build_only and package.status is not Status.SDIST_NATIVE and not yanked:
                 continue
-            key = (_name(package), _status(package), _gap(package.reason))
+            reason = "; ".join(filter(None, [_gap(package.reason), _yanked(package)]))
+            status = _status(package) + (", yanked" if yanked else "")
+            key = (_name(package), status, reason)
             grouped.setdefault(key, []).append(target.target.short_id)
     if not grouped:
         return []
@@ -132,6 +136,12 @@ def _attention(targets: list[TargetReport]) -> list[str]:
 _COMPILER_CLAUSE = re.compile(
     r"; (the image has a C compiler|this image has no compiler.*|without a compiler.*)$"
 )
+
+
+def _yanked(package: PackageResult) -> str:
+    if package.yanked is None:
+        return ""
+    return yanked_note(package.file or package.name, package.yanked)
 
 
 def _gap(reason: str) -> str:

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import PackageResult, Report, Status, TargetReport, short_target_id
+from ..resolve.classify import yanked_note
 from ..sysdeps.plan import target_summary
 from ..units import duration, megabytes
 
@@ -113,6 +114,7 @@ def render_report(report: Report) -> RenderableType:
         parts.append(line)
     parts += _system_packages(targets)
     parts += _problems(targets)
+    parts += _yanked(targets)
     if note_lines:
         parts.append(Text("\n".join(note_lines)))
     for item in report.input_errors:
@@ -188,6 +190,22 @@ def _system_packages(targets: list[TargetReport]) -> list[RenderableType]:
     if lines:
         lines.insert(0, Text("system packages (wheelfit dockerfile writes them out):"))
     return lines
+
+
+def _yanked(targets: list[TargetReport]) -> list[RenderableType]:
+    """pip warns when it installs a yanked file: so does the table, once per file."""
+    grouped: dict[str, list[str]] = {}
+    for target in targets:
+        for package in target.packages:
+            if package.yanked is not None:
+                note = yanked_note(package.file or package.name, package.yanked)
+                grouped.setdefault(f"{package.name} {package.version}: {note}", []).append(
+                    target.target.short_id
+                )
+    return [
+        Text(f"yanked on {', '.join(where)}: {text}", style="yellow")
+        for text, where in grouped.items()
+    ]
 
 
 def _problems(targets: list[TargetReport]) -> list[RenderableType]:

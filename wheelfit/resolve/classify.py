@@ -38,6 +38,14 @@ def classify_resolution(resolution: Resolution, provider: Provider) -> list[Pack
     return results
 
 
+def yanked_note(filename: str, reason: str) -> str:
+    because = f" ({reason})" if reason else " (no reason given)"
+    return (
+        f"{filename} is yanked{because}: pip installs it because the requirement pins this "
+        "version, and warns"
+    )
+
+
 def _hash_matches(provider: Provider, candidate: Candidate, hashes: frozenset[str]) -> bool:
     sha256 = provider.dist_for(candidate).sha256
     return bool(sha256) and f"sha256:{sha256}" in hashes
@@ -54,7 +62,7 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
             reason=f"direct reference to {candidate.direct_url}: pip installs it from there; "
             "not inspected, its dependencies are not known",
         )
-    if candidate.version is None:
+    if candidate.dist is None:  # a version without a file for this image, or a stand-in
         return PackageResult(
             name=name,
             version=None,
@@ -71,6 +79,10 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
         file=dist.filename,
         metadata_source=info.source,
     )
+    if dist.yanked:
+        # pip takes a yanked file only for an exact pin, and warns with the reason
+        result.yanked = dist.yanked_reason or ""
+        result.notes.append(yanked_note(dist.filename, result.yanked))
     if info.error:
         result.notes.append(info.error)
     result.notes += dict.fromkeys(provider.marker_problems.get(name, []))
@@ -146,11 +158,18 @@ def _classify_sdist(
                 if target.has_compiler
                 else "this image has no compiler: the build fails until one is installed"
             )
+            switches = [] if optional else info.sdist.pure_python_switches()
             if optional:
                 compiler = (
                     "without a compiler it installs pure Python, without its compiled speedups"
                     if not target.has_compiler
                     else "the image has a C compiler"
+                )
+            elif switches and not target.has_compiler:
+                compiler = (
+                    "this image has no compiler: the build fails until one is installed, or "
+                    f"unless {switches[0]}=1 is set for it (then it installs pure Python, "
+                    "without its compiled speedups)"
                 )
             result.reason = f"compiles {', '.join(languages)}: {gap}; {compiler}"
     older = older_compatible_wheel(page, version, specifier, provider.ctx, provider.options)

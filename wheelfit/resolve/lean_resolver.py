@@ -8,7 +8,7 @@ criteria a copy-on-write map: a round copies only the few buckets it changes.
 
 The answers are resolvelib's own (tests/test_memory.py compares them). The subclass relies on
 resolvelib's `Resolution._push_new_state` and `resolvers.resolution._build_result`, private
-names of the 1.1 and 1.2 series that pyproject.toml allows.
+names of the 1.2 series that pyproject.toml allows.
 """
 
 from __future__ import annotations

@@ -2,23 +2,26 @@
 
 Two passes. The *strict* pass behaves like pip in the image: if it succeeds, its answer is
 pip's answer. If it fails (a package has no installable file there, a conflict, ...), pip
-would stop at that point; wheelfit then runs a *lenient* pass in which every project also
-has a last-resort "unavailable" candidate that satisfies any requirement and has no
-dependencies. resolvelib only reaches for it when no real candidate works, so everything
-else is still resolved and classified, and the blockers are marked instead of hiding the rest.
+would stop at that point; wheelfit then runs a *lenient* pass that resolves the rest as pip
+would if the blockers were installable: after its real candidates, a project also offers the
+versions that have no file for this image (newest first, without dependencies), and a
+stand-in that satisfies anything where nothing else can (a project the index lacks, a user
+requirement no version matches, a conflict that remains). resolvelib reaches for these only
+when no real candidate works, so the rest backtracks as in pip and the blockers are marked
+instead of hiding the rest.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import resolvelib
 from packaging.markers import Marker
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
@@ -28,10 +31,13 @@ from ..inputs.markerexpr import MARKER_EVALUATION_ERRORS
 from ..inputs.requirements import IndexOptions, InputRequirement
 from ..inspect import distinfo
 from ..models import DistFile, ProjectPage
-from .finder import Rejections, TargetContext, compatible_files, is_pinned, rank_candidates
+from .finder import Rejections, TargetContext, compatible_files, rank_candidates
 from .lean_resolver import LeanResolver
+from .preference import PYTHON_KEY, PipPreference, Preference, user_order
 
-MAX_ROUNDS = 5000
+# pip's own limit: it also bounds how long resolvelib backjumps optimistically (a tenth of
+# the rounds left) before it rolls back, so a different limit can give a different answer
+MAX_ROUNDS = 200_000
 RECURSION_PROBLEM = (
     "pip's resolver would crash (RecursionError in resolvelib): after backtracking, a package "
     "that depends on itself is left with no other parent"
@@ -49,6 +55,7 @@ class Req:
     text: str
     hashes: frozenset[str] = frozenset()
     direct_url: str | None = None
+    explicit: bool = False  # the exact base of a name[extra] candidate (pip: explicit)
 
     @property
     def key(self) -> str:
@@ -63,8 +70,9 @@ def identifier(name: str, extras: frozenset[str]) -> str:
 class Candidate:
     name: NormalizedName
     extras: frozenset[str]
-    version: Version | None  # None: the lenient pass's "unavailable" placeholder
-    dist: DistFile | None = None  # the chosen index file
+    # None: a direct reference, or the lenient pass's stand-in satisfying anything
+    version: Version | None
+    dist: DistFile | None = None  # the chosen index file; None: no file for this image
     direct_url: str | None = None  # a direct reference given by the user
 
     @property
@@ -73,7 +81,7 @@ class Candidate:
 
     @property
     def unavailable(self) -> bool:
-        return self.version is None and self.direct_url is None
+        return self.dist is None and self.direct_url is None and self.name != PYTHON_KEY
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}" if self.version else str(self.name)
@@ -124,7 +132,7 @@ def top_level_requirements(
         if not evaluate_marker(req.marker, env, ()):
             skipped.append(item)
             continue
-        applied.append(
+        applied += with_base_split(
             Req(
                 name=canonicalize_name(req.name),
                 extras=frozenset(canonicalize_name(e) for e in req.extras),
@@ -138,6 +146,14 @@ def top_level_requirements(
     return applied, skipped
 
 
+def with_base_split(req: Req) -> list[Req]:
+    """As pip does: ``name[extra]>=1`` also asks for ``name>=1`` itself, first; the
+    resolver's choices of what to pin next (and so pip's answer) depend on it."""
+    if req.extras and req.specifier and not req.direct_url:
+        return [replace(req, extras=frozenset()), req]
+    return [req]
+
+
 class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
     def __init__(
         self,
@@ -147,6 +163,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         options: IndexOptions,
         constraints: Mapping[NormalizedName, SpecifierSet],
         lenient: bool,
+        user_order: Mapping[str, int] | None = None,
     ) -> None:
         self.client = client
         self.ctx = ctx
@@ -154,16 +171,34 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self.options = options
         self.constraints = constraints
         self.lenient = lenient
+        # lenient pass: the projects that may take a stand-in satisfying anything (None:
+        # every project), and the user's own requirements (one nothing matches is a blocker)
+        self.stand_in_for: frozenset[NormalizedName] | None = None
+        self.user_requirements: frozenset[Req] = frozenset()
         self.fetch_errors: dict[NormalizedName, str] = {}
         # per package: its dependencies' markers that cannot be evaluated on this target
         self.marker_problems: dict[NormalizedName, list[str]] = {}
         self.pages: dict[NormalizedName, ProjectPage] = {}
         self._compatible: dict[NormalizedName, list[DistFile]] = {}
+        self.preference = PipPreference(user_order or {})
+        self.python_candidate = Candidate(
+            NormalizedName(PYTHON_KEY), frozenset(), ctx.python_version
+        )
 
     # -- resolvelib interface --------------------------------------------------------------
 
     def identify(self, requirement_or_candidate: Req | Candidate) -> str:
         return requirement_or_candidate.key
+
+    def narrow_requirement_selection(
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[Any]],
+        backtrack_causes: Sequence[Any],
+    ) -> list[str]:
+        return self.preference.narrow(identifiers, resolutions, backtrack_causes)
 
     def get_preference(
         self,
@@ -172,12 +207,8 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         candidates: Mapping[str, Iterator[Candidate]],
         information: Mapping[str, Iterator[Any]],
         backtrack_causes: Sequence[Any],
-    ) -> tuple[bool, bool, bool, str]:
-        infos = list(information[identifier])
-        direct = any(info.parent is None for info in infos)
-        pinned = any(is_pinned(info.requirement.specifier) for info in infos)
-        causes = {cause.requirement.key for cause in backtrack_causes}
-        return (identifier not in causes, not direct, not pinned, identifier)
+    ) -> Preference:
+        return self.preference.key(identifier, information[identifier])
 
     def find_matches(
         self,
@@ -189,6 +220,12 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         if not reqs:
             return []
         name, extras = reqs[0].name, reqs[0].extras
+        if identifier == PYTHON_KEY:
+            # as in pip, also when backjumping has marked the one Python incompatible
+            python = self.python_candidate
+            usable = python not in list(incompatibilities[identifier])
+            fits = usable and all(self.is_satisfied_by(r, python) for r in reqs)
+            return [python] if fits else []
         bad = {c.version for c in incompatibilities[identifier]}
         direct = [r.direct_url for r in reqs if r.direct_url]
         if direct:
@@ -201,13 +238,56 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         ]
         if found:
             self._prefetch(found[0])
-        if self.lenient and None not in bad:
-            found.append(Candidate(name, extras, None))
+        if self.lenient:
+            found += self._stand_ins(name, extras, specifier, reqs, bad)
         return found
+
+    def _stand_ins(
+        self,
+        name: NormalizedName,
+        extras: frozenset[str],
+        specifier: SpecifierSet,
+        reqs: list[Req],
+        bad: set[Version | None],
+    ) -> list[Candidate]:
+        """The lenient pass's last resorts, after every real candidate: the versions pip
+        would take if they had a file for this image (newest first, without dependencies),
+        then, for what nothing can satisfy, a stand-in that satisfies anything."""
+        files = self.page(name).files
+        usable = {d.version for d in self._compatible.get(name, ())}
+        published = {d.version for d in files if not d.yanked}
+        allowed = specifier.filter(published, prereleases=True if self.options.pre else None)
+        result = [
+            Candidate(name, extras, version)
+            for version in sorted(set(allowed) - usable - bad, reverse=True)
+        ]
+        anything = (
+            self.stand_in_for is None
+            or name in self.stand_in_for
+            or not files
+            or any(
+                req in self.user_requirements
+                and not any(
+                    combined_specifier([req], self.constraints.get(name)).filter(
+                        published, prereleases=True
+                    )
+                )
+                for req in reqs
+            )
+        )
+        # an extras candidate's exact base is a real version: a stand-in for the base would
+        # leave the extras candidate's requirements (its base's too) applying to the rest
+        if anything and None not in bad and not any(r.explicit for r in reqs):
+            result.append(Candidate(name, extras, None))
+        return result
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
         if candidate.version is None:
-            return True  # placeholder or direct reference: nothing to check without building
+            # stand-in or direct reference: nothing to check without building, except that
+            # a stand-in is not the exact base an extras candidate depends on
+            return not (requirement.explicit and candidate.direct_url is None)
+        if candidate.name == PYTHON_KEY and self.lenient:
+            return True  # the lenient pass shows the rest; the strict pass said why
         return requirement.specifier.contains(candidate.version, prereleases=True)
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
@@ -215,7 +295,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             return []
         result = []
         if candidate.extras:
-            # as pip does: an extras candidate depends on its base at the same version
+            # as pip does: an extras candidate depends on exactly its base candidate
             result.append(
                 Req(
                     candidate.name,
@@ -223,20 +303,30 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
                     SpecifierSet(f"=={candidate.version}"),
                     str(candidate),
                     "",
+                    explicit=True,
                 )
             )
         info = self.describe(candidate)
         problems = self.marker_problems.setdefault(candidate.name, [])
+        requires_python = _requires_python(info)
+        if requires_python is not None and not candidate.extras:
+            # first, as pip does: every candidate with a Requires-Python depends on the
+            # Python pseudo-project, which changes the order of pip's rounds
+            result.append(
+                Req(
+                    NormalizedName(PYTHON_KEY),
+                    frozenset(),
+                    requires_python,
+                    str(candidate),
+                    f"Requires-Python {requires_python}",
+                )
+            )
         for dep in info.requires:
-            if candidate.extras:
-                if dep.marker is None or not evaluate_marker(
-                    dep.marker, self.env, candidate.extras, problems
-                ):
-                    continue
-            elif not evaluate_marker(dep.marker, self.env, (), problems):
+            # as pip does, an extras candidate repeats its base's requirements too
+            if not evaluate_marker(dep.marker, self.env, candidate.extras, problems):
                 continue
-            result.append(_from_dependency(dep, str(candidate)))
-        self.client.prefetch_projects(r.name for r in result)
+            result += with_base_split(_from_dependency(dep, str(candidate)))
+        self.client.prefetch_projects(r.name for r in result if r.name != PYTHON_KEY)
         return result
 
     # -- helpers ---------------------------------------------------------------------------
@@ -307,6 +397,17 @@ def combined_specifier(reqs: Iterable[Req], constraint: SpecifierSet | None) -> 
     return specifier
 
 
+def _requires_python(info: distinfo.DistInfo) -> SpecifierSet | None:
+    """The candidate's Requires-Python as pip reads it (from the metadata, else the index)."""
+    text = info.requires_python if info.requires_python is not None else info.dist.requires_python
+    if not text:
+        return None
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return None  # pip ignores one it cannot parse
+
+
 def _from_dependency(dep: Requirement, origin: str) -> Req:
     return Req(
         name=canonicalize_name(dep.name),
@@ -333,7 +434,8 @@ def resolve(
     # code in turn anyway, and the rest of each target's work (classifying, sizing) still
     # overlaps. So does the network work for its top-level requirements, started before
     # waiting for its turn.
-    strict = Provider(client, ctx, env, options, constraints, lenient=False)
+    order = user_order(requirements)
+    strict = Provider(client, ctx, env, options, constraints, lenient=False, user_order=order)
     strict.prefetch(requirements)
     with _ONE_RESOLUTION_AT_A_TIME:
         return _resolve(strict, requirements)
@@ -343,9 +445,8 @@ _ONE_RESOLUTION_AT_A_TIME = threading.Lock()
 
 
 def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Provider]:
-    client, ctx, env, options = strict.client, strict.ctx, strict.env, strict.options
-    constraints = strict.constraints
     problems: list[str] = []
+    hopeless = True  # too deep or crashing: straight to stand-ins for every project
     try:
         result = LeanResolver(strict, resolvelib.BaseReporter()).resolve(
             requirements, max_rounds=MAX_ROUNDS
@@ -353,23 +454,79 @@ def _resolve(strict: Provider, requirements: list[Req]) -> tuple[Resolution, Pro
         return _collect(result, strict, complete=True, problems=[]), strict
     except resolvelib.ResolutionImpossible as exc:
         problems = explain_impossible(strict, exc.causes)
+        hopeless = False
     except resolvelib.ResolutionTooDeep:
         problems = ["pip would give up: too many backtracking rounds (resolution too deep)"]
     except RecursionError:
         # resolvelib's final graph walk recurses without end when a package that depends on
         # itself is left with no other parent after backtracking: pip's resolver crashes too
         problems = [RECURSION_PROBLEM]
-    lenient = Provider(client, ctx, env, options, constraints, lenient=True)
+    if hopeless:
+        return _resolve_leniently(strict, requirements, None, problems)
+    # As pip would if the blockers were installable: only projects without a file for this
+    # image (and user requirements nothing matches) take stand-ins, so the rest backtracks
+    # exactly as pip does. A conflict that remains names more projects that may take one.
+    stand_in_for: frozenset[NormalizedName] = frozenset()
+    for _ in range(MAX_LENIENT_PASSES):
+        lenient = _lenient_provider(strict, requirements, stand_in_for)
+        try:
+            result = LeanResolver(lenient, resolvelib.BaseReporter(), cycle_safe=True).resolve(
+                requirements, max_rounds=MAX_ROUNDS
+            )
+        except resolvelib.ResolutionImpossible as exc:
+            named = frozenset(
+                cause.requirement.name
+                for cause in exc.causes
+                if cause.requirement.name != PYTHON_KEY
+            )
+            if named <= stand_in_for:
+                break
+            stand_in_for |= named
+            continue
+        except (resolvelib.ResolutionTooDeep, RecursionError):
+            break
+        return _collect(result, lenient, complete=False, problems=problems), lenient
+    return _resolve_leniently(strict, requirements, None, problems)
+
+
+# each failed pass names one more conflict; past a few (the large corpus file fails 8)
+MAX_LENIENT_PASSES = 4  # stand-ins for every project do as well, and faster
+
+
+def _lenient_provider(
+    strict: Provider, requirements: list[Req], stand_in_for: frozenset[NormalizedName] | None
+) -> Provider:
+    lenient = Provider(
+        strict.client,
+        strict.ctx,
+        strict.env,
+        strict.options,
+        strict.constraints,
+        lenient=True,
+        user_order=strict.preference.user_order,
+    )
     # shared: a page that failed to load must keep its error, not read as an empty project
     lenient.pages = strict.pages
     lenient.fetch_errors = strict.fetch_errors
     lenient.marker_problems = strict.marker_problems
+    lenient.stand_in_for = stand_in_for
+    lenient.user_requirements = frozenset(requirements)
+    return lenient
+
+
+def _resolve_leniently(
+    strict: Provider,
+    requirements: list[Req],
+    stand_in_for: frozenset[NormalizedName] | None,
+    problems: list[str],
+) -> tuple[Resolution, Provider]:
+    lenient = _lenient_provider(strict, requirements, stand_in_for)
     try:
         result = LeanResolver(lenient, resolvelib.BaseReporter(), cycle_safe=True).resolve(
             requirements, max_rounds=MAX_ROUNDS
         )
     except (resolvelib.ResolutionImpossible, resolvelib.ResolutionTooDeep, RecursionError):
-        # cannot happen in principle (the placeholder satisfies everything), except through
+        # cannot happen in principle (a stand-in satisfies everything), except through
         # the recursion above; stay honest
         problems.append("no partial resolution could be built either")
         empty = Resolution({}, {}, {}, {}, {}, complete=False, problems=problems)
@@ -384,6 +541,8 @@ def _collect(result: Any, provider: Provider, complete: bool, problems: list[str
     specifiers: dict[NormalizedName, SpecifierSet] = {}
     hashes: dict[NormalizedName, frozenset[str]] = {}
     for key, candidate in result.mapping.items():
+        if key == PYTHON_KEY:
+            continue
         name = candidate.name
         criterion = result.criteria[key]
         reqs = [info.requirement for info in criterion.information]
@@ -422,6 +581,15 @@ def explain_impossible(provider: Provider, causes: Iterable[Any]) -> list[str]:
         by_name.setdefault(cause.requirement.name, []).append(cause)
     lines = []
     for name, items in by_name.items():
+        if name == PYTHON_KEY:
+            python = provider.ctx.python_version
+            lines += [
+                f"{item.parent}: its metadata's Requires-Python {item.requirement.specifier} "
+                f"excludes Python {python} (the index did not say so)"
+                for item in items
+                if item.parent is not None
+            ]
+            continue
         asked = "; ".join(
             f"{item.requirement.text or item.requirement.specifier or name} "
             f"(from {item.requirement.origin if item.parent is None else item.parent})"
