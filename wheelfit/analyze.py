@@ -44,14 +44,24 @@ MAX_BUILD_DEPTH = 3
 
 @dataclass
 class Settings:
-    """Options that pip would take on its command line; they override the files' options."""
+    """Options that pip would take on its command line.
+
+    As in pip, the requirements files' own options come after these: a file's --index-url
+    replaces ``index_url`` and the extra indexes, its --only-binary/--no-binary apply after
+    these. ``format_steps`` are ("only-binary" | "no-binary", value) pairs in the order given
+    (pip applies them in order, and ``:all:`` clears earlier ones); ``only_binary`` and
+    ``no_binary`` are applied before them, in that order.
+    """
 
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
+    no_index: bool = False
+    find_links: list[str] = field(default_factory=list)
     pre: bool = False
     prefer_binary: bool = False
     only_binary: list[str] = field(default_factory=list)
     no_binary: list[str] = field(default_factory=list)
+    format_steps: list[tuple[str, str]] = field(default_factory=list)
     exclude_newer: datetime | None = None
     cache_dir: Path | None = None
     no_cache: bool = False
@@ -102,13 +112,18 @@ def analyze(
         extras=settings.extras,
         groups=settings.groups,
         all_extras=settings.all_extras,
+        options=command_line_options(settings),
     )
     warnings = list(inputs.warnings)
+    if inputs.options.find_links:
+        warnings.append(
+            "--find-links is not followed: packages found only there show as unavailable"
+        )
     if targets is None:
         targets, source = default_targets(requirement_files)
         if source:
             warnings.append(f"Python {targets[0].python} taken from {source}")
-    options = _merge_options(inputs.options, settings)
+    options = inputs.options
     own_client = client is None
     if client is None:
         client = make_client(options, settings, observer)
@@ -152,7 +167,8 @@ def analyze(
 def make_client(
     options: IndexOptions, settings: Settings, observer: FetchObserver | None = None
 ) -> IndexClient:
-    urls = [options.index_url or DEFAULT_INDEX, *options.extra_index_urls]
+    urls = [] if options.no_index else [options.index_url or DEFAULT_INDEX]
+    urls += options.extra_index_urls
     cache_root = None if settings.no_cache else (settings.cache_dir or default_cache_dir())
     return IndexClient(
         urls,
@@ -163,29 +179,29 @@ def make_client(
     )
 
 
-def _merge_options(from_files: IndexOptions, settings: Settings) -> IndexOptions:
+def command_line_options(settings: Settings) -> IndexOptions:
+    """The index and format options as pip holds them before reading any requirements file."""
     options = IndexOptions(
-        index_url=settings.index_url or from_files.index_url,
-        extra_index_urls=list(
-            dict.fromkeys(from_files.extra_index_urls + settings.extra_index_urls)
-        ),
-        pre=from_files.pre or settings.pre,
-        prefer_binary=from_files.prefer_binary or settings.prefer_binary,
-        require_hashes=from_files.require_hashes,
-        format_control=from_files.format_control,
+        index_url=settings.index_url,
+        pre=settings.pre,
+        prefer_binary=settings.prefer_binary,
+        find_links=list(settings.find_links),
     )
-    # the command line comes after the files, as in pip
-    for value in settings.only_binary:
-        options.format_control.add_only_binary(value)
-    for value in settings.no_binary:
-        options.format_control.add_no_binary(value)
+    options.add_extra_indexes(settings.extra_index_urls)
+    if settings.no_index:
+        options.drop_indexes()
+    steps = [("only-binary", v) for v in settings.only_binary]
+    steps += [("no-binary", v) for v in settings.no_binary]
+    for kind, value in steps + list(settings.format_steps):
+        options.format_control.apply(kind, value)
     return options
 
 
 def _describe_options(options: IndexOptions, settings: Settings) -> dict[str, object]:
     return {
-        "index_url": redact_url(options.index_url or DEFAULT_INDEX),
+        "index_url": None if options.no_index else redact_url(options.index_url or DEFAULT_INDEX),
         "extra_index_urls": [redact_url(u) for u in options.extra_index_urls],
+        "find_links": [redact_url(u) for u in options.find_links],
         "pre": options.pre,
         "prefer_binary": options.prefer_binary,
         "only_binary": sorted(options.format_control.only_binary),
@@ -221,6 +237,8 @@ def _reuse_key(
         (
             options.index_url,
             options.extra_index_urls,
+            options.no_index,
+            options.find_links,
             options.pre,
             options.prefer_binary,
             options.require_hashes,
