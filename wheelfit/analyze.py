@@ -19,6 +19,7 @@ from .costs.estimate import estimate_costs
 from .errors import redact_url
 from .index.cache import Cache, default_cache_dir
 from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
+from .index.findlinks import local_path
 from .inputs.parsed import LockScope
 from .inputs.project import declared_python
 from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
@@ -115,10 +116,7 @@ def analyze(
         options=command_line_options(settings),
     )
     warnings = list(inputs.warnings)
-    if inputs.options.find_links:
-        warnings.append(
-            "--find-links is not followed: packages found only there show as unavailable"
-        )
+    warnings += _missing_find_links(inputs.options.find_links)
     if targets is None:
         targets, source = default_targets(requirement_files)
         if source:
@@ -129,9 +127,10 @@ def analyze(
         client = make_client(options, settings, observer)
     try:
         # stored results first: when every target has one, no page is fetched or parsed
+        # a --find-links folder or page has no validators: its results are not reused
         keys = (
             {}
-            if settings.no_cache
+            if settings.no_cache or options.find_links
             else {t: _reuse_key(t, inputs, options, settings) for t in targets}
         )
         done: dict[Target, TargetReport] = {}
@@ -176,7 +175,18 @@ def make_client(
         offline=settings.offline,
         exclude_newer=settings.exclude_newer,
         observer=observer,
+        # pip skips a path that is not there (a warning says so)
+        find_links=[f for f in options.find_links if not _missing_find_links([f])],
     )
+
+
+def _missing_find_links(locations: list[str]) -> list[str]:
+    """pip ignores a --find-links path that is neither a file nor a folder, with a warning."""
+    return [
+        f"--find-links {location}: neither a file nor a folder here; ignored, as pip does"
+        for location in locations
+        if (path := local_path(location)) is not None and not path.exists()
+    ]
 
 
 def command_line_options(settings: Settings) -> IndexOptions:
