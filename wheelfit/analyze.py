@@ -318,7 +318,9 @@ def _report_blockers(report: TargetReport, packages: list[PackageResult]) -> Non
         if not package.blocker:
             continue
         report.complete = False
-        if package.status is not Status.UNAVAILABLE:
+        if package.status is Status.WHEEL:
+            report.problems.append(f"{package.name} {package.version}: {package.reason}")
+        elif package.status is not Status.UNAVAILABLE:
             report.problems.append(f"{package.name} {package.version}: the build fails")
         elif package.name not in named:
             report.problems.append(

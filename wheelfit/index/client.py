@@ -81,6 +81,7 @@ class IndexClient:
         self.indexes = []
         self.find_links = list(find_links)
         self._local_uris: set[str] = set()  # the files --find-links folders listed
+        self._linked_urls: set[str] = set()  # the files --find-links pages link to
         for raw in index_urls:
             bare, auth = strip_credentials(raw)
             self.indexes.append(_Index(bare.rstrip("/") + "/", auth))
@@ -234,7 +235,10 @@ class IndexClient:
             return folder_page(listing.result(), name)
         body = self._once("links", location, lambda: self._fetch_links_page(location))
         text, url = body.result()
-        return links_page(text, url, name)
+        page = links_page(text, url, name)
+        with self._lock:
+            self._linked_urls.update(f.url for f in page.files)
+        return page
 
     def _list_folder(self, folder: Path) -> list[LocalFile]:
         try:
@@ -244,6 +248,11 @@ class IndexClient:
         with self._lock:
             self._local_uris.update(f.path.as_uri() for f in files)
         return files
+
+    def from_find_links(self, dist: DistFile) -> bool:
+        """Whether the file was found through --find-links (not on an index)."""
+        with self._lock:
+            return dist.url in self._local_uris or dist.url in self._linked_urls
 
     def _local_file(self, url: str) -> Path | None:
         """The file behind a file:// URL that a --find-links folder listed, else None.
