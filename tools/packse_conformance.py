@@ -177,12 +177,9 @@ def run_wheelfit(
     scenario: dict[str, Any], requirements: Path, base: str, cache: Path
 ) -> dict[str, Any]:
     target = target_from_platform(platform_of(scenario), scenario_python(scenario))
-    steps = [
-        ("only-binary" if flag == "--only-binary" else "no-binary", value)
-        for flag, value in zip(option_args(scenario)[::2], option_args(scenario)[1::2])
-        if flag != "--pre"
-    ]
     options = scenario["resolver_options"]
+    steps = [("only-binary", name) for name in options.get("no_build") or []]
+    steps += [("no-binary", name) for name in options.get("no_binary") or []]
     settings = Settings(
         index_url=f"{base}/simple-html/",
         find_links=[f"{base}/vendor/"],

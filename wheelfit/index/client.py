@@ -31,7 +31,7 @@ from urllib3.util.retry import Retry
 from ..errors import IndexFetchError, redact_url
 from ..models import DistFile, ProjectPage
 from .cache import Cache, CachedPage
-from .findlinks import LocalFile, folder_page, links_page, list_folder, local_path
+from .findlinks import LocalFile, copy_local, folder_page, links_page, list_folder, local_path
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_page
 from .urls import strip_credentials
@@ -306,7 +306,8 @@ class IndexClient:
         if cached is not None:
             self.observer.fetched("metadata", dist.filename, True)
             return cached
-        self._refuse_offline(dist.filename)
+        if not dist.url.startswith("file:"):  # a --find-links file is read offline too
+            self._refuse_offline(dist.filename)
         data = None
         if dist.has_metadata_file:
             data = self._fetch_metadata_file(dist)
@@ -364,7 +365,8 @@ class IndexClient:
         cached = self.cache.load_blob("members", identity)
         if cached is not None:
             return [(str(n), int(s)) for n, s in json.loads(cached)]
-        self._refuse_offline(dist.filename)
+        if not dist.url.startswith("file:"):
+            self._refuse_offline(dist.filename)
         try:
             with self._zip_source(dist) as remote, zipfile.ZipFile(remote) as archive:
                 members = self._store_members(dist, archive)
@@ -403,7 +405,7 @@ class IndexClient:
             raise IndexFetchError(f"{dist.filename} is {dist.size} bytes, over the {limit} limit")
         path = self._local_file(dist.url)
         if path is not None:
-            return self._copy_local(dist, path, limit)
+            return copy_local(path, dist.filename, limit, ARCHIVE_IN_MEMORY_BYTES)
         self._refuse_offline(dist.filename)
         response = self._request("GET", dist.url, stream=True)
         _raise_for_status(response, dist.url)
@@ -429,24 +431,6 @@ class IndexClient:
             response.close()
         archive.seek(0)
         self.observer.fetched("archive", dist.filename, False)
-        return archive
-
-    def _copy_local(self, dist: DistFile, path: Path, limit: int) -> IO[bytes]:
-        """A --find-links file, copied as a download would be (the caller may close it)."""
-        archive = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_IN_MEMORY_BYTES)  # noqa: SIM115
-        try:
-            with path.open("rb") as source:
-                while chunk := source.read(1 << 16):
-                    if archive.tell() + len(chunk) > limit:
-                        raise IndexFetchError(f"{dist.filename} is over the {limit} byte limit")
-                    archive.write(chunk)
-        except OSError as exc:
-            archive.close()
-            raise IndexFetchError(f"{dist.filename}: {exc.strerror or exc}") from None
-        except BaseException:
-            archive.close()
-            raise
-        archive.seek(0)
         return archive
 
     def submit(self, kind: str, key: str, work: Callable[[], T]) -> Future[T]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from urllib.parse import unquote, urlsplit
 
 from packaging.utils import NormalizedName
 
+from ..errors import IndexFetchError
 from ..models import DistFile, ProjectPage
 from .simple import make_dist_file, packed_page, parse_html_page
 
@@ -80,3 +83,22 @@ def _sha256(path: Path) -> str:
         while chunk := handle.read(_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def copy_local(path: Path, filename: str, limit: int, in_memory: int) -> IO[bytes]:
+    """A --find-links file, copied as a download would be (the caller closes it)."""
+    archive = tempfile.SpooledTemporaryFile(max_size=in_memory)  # noqa: SIM115
+    try:
+        with path.open("rb") as source:
+            while chunk := source.read(_HASH_CHUNK):
+                if archive.tell() + len(chunk) > limit:
+                    raise IndexFetchError(f"{filename} is over the {limit} byte limit")
+                archive.write(chunk)
+    except OSError as exc:
+        archive.close()
+        raise IndexFetchError(f"{filename}: {exc.strerror or exc}") from None
+    except BaseException:
+        archive.close()
+        raise
+    archive.seek(0)
+    return archive
