@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 from indexserver import IndexServer
 
 from wheelfit import Settings, Status, analyze, target_from_image
+from wheelfit.cli import main
 from wheelfit.errors import IndexFetchError
 from wheelfit.index.client import IndexClient
 from wheelfit.index.simple import make_dist_file
@@ -130,3 +133,20 @@ def test_a_local_wheels_metadata_comes_from_the_file(tmp_path: Path) -> None:
         assert b"Requires-Dist: helper" in client.get_wheel_metadata(dist)
         with client.download(dist) as copy, zipfile.ZipFile(io.BytesIO(copy.read())) as wheel:
             assert "inhouse/__init__.py" in wheel.namelist()
+
+
+def test_the_command_line_follows_find_links(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    write_wheel(wheels, "inhouse", "2.0")
+    (tmp_path / "r.txt").write_text("inhouse\n")
+    out = tmp_path / "report.json"
+    argv = [str(tmp_path / "r.txt"), "--no-index", "-f", str(wheels), "--image", SLIM]
+    assert main([*argv, "--no-costs", "--format", "json", "-o", str(out)]) == 0
+    document = json.loads(out.read_text())
+    schema = json.loads((Path(__file__).parents[1] / "docs" / "schema.json").read_text())
+    jsonschema.validate(document, schema)
+    assert document["options"]["find_links"] == [str(wheels)]
+    assert document["options"]["index_url"] is None
+    [package] = document["targets"][0]["packages"]
+    assert (package["name"], package["version"], package["status"]) == ("inhouse", "2.0", "wheel")
