@@ -23,6 +23,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -170,7 +171,7 @@ def run_pip(
     if code == 0 and report.exists():
         found = pip_oracle.packages_from_report(json.loads(report.read_text()))
         return {"ok": True, "packages": {n: [p["version"], p["kind"]] for n, p in found.items()}}
-    return {"ok": False, "error": pip_oracle.summarize_error(output, 600)}
+    return {"ok": False, "error": pip_oracle.summarize_error(output, 2000)}
 
 
 def run_wheelfit(
@@ -243,6 +244,12 @@ def summary(results: list[dict[str, Any]], pip_version: str) -> str:
         f"manylinux x86_64 (glibc {GLIBC} unless the scenario names a platform)",
         f"wheelfit agrees with pip on {len(agree)} of {len(results)}",
     ]
+    both_fail = [r for r in results if r["agree"] and not r["pip"]["ok"]]
+    named = [r for r in both_fail if _same_package_named(r)]
+    lines.append(
+        f"  {len(results) - len(both_fail)} where pip installs (same versions and kinds of "
+        f"file), {len(both_fail)} where both fail ({len(named)} name a package in common)"
+    )
     uv = [r for r in results if r["pip_differs_from_uv"]]
     lines.append(f"pip's answer differs from packse's expectation (uv's) on {len(uv)}:")
     lines += [f"  {r['name']}{' (universal)' if r['universal'] else ''}" for r in uv]
@@ -254,6 +261,15 @@ def summary(results: list[dict[str, Any]], pip_version: str) -> str:
         lines.append(f"    pip:      {_outcome(pip)}")
         lines.append(f"    wheelfit: {_outcome(wheelfit)}")
     return "\n".join(lines)
+
+
+_SCENARIO_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{8}")
+
+
+def _same_package_named(result: dict[str, Any]) -> bool:
+    """Whether pip's error and wheelfit's problems name a package in common."""
+    from_pip = set(_SCENARIO_NAME.findall(result["pip"].get("error") or ""))
+    return bool(from_pip & set(_SCENARIO_NAME.findall(" ".join(result["wheelfit"]["problems"]))))
 
 
 def _outcome(side: dict[str, Any]) -> str:
