@@ -90,6 +90,12 @@ def test_a_page_of_links_is_read(links_server: IndexServer, tmp_path: Path) -> N
     )
 
 
+def test_a_url_of_one_file_is_that_file(links_server: IndexServer, tmp_path: Path) -> None:
+    link = f"{links_server.url}/files/remote_only-2.0-py3-none-any.whl"
+    report = run(tmp_path, "remote-only\n", no_index=True, find_links=[link])
+    assert row(report, "remote-only").file == "remote_only-2.0-py3-none-any.whl"
+
+
 def test_folder_files_join_the_indexes(links_server: IndexServer, tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     wheels.mkdir()

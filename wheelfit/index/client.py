@@ -31,7 +31,16 @@ from urllib3.util.retry import Retry
 from ..errors import IndexFetchError, redact_url
 from ..models import DistFile, ProjectPage
 from .cache import Cache, CachedPage
-from .findlinks import LocalFile, copy_local, folder_page, links_page, list_folder, local_path
+from .findlinks import (
+    LocalFile,
+    archive_link_page,
+    copy_local,
+    folder_page,
+    is_archive_link,
+    links_page,
+    list_folder,
+    local_path,
+)
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_page
 from .urls import strip_credentials
@@ -233,9 +242,12 @@ class IndexClient:
         if folder is not None:
             listing = self._once("folder", str(folder), lambda: self._list_folder(folder))
             return folder_page(listing.result(), name)
-        body = self._once("links", location, lambda: self._fetch_links_page(location))
-        text, url = body.result()
-        page = links_page(text, url, name)
+        if is_archive_link(location):
+            page = archive_link_page(location, name)
+        else:
+            body = self._once("links", location, lambda: self._fetch_links_page(location))
+            text, url = body.result()
+            page = links_page(text, url, name)
         with self._lock:
             self._linked_urls.update(f.url for f in page.files)
         return page

@@ -72,6 +72,18 @@ def folder_page(files: list[LocalFile], project: NormalizedName) -> ProjectPage:
     return packed_page(project, dists)
 
 
+def is_archive_link(location: str) -> bool:
+    """A --find-links URL naming one distribution file (pip takes it as that file's link)."""
+    path = urlsplit(location).path.lower()
+    return path.endswith((".whl", ".tar.gz", ".zip"))
+
+
+def archive_link_page(location: str, project: NormalizedName) -> ProjectPage:
+    filename = unquote(urlsplit(location).path.rsplit("/", 1)[-1])
+    dist = make_dist_file(filename, location.split("#", 1)[0], project)
+    return packed_page(project, [dist] if dist is not None else [])
+
+
 def links_page(body: bytes, page_url: str, project: NormalizedName) -> ProjectPage:
     """The project's files among the links of an HTML page (pip reads any page of anchors)."""
     return parse_html_page(body, page_url, project)
