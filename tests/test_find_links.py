@@ -156,3 +156,22 @@ def test_the_command_line_follows_find_links(tmp_path: Path) -> None:
     assert document["options"]["index_url"] is None
     [package] = document["targets"][0]["packages"]
     assert (package["name"], package["version"], package["status"]) == ("inhouse", "2.0", "wheel")
+
+
+def test_the_dockerfile_gives_pip_the_same_locations(
+    links_server: IndexServer, tmp_path: Path
+) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    write_wheel(wheels, "inhouse", "2.0")
+    (tmp_path / "r.txt").write_text("inhouse\n")
+    out = tmp_path / "Dockerfile"
+    page = f"{links_server.url}/simple/six/"
+    argv = ["dockerfile", str(tmp_path / "r.txt"), "--no-index", "-f", str(wheels), "-f", page]
+    assert main([*argv, "--image", SLIM, "--no-costs", "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "COPY wheels /find-links/wheels" in text
+    assert (
+        f"pip install --no-cache-dir --no-index --find-links /find-links/wheels "
+        f"--find-links {page} -r r.txt" in text
+    )

@@ -546,7 +546,8 @@ def _write_dockerfile(
     report: Report, files: list[str], output: Path | None, errors: Console
 ) -> int:
     target = report.targets[0]
-    text = render_dockerfile(target, files)
+    find_links = [str(link) for link in report.options.get("find_links", [])]  # type: ignore[attr-defined]
+    text = render_dockerfile(target, files, find_links, report.options.get("index_url") is None)
     if output:
         output.write_text(text)
     else:
