@@ -61,6 +61,21 @@ def compile_extension(folder: Path) -> Path:
     return folder / output
 
 
+def compile_musl_like(folder: Path) -> bytes:
+    """An extension that links a library named like musl's libc and no glibc at all."""
+    (folder / "musl.c").write_text("int musl_marker(void) { return 1; }\n")
+    (folder / "ext.c").write_text(
+        "extern int musl_marker(void);\nextern int PQlibVersion(void);\n"
+        "int probe(void) { return musl_marker() + PQlibVersion(); }\n"
+    )
+    gcc = ["gcc", "-shared", "-fPIC", "-O0", "-nostdlib"]
+    soname = "libc.musl-x86_64.so.1"
+    subprocess.run([*gcc, f"-Wl,-soname,{soname}", "-o", soname, "musl.c"], cwd=folder, check=True)
+    libs = ["-Wl,--no-as-needed", "-L.", f"-l:{soname}", "-l:libpq.so.5"]
+    subprocess.run([*gcc, "-o", "ext.so", "ext.c", *libs], cwd=folder, check=True)
+    return (folder / "ext.so").read_bytes()
+
+
 def build_wheel(folder: Path, name: str, tag: str, files: dict[str, bytes]) -> Path:
     path = folder / f"{name}-1.0-{tag}.whl"
     info = f"{name}-1.0.dist-info"
@@ -89,6 +104,12 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "bundled",
         "cp312-cp312-linux_x86_64",
         {"bundled/_probe.so": extension, "bundled.libs/libpq.so.5": libpq},
+    )
+    build_wheel(
+        house,
+        "muslprobe",
+        "cp312-cp312-linux_x86_64",
+        {"muslprobe/_p.so": compile_musl_like(build)},
     )
     return house
 
@@ -188,3 +209,13 @@ def test_tag_glibc() -> None:
     assert tag_glibc("cp312-cp312-manylinux_2_28_x86_64") == (2, 28)
     assert tag_glibc("cp312-cp312-manylinux2014_x86_64") == (2, 17)
     assert tag_glibc("cp312-cp312-linux_x86_64") is None
+
+
+def test_a_wheel_built_for_musl_loads_on_alpine_only(wheelhouse: Path, tmp_path: Path) -> None:
+    targets = [target_from_image(SLIM), target_from_image(ALPINE)]
+    report = run(tmp_path, "muslprobe\n", targets, str(wheelhouse))
+    slim, alpine = row(report, 0, "muslprobe"), row(report, 1, "muslprobe")
+    assert slim.blocker and "built for musl" in slim.reason
+    assert not alpine.blocker
+    # Alpine's name for the library package, through the Debian-to-Alpine map
+    assert alpine.system is not None and alpine.system.runtime_packages == ["libpq"]
