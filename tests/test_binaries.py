@@ -219,3 +219,11 @@ def test_a_wheel_built_for_musl_loads_on_alpine_only(wheelhouse: Path, tmp_path:
     assert not alpine.blocker
     # Alpine's name for the library package, through the Debian-to-Alpine map
     assert alpine.system is not None and alpine.system.runtime_packages == ["libpq"]
+
+
+def test_a_broken_elf_file_is_skipped_not_fatal(tmp_path: Path) -> None:
+    broken = b"\x7fELF" + bytes(range(256)) * 4
+    path = build_wheel(tmp_path, "broken", "cp312-cp312-linux_x86_64", {"broken/_x.so": broken})
+    with path.open("rb") as wheel:
+        binaries = inspect_binaries(wheel)
+    assert binaries.objects == () and binaries.skipped == ("broken/_x.so",)

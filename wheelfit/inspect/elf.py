@@ -61,7 +61,7 @@ class ElfObject:
 class WheelBinaries:
     objects: tuple[ElfObject, ...]
     members: frozenset[str]  # base names of every file: libraries the wheel ships itself
-    skipped: tuple[str, ...] = ()  # ELF members too large to read
+    skipped: tuple[str, ...] = ()  # ELF members too large (or too broken) to read
 
     FORMAT = 1
 
@@ -121,7 +121,11 @@ def inspect_binaries(archive: IO[bytes]) -> WheelBinaries:
                 if not _copy_member(wheel, info, copy):
                     skipped.append(info.filename)
                     continue
-                parsed = _read_elf(info.filename, copy)
+                try:
+                    parsed = _read_elf(info.filename, copy)
+                except Exception:  # pyelftools raises many kinds on a broken file
+                    skipped.append(info.filename)
+                    parsed = None
                 if parsed is not None:
                     objects.append(parsed)
                 copy.unlink()

@@ -67,7 +67,9 @@ def check_binaries(result: PackageResult, binaries: WheelBinaries, target: Targe
     _add_runtime_packages(result, binaries, target)
     if binaries.skipped:
         result.notes.append(
-            "not read (too large): " + ", ".join(binaries.skipped[:3]) + "; they may need more"
+            "not read (too large or not a valid ELF file): "
+            + ", ".join(binaries.skipped[:3])
+            + "; they may need more"
         )
 
 
