@@ -129,7 +129,15 @@ def inspect_binaries(archive: IO[bytes]) -> WheelBinaries:
                 if parsed is not None:
                     objects.append(parsed)
                 copy.unlink()
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
+        # NotImplementedError: a compression zipfile lacks; RuntimeError: an encrypted member
         raise ArchiveError(f"cannot read the wheel's files ({exc})") from exc
     return WheelBinaries(tuple(objects), members, tuple(skipped))
 
