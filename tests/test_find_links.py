@@ -175,3 +175,15 @@ def test_the_dockerfile_gives_pip_the_same_locations(
         f"pip install --no-cache-dir --no-index --find-links /find-links/wheels "
         f"--find-links {page} -r r.txt" in text
     )
+
+
+def test_an_unreadable_file_in_a_folder_is_a_row_error(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    write_wheel(wheels, "inhouse", "1.0")
+    with IndexClient([], find_links=[str(wheels)]) as client:
+        assert client.get_project("other").files == ()  # the folder is listed once, here
+        # the file goes away before it is hashed
+        (wheels / "inhouse-1.0-py3-none-any.whl").unlink()
+        with pytest.raises(IndexFetchError, match="--find-links"):
+            client.get_project("inhouse")

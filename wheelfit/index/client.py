@@ -241,7 +241,10 @@ class IndexClient:
         folder = local_path(location)
         if folder is not None:
             listing = self._once("folder", str(folder), lambda: self._list_folder(folder))
-            return folder_page(listing.result(), name)
+            try:
+                return folder_page(listing.result(), name)
+            except OSError as exc:  # a file removed or unreadable since the listing
+                raise IndexFetchError(f"--find-links {folder}: {exc.strerror or exc}") from None
         if is_archive_link(location):
             page = archive_link_page(location, name)
         else:
