@@ -81,7 +81,7 @@ def test_index_options_hashes_and_direct_references(tmp_path: Path) -> None:
     assert not options.format_control.allows_sdists("numpy")
     assert options.format_control.allows_sdists("psycopg2")
     assert not options.format_control.allows_wheels("psycopg2")
-    assert any("--find-links" in w for w in parsed.warnings)
+    assert options.find_links == ["/somewhere"]
     reqs = {r.line: r for r in parsed.requirements}
     assert reqs[8].hashes == ("sha256:aa", "sha256:bb")
     assert reqs[9].direct_url == "https://***@files.example/foo-1.0-py3-none-any.whl"

@@ -19,6 +19,7 @@ from .costs.estimate import estimate_costs
 from .errors import redact_url
 from .index.cache import Cache, default_cache_dir
 from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
+from .index.findlinks import local_path
 from .inputs.parsed import LockScope
 from .inputs.project import declared_python
 from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
@@ -44,14 +45,24 @@ MAX_BUILD_DEPTH = 3
 
 @dataclass
 class Settings:
-    """Options that pip would take on its command line; they override the files' options."""
+    """Options that pip would take on its command line.
+
+    As in pip, the requirements files' own options come after these: a file's --index-url
+    replaces ``index_url`` and the extra indexes, its --only-binary/--no-binary apply after
+    these. ``format_steps`` are ("only-binary" | "no-binary", value) pairs in the order given
+    (pip applies them in order, and ``:all:`` clears earlier ones); ``only_binary`` and
+    ``no_binary`` are applied before them, in that order.
+    """
 
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
+    no_index: bool = False
+    find_links: list[str] = field(default_factory=list)
     pre: bool = False
     prefer_binary: bool = False
     only_binary: list[str] = field(default_factory=list)
     no_binary: list[str] = field(default_factory=list)
+    format_steps: list[tuple[str, str]] = field(default_factory=list)
     exclude_newer: datetime | None = None
     cache_dir: Path | None = None
     no_cache: bool = False
@@ -102,21 +113,24 @@ def analyze(
         extras=settings.extras,
         groups=settings.groups,
         all_extras=settings.all_extras,
+        options=command_line_options(settings),
     )
     warnings = list(inputs.warnings)
+    warnings += _missing_find_links(inputs.options.find_links)
     if targets is None:
         targets, source = default_targets(requirement_files)
         if source:
             warnings.append(f"Python {targets[0].python} taken from {source}")
-    options = _merge_options(inputs.options, settings)
+    options = inputs.options
     own_client = client is None
     if client is None:
         client = make_client(options, settings, observer)
     try:
         # stored results first: when every target has one, no page is fetched or parsed
+        # a --find-links folder or page has no validators: its results are not reused
         keys = (
             {}
-            if settings.no_cache
+            if settings.no_cache or options.find_links
             else {t: _reuse_key(t, inputs, options, settings) for t in targets}
         )
         done: dict[Target, TargetReport] = {}
@@ -152,7 +166,8 @@ def analyze(
 def make_client(
     options: IndexOptions, settings: Settings, observer: FetchObserver | None = None
 ) -> IndexClient:
-    urls = [options.index_url or DEFAULT_INDEX, *options.extra_index_urls]
+    urls = [] if options.no_index else [options.index_url or DEFAULT_INDEX]
+    urls += options.extra_index_urls
     cache_root = None if settings.no_cache else (settings.cache_dir or default_cache_dir())
     return IndexClient(
         urls,
@@ -160,32 +175,43 @@ def make_client(
         offline=settings.offline,
         exclude_newer=settings.exclude_newer,
         observer=observer,
+        # pip skips a path that is not there (a warning says so)
+        find_links=[f for f in options.find_links if not _missing_find_links([f])],
     )
 
 
-def _merge_options(from_files: IndexOptions, settings: Settings) -> IndexOptions:
+def _missing_find_links(locations: list[str]) -> list[str]:
+    """pip ignores a --find-links path that is neither a file nor a folder, with a warning."""
+    return [
+        f"--find-links {location}: neither a file nor a folder here; ignored, as pip does"
+        for location in locations
+        if (path := local_path(location)) is not None and not path.exists()
+    ]
+
+
+def command_line_options(settings: Settings) -> IndexOptions:
+    """The index and format options as pip holds them before reading any requirements file."""
     options = IndexOptions(
-        index_url=settings.index_url or from_files.index_url,
-        extra_index_urls=list(
-            dict.fromkeys(from_files.extra_index_urls + settings.extra_index_urls)
-        ),
-        pre=from_files.pre or settings.pre,
-        prefer_binary=from_files.prefer_binary or settings.prefer_binary,
-        require_hashes=from_files.require_hashes,
-        format_control=from_files.format_control,
+        index_url=settings.index_url,
+        pre=settings.pre,
+        prefer_binary=settings.prefer_binary,
+        find_links=list(settings.find_links),
     )
-    # the command line comes after the files, as in pip
-    for value in settings.only_binary:
-        options.format_control.add_only_binary(value)
-    for value in settings.no_binary:
-        options.format_control.add_no_binary(value)
+    options.add_extra_indexes(settings.extra_index_urls)
+    if settings.no_index:
+        options.drop_indexes()
+    steps = [("only-binary", v) for v in settings.only_binary]
+    steps += [("no-binary", v) for v in settings.no_binary]
+    for kind, value in steps + list(settings.format_steps):
+        options.format_control.apply(kind, value)
     return options
 
 
 def _describe_options(options: IndexOptions, settings: Settings) -> dict[str, object]:
     return {
-        "index_url": redact_url(options.index_url or DEFAULT_INDEX),
+        "index_url": None if options.no_index else redact_url(options.index_url or DEFAULT_INDEX),
         "extra_index_urls": [redact_url(u) for u in options.extra_index_urls],
+        "find_links": [redact_url(u) for u in options.find_links],
         "pre": options.pre,
         "prefer_binary": options.prefer_binary,
         "only_binary": sorted(options.format_control.only_binary),
@@ -221,6 +247,8 @@ def _reuse_key(
         (
             options.index_url,
             options.extra_index_urls,
+            options.no_index,
+            options.find_links,
             options.pre,
             options.prefer_binary,
             options.require_hashes,
@@ -290,7 +318,9 @@ def _report_blockers(report: TargetReport, packages: list[PackageResult]) -> Non
         if not package.blocker:
             continue
         report.complete = False
-        if package.status is not Status.UNAVAILABLE:
+        if package.status is Status.WHEEL:
+            report.problems.append(f"{package.name} {package.version}: {package.reason}")
+        elif package.status is not Status.UNAVAILABLE:
             report.problems.append(f"{package.name} {package.version}: the build fails")
         elif package.name not in named:
             report.problems.append(

@@ -109,17 +109,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="another index to read as well (repeatable)",
     )
+    index.add_argument(
+        "--no-index",
+        action="store_true",
+        help="read no index, only the --find-links locations",
+    )
+    index.add_argument(
+        "-f",
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="DIR|URL",
+        help="a folder of wheels and sdists, or an HTML page of links to them (repeatable)",
+    )
     index.add_argument("--pre", action="store_true", help="allow pre-releases")
+    # one list in the order given: pip applies them in order, and :all: clears earlier ones
     index.add_argument(
         "--only-binary",
-        action="append",
+        action=_FormatStep,
+        dest="format_steps",
         default=[],
         metavar="NAMES",
         help="never build these (comma-separated, :all: or :none:)",
     )
     index.add_argument(
         "--no-binary",
-        action="append",
+        action=_FormatStep,
+        dest="format_steps",
         default=[],
         metavar="NAMES",
         help="never use wheels of these (comma-separated, :all: or :none:)",
@@ -212,6 +228,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wheelfit {__version__}")
     return parser
+
+
+class _FormatStep(argparse.Action):
+    """Keeps --only-binary and --no-binary values in one list, in the order given."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        steps = list(getattr(namespace, self.dest, None) or [])
+        steps.append((self.option_strings[-1].lstrip("-"), str(values)))
+        setattr(namespace, self.dest, steps)
 
 
 def _apply_config(args: argparse.Namespace) -> None:
@@ -369,8 +400,9 @@ def _main(argv: list[str], errors: Console) -> int:
             extra_index_urls=args.extra_index_url,
             pre=args.pre,
             prefer_binary=args.prefer_binary,
-            only_binary=args.only_binary,
-            no_binary=args.no_binary,
+            no_index=args.no_index,
+            find_links=args.find_links,
+            format_steps=args.format_steps,
             exclude_newer=_parse_date(args.exclude_newer) if args.exclude_newer else None,
             cache_dir=args.cache_dir,
             no_cache=args.no_cache,
@@ -531,7 +563,9 @@ def _write_dockerfile(
     report: Report, files: list[str], output: Path | None, errors: Console
 ) -> int:
     target = report.targets[0]
-    _write_text(render_dockerfile(target, files), output)
+    find_links = [str(link) for link in report.options.get("find_links", [])]  # type: ignore[attr-defined]
+    no_index = report.options.get("index_url") is None
+    _write_text(render_dockerfile(target, files, find_links, no_index), output)
     for problem in target.problems if not target.complete else []:
         errors.print(f"wheelfit: warning: pip would fail: {problem}", markup=False)
     for item in report.input_errors:

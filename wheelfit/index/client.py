@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -30,6 +31,16 @@ from urllib3.util.retry import Retry
 from ..errors import IndexFetchError, redact_url
 from ..models import DistFile, ProjectPage
 from .cache import Cache, CachedPage
+from .findlinks import (
+    LocalFile,
+    archive_link_page,
+    copy_local,
+    folder_page,
+    is_archive_link,
+    links_page,
+    list_folder,
+    local_path,
+)
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_page
 from .urls import strip_credentials
@@ -74,8 +85,12 @@ class IndexClient:
         max_workers: int = 16,
         exclude_newer: datetime | None = None,
         observer: FetchObserver | None = None,
+        find_links: Iterable[str] = (),
     ) -> None:
         self.indexes = []
+        self.find_links = list(find_links)
+        self._local_uris: set[str] = set()  # the files --find-links folders listed
+        self._linked_urls: set[str] = set()  # the files --find-links pages link to
         for raw in index_urls:
             bare, auth = strip_credentials(raw)
             self.indexes.append(_Index(bare.rstrip("/") + "/", auth))
@@ -149,6 +164,14 @@ class IndexClient:
                 continue  # 404: not on this index
             found = True
             files.extend(page.files)
+        for location in self.find_links:
+            try:
+                linked = self._find_links_page(location, name)
+            except IndexFetchError as exc:
+                errors.append(str(exc))
+                continue
+            found = found or bool(linked.files)
+            files.extend(linked.files)
         if not found and errors:
             raise IndexFetchError("; ".join(errors))
         return ProjectPage(name=name, files=tuple(files))
@@ -213,6 +236,60 @@ class IndexClient:
         self._read(url, page.sha256)
         return parsed
 
+    def _find_links_page(self, location: str, name: NormalizedName) -> ProjectPage:
+        """The project's files at one --find-links location (read once for every project)."""
+        folder = local_path(location)
+        if folder is not None:
+            listing = self._once("folder", str(folder), lambda: self._list_folder(folder))
+            try:
+                return folder_page(listing.result(), name)
+            except OSError as exc:  # a file removed or unreadable since the listing
+                raise IndexFetchError(f"--find-links {folder}: {exc.strerror or exc}") from None
+        if is_archive_link(location):
+            page = archive_link_page(location, name)
+        else:
+            body = self._once("links", location, lambda: self._fetch_links_page(location))
+            text, url = body.result()
+            page = links_page(text, url, name)
+        with self._lock:
+            self._linked_urls.update(f.url for f in page.files)
+        return page
+
+    def _list_folder(self, folder: Path) -> list[LocalFile]:
+        try:
+            files = list_folder(folder)
+        except OSError as exc:
+            raise IndexFetchError(f"--find-links {folder}: {exc.strerror or exc}") from None
+        with self._lock:
+            self._local_uris.update(f.path.as_uri() for f in files)
+        return files
+
+    def from_find_links(self, dist: DistFile) -> bool:
+        """Whether the file was found through --find-links (not on an index)."""
+        with self._lock:
+            return dist.url in self._local_uris or dist.url in self._linked_urls
+
+    def _local_file(self, url: str) -> Path | None:
+        """The file behind a file:// URL that a --find-links folder listed, else None.
+
+        Only those are read from disk: a page on an index cannot make wheelfit read a local
+        file by linking to it.
+        """
+        if not url.startswith("file:"):
+            return None
+        with self._lock:
+            listed = url in self._local_uris
+        if not listed:
+            raise IndexFetchError(f"{redact_url(url)}: a local file no --find-links folder lists")
+        return local_path(url)
+
+    def _fetch_links_page(self, location: str) -> tuple[bytes, str]:
+        self._refuse_offline(f"--find-links {redact_url(location)}")
+        response = self._request("GET", location, headers={"Accept": "text/html"})
+        _raise_for_status(response, location)
+        self.observer.fetched("page", location, False)
+        return response.content, response.url
+
     def still_absent(self, urls: list[str]) -> bool:
         """Whether every one of these project pages still answers 404 (asked in parallel)."""
         if self.offline:
@@ -244,7 +321,8 @@ class IndexClient:
         if cached is not None:
             self.observer.fetched("metadata", dist.filename, True)
             return cached
-        self._refuse_offline(dist.filename)
+        if not dist.url.startswith("file:"):  # a --find-links file is read offline too
+            self._refuse_offline(dist.filename)
         data = None
         if dist.has_metadata_file:
             data = self._fetch_metadata_file(dist)
@@ -264,11 +342,21 @@ class IndexClient:
             raise IndexFetchError(f"{dist.filename}.metadata does not match its advertised hash")
         return data
 
-    def _read_metadata_by_range(self, dist: DistFile) -> bytes:
+    def _zip_source(self, dist: DistFile) -> IO[bytes]:
+        """A wheel to read as a zip: the file itself when local, else by range requests."""
+        path = self._local_file(dist.url)
+        if path is not None:
+            try:
+                return path.open("rb")
+            except OSError as exc:
+                raise IndexFetchError(f"{dist.filename}: {exc.strerror or exc}") from None
         size = dist.size if dist.size else self._content_length(dist.url)
-        remote = RangeFile(size, lambda a, b: self._fetch_range(dist.url, a, b), MAX_RANGE_READ)
+        fetch = lambda a, b: self._fetch_range(dist.url, a, b)  # noqa: E731
+        return RangeFile(size, fetch, MAX_RANGE_READ)  # type: ignore[return-value]
+
+    def _read_metadata_by_range(self, dist: DistFile) -> bytes:
         try:
-            with zipfile.ZipFile(remote) as archive:
+            with self._zip_source(dist) as remote, zipfile.ZipFile(remote) as archive:
                 # the central directory is read anyway: keep the file list for the sizes
                 self._store_members(dist, archive)
                 member = _metadata_member(archive, dist)
@@ -292,11 +380,10 @@ class IndexClient:
         cached = self.cache.load_blob("members", identity)
         if cached is not None:
             return [(str(n), int(s)) for n, s in json.loads(cached)]
-        self._refuse_offline(dist.filename)
-        size = dist.size if dist.size else self._content_length(dist.url)
-        remote = RangeFile(size, lambda a, b: self._fetch_range(dist.url, a, b), MAX_RANGE_READ)
+        if not dist.url.startswith("file:"):
+            self._refuse_offline(dist.filename)
         try:
-            with zipfile.ZipFile(remote) as archive:
+            with self._zip_source(dist) as remote, zipfile.ZipFile(remote) as archive:
                 members = self._store_members(dist, archive)
         except (zipfile.BadZipFile, EOFError, ValueError) as exc:
             raise IndexFetchError(f"{dist.filename}: cannot read its file list ({exc})") from exc
@@ -331,6 +418,9 @@ class IndexClient:
         """
         if dist.size is not None and dist.size > limit:
             raise IndexFetchError(f"{dist.filename} is {dist.size} bytes, over the {limit} limit")
+        path = self._local_file(dist.url)
+        if path is not None:
+            return copy_local(path, dist.filename, limit, ARCHIVE_IN_MEMORY_BYTES)
         self._refuse_offline(dist.filename)
         response = self._request("GET", dist.url, stream=True)
         _raise_for_status(response, dist.url)

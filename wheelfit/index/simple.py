@@ -130,7 +130,9 @@ def make_dist_file(
     )
 
 
-def _page(name: NormalizedName, files: list[DistFile], keep: FileFilter | None) -> ProjectPage:
+def packed_page(
+    name: NormalizedName, files: list[DistFile], keep: FileFilter | None = None
+) -> ProjectPage:
     """The page, each release's file details packed together (see PackedDetails)."""
     if keep is not None:
         files = [f for f in files if keep(f)]
@@ -202,7 +204,7 @@ def parse_json_page(
         )
         if dist is not None:
             files.append(dist)
-    return _page(name, files, keep)
+    return packed_page(name, files, keep)
 
 
 class _AnchorCollector(HTMLParser):
@@ -255,7 +257,7 @@ def parse_html_page(
         )
         if dist is not None:
             files.append(dist)
-    return _page(name, files, keep)
+    return packed_page(name, files, keep)
 
 
 def parse_page(

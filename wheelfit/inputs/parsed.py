@@ -87,15 +87,65 @@ class FormatControl:
             result.discard("binary")
         return result
 
+    def apply(self, kind: str, value: str) -> None:
+        """One ``--only-binary``/``--no-binary`` value, in the order pip meets them."""
+        if kind == "only-binary":
+            self.add_only_binary(value)
+        elif kind == "no-binary":
+            self.add_no_binary(value)
+        else:
+            raise ValueError(f"not a format option: {kind}")
+
+    def copy(self) -> FormatControl:
+        return FormatControl(set(self.no_binary), set(self.only_binary))
+
 
 @dataclass
 class IndexOptions:
+    """pip's index and format options, as pip holds them after reading everything.
+
+    pip builds them from its command line first, then every requirements file changes them
+    line by line in reading order (pip's req_file.handle_option_line): a file's --index-url
+    replaces every index URL given so far, and its --only-binary/--no-binary apply after the
+    command line's. The readers therefore start from the command line's values.
+    """
+
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
+    no_index: bool = False
+    find_links: list[str] = field(default_factory=list)
     pre: bool = False
     prefer_binary: bool = False
     require_hashes: bool = False
     format_control: FormatControl = field(default_factory=FormatControl)
+
+    def replace_index(self, url: str) -> None:
+        """A file's --index-url: pip keeps only this one, dropping earlier extra indexes."""
+        if not self.no_index:
+            self.index_url = url
+            self.extra_index_urls.clear()
+
+    def add_extra_indexes(self, urls: Iterable[str]) -> None:
+        if not self.no_index:
+            self.extra_index_urls.extend(u for u in urls if u not in self.extra_index_urls)
+
+    def drop_indexes(self) -> None:
+        """--no-index: only --find-links locations are read from here on."""
+        self.no_index = True
+        self.index_url = None
+        self.extra_index_urls.clear()
+
+    def copy(self) -> IndexOptions:
+        return IndexOptions(
+            self.index_url,
+            list(self.extra_index_urls),
+            self.no_index,
+            list(self.find_links),
+            self.pre,
+            self.prefer_binary,
+            self.require_hashes,
+            self.format_control.copy(),
+        )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,10 +46,8 @@ _URL_LINE_RE = re.compile(r"^(?:-e\s+|--editable\s+)?(?:(?:git|hg|svn|bzr)\+)?[a
 
 # Options that pip accepts in a file but wheelfit cannot honour: said aloud, never dropped.
 _IGNORED_OPTIONS = {
-    "find_links": "--find-links is not followed: packages found only there show as unavailable",
     "trusted_hosts": "--trusted-host has no effect on wheelfit (it only reads the index)",
     "use_feature": "--use-feature has no effect on wheelfit",
-    "no_index": "--no-index: wheelfit still reads the given index URLs",
 }
 
 
@@ -58,13 +57,16 @@ def read_requirements(
     extras: Sequence[str] = (),
     groups: Sequence[str] = (),
     all_extras: bool = False,
+    options: IndexOptions | None = None,
 ) -> ParsedInputs:
     """Read input files, each by its name: pyproject.toml, a lock file, else a requirements file.
 
     ``extras``, ``groups`` and ``all_extras`` choose what pyproject.toml and lock files
-    include (requirements files have neither). Every problem becomes a located InputError.
+    include (requirements files have neither). ``options`` are the command line's index and
+    format options: the files' own options change them in reading order, as in pip. Every
+    problem becomes a located InputError.
     """
-    result = ParsedInputs()
+    result = ParsedInputs(options=options.copy() if options else IndexOptions())
     selection = Selection.from_names(extras, groups, all_extras)
     selectable = False
     for path in map(Path, paths):
@@ -369,8 +371,28 @@ def _apply_option(
 ) -> None:
     values: dict[str, object] = dict(getattr(option, "options", {}) or {})
     line = int(getattr(option, "line_number", 0) or 0)
-    text = redact_url(str(getattr(option, "line", "")).strip())
+    raw_text = str(getattr(option, "line", "")).strip()
+    text = redact_url(raw_text)
     opts = result.options
+    # pip's handle_option_line: --no-index, then --index-url, then --extra-index-url, whatever
+    # their order on the line
+    if values.pop("no_index", False):
+        opts.drop_indexes()
+    urls = [("index_url", str(values.pop("index_url")))] if "index_url" in values else []
+    urls += [("extra", str(v)) for v in values.pop("extra_index_urls", [])]  # type: ignore[attr-defined]
+    for kind, url in urls:
+        if problem := index_url_problem(url):
+            # not echoed: a URL this broken may hide credentials from any redaction
+            result.errors.append(InputError(str(path), line, "", problem))
+        elif kind == "index_url":
+            opts.replace_index(url)
+        else:
+            opts.add_extra_indexes([url])
+    if "only_binary" in values or "no_binary" in values:
+        for kind, names in _format_steps(raw_text, values):
+            opts.format_control.apply(kind, names)
+        values.pop("only_binary", None)
+        values.pop("no_binary", None)
     for key, value in values.items():
         if key in ("requirements", "constraints"):
             nested_constraint = key == "constraints" or constraint
@@ -394,29 +416,57 @@ def _apply_option(
                     seen=seen,
                     origin=(str(path), line, text),
                 )
-        elif key in ("index_url", "extra_index_urls"):
-            urls = [str(value)] if key == "index_url" else [str(v) for v in value]  # type: ignore[attr-defined]
-            for url in urls:
-                if problem := index_url_problem(url):
-                    # not echoed: a URL this broken may hide credentials from any redaction
-                    result.errors.append(InputError(str(path), line, "", problem))
-                elif key == "index_url":
-                    opts.index_url = url
-                else:
-                    opts.extra_index_urls.append(url)
+        elif key == "find_links":
+            # pip takes the first location of a line and ignores the others
+            first, *others = [str(v) for v in value]  # type: ignore[attr-defined]
+            opts.find_links.append(_find_link(first, path))
+            if others:
+                result.warnings.append(
+                    f"{path}:{line}: pip reads only the first --find-links of a line; "
+                    f"{', '.join(map(redact_url, others))} not read: give each its own line"
+                )
         elif key == "pre":
             opts.pre = opts.pre or bool(value)
         elif key == "prefer_binary":
             opts.prefer_binary = opts.prefer_binary or bool(value)
         elif key == "require_hashes":
             opts.require_hashes = opts.require_hashes or bool(value)
-        elif key == "only_binary":
-            for item in value:  # type: ignore[attr-defined]
-                opts.format_control.add_only_binary(str(item))
-        elif key == "no_binary":
-            for item in value:  # type: ignore[attr-defined]
-                opts.format_control.add_no_binary(str(item))
         elif key in _IGNORED_OPTIONS:
             result.warnings.append(f"{path}:{line}: {_IGNORED_OPTIONS[key]}")
         else:
             result.warnings.append(f"{path}:{line}: option not used by wheelfit: {text}")
+
+
+_FORMAT_FLAGS = {"--only-binary": "only-binary", "--no-binary": "no-binary"}
+
+
+def _format_steps(line: str, values: dict[str, object]) -> list[tuple[str, str]]:
+    """The line's --only-binary/--no-binary values in the order written (pip applies them so).
+
+    The parser returns one list per option, which loses their order on a shared line; the
+    tokens of the line give it back. Should the line not split, the parser's lists are used.
+    """
+    steps: list[tuple[str, str]] = []
+    try:
+        tokens = shlex.split(line, comments=True)
+    except ValueError:
+        tokens = []
+    for position, token in enumerate(tokens):
+        flag, equals, attached = token.partition("=")
+        if flag not in _FORMAT_FLAGS:
+            continue
+        if equals:
+            steps.append((_FORMAT_FLAGS[flag], attached))
+        elif position + 1 < len(tokens):
+            steps.append((_FORMAT_FLAGS[flag], tokens[position + 1]))
+    expected = [("only-binary", str(v)) for v in values.get("only_binary", [])]  # type: ignore[attr-defined]
+    expected += [("no-binary", str(v)) for v in values.get("no_binary", [])]  # type: ignore[attr-defined]
+    return steps if sorted(steps) == sorted(expected) else expected
+
+
+def _find_link(value: str, path: Path) -> str:
+    """pip reads a file's relative --find-links folder from the file's own folder if it exists."""
+    if "://" in value:
+        return value
+    beside = path.parent / value
+    return str(beside) if beside.exists() else value

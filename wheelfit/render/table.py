@@ -42,6 +42,8 @@ def _cell(result: PackageResult | None, shared_version: str | None, note: int | 
     text = Text(_LABEL[result.status], style=_STYLE[result.status])
     if result.status is Status.WHEEL:
         text.append(f" {_short_platform(result.tag)}", style="dim")
+        if result.blocker:  # installs, then fails at import
+            text.append(" fails at import", style="bold red")
     elif result.languages and result.status is Status.SDIST_NATIVE:
         text.append(f" {'/'.join(result.languages)}")
     if result.cost is not None and result.cost.build_seconds is not None:
@@ -88,7 +90,11 @@ def render_report(report: Report) -> RenderableType:
         ]
         for target, cell in zip(targets, cells, strict=True):
             number = None
-            if cell is not None and cell.status is not Status.WHEEL and cell.reason:
+            if (
+                cell is not None
+                and (cell.status is not Status.WHEEL or cell.blocker)
+                and cell.reason
+            ):
                 slot = notes.setdefault((key[0], cell.reason), (len(notes) + 1, []))
                 slot[1].append(target.target.short_id)
                 number = slot[0]

@@ -6,9 +6,11 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from ..errors import IndexFetchError
+from ..errors import ArchiveError, IndexFetchError
 from ..inspect.distinfo import DistInfo
-from ..models import PackageResult, Status
+from ..inspect.elf import wheel_binaries
+from ..models import DistFile, PackageResult, Status
+from ..sysdeps.binaries import check_binaries
 from ..sysdeps.infer import vendored_libraries
 from ..sysdeps.plan import drop_provided_runtime, plan_package
 from .explain import older_compatible_wheel, wheel_gap
@@ -102,7 +104,26 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
     result.system = plan_package(
         result, provider.ctx.target, info.sdist, lambda: _vendored(provider, name, dist.version)
     )
+    if dist.is_wheel:
+        _check_binaries(result, provider, dist)
     return result
+
+
+def _check_binaries(result: PackageResult, provider: Provider, dist: DistFile) -> None:
+    """Read the compiled files of wheels nobody repaired: linux_* ones (pip installs them on
+    any image of their arch) and binary wheels found through --find-links (often built
+    in-house). Index wheels with manylinux/musllinux tags are taken at their word."""
+    platform = (result.tag or "").rsplit("-", 1)[-1]
+    if platform == "any":
+        return
+    if not platform.startswith("linux_") and not provider.client.from_find_links(dist):
+        return
+    try:
+        binaries = wheel_binaries(provider.client, dist)
+    except (IndexFetchError, ArchiveError) as exc:
+        result.notes.append(f"its compiled files could not be read: {exc}")
+        return
+    check_binaries(result, binaries, provider.ctx.target)
 
 
 def _vendored(provider: Provider, name: NormalizedName, version: Version) -> list[str]:

@@ -250,6 +250,11 @@ def bundled_packages(sdist: SdistInfo, suite: str) -> set[str]:
     return {package for package, paths in seen.items() if len(paths) >= 2}
 
 
+def library_package(soname: str, suite: str) -> str | None:
+    """The Debian package shipping this shared library (libpq.so.5 -> libpq5), if known."""
+    return _files(suite).library_package(soname)
+
+
 def runtime_for(dev_package: str, suite: str) -> list[str]:
     return _files(suite).runtime_for(dev_package)
 
