@@ -134,6 +134,7 @@ def _system(needs: SystemNeeds | None) -> dict[str, Any]:
             "sysdeps_source": None,
             "confidence": None,
             "sysdeps": None,
+            "system_version_problems": [],
         }
     return {
         "toolchains": needs.toolchains,
@@ -146,4 +147,15 @@ def _system(needs: SystemNeeds | None) -> dict[str, Any]:
             "unknown": needs.unknown,
             "notes": needs.notes,
         },
+        "system_version_problems": [
+            {
+                "package": v.package,
+                "library": v.library,
+                "have": v.have,
+                "need": v.need,
+                "evidence": v.evidence,
+                "fix": v.fix,
+            }
+            for v in needs.version_problems
+        ],
     }

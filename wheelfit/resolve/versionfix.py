@@ -1,0 +1,76 @@
+"""What a person can do when the image's library version does not fit the sdist.
+
+In this order: the newest older release whose sdist's own statements accept the image's
+library (sdists read newest first, as the index client downloads and inspects any sdist),
+another image whose library fits, or building the library from source.
+"""
+
+from __future__ import annotations
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from ..errors import ArchiveError, IndexFetchError
+from ..inspect.distinfo import load_sdist
+from ..models import DistFile, SystemVersionProblem
+from ..sysdeps import versions
+from .resolver import Provider
+
+# Older sdists read at most per package and image; each is one download (a few hundred KB).
+MAX_RELEASES_READ = 40
+_FAMILY_WORDS = {"bookworm": "Debian bookworm", "trixie": "Debian trixie", "alpine": "Alpine"}
+
+
+def add_fixes(
+    provider: Provider, name: NormalizedName, version: Version, problems: list[SystemVersionProblem]
+) -> None:
+    """Fill in each problem's fix, in one line."""
+    family = provider.ctx.target.family
+    older, read = _older_release(provider, name, version, problems)
+    for problem in problems:
+        options = []
+        if older is not None:
+            options.append(
+                f"{name}=={older} is the newest release whose sdist accepts "
+                f"{problem.package} {problem.have}"
+            )
+        elif read:
+            options.append(f"none of the {read} older releases read accepts {problem.have}")
+        others = [
+            f"{_FAMILY_WORDS[other]} has {found[0]} {found[1]}"
+            for other in versions.FAMILIES
+            if other != family
+            and (found := versions.image_library(problem.library, other)) is not None
+            and versions.accepts_version(problem, found[1])
+        ]
+        if others:
+            options.append("an image whose library fits: " + ", ".join(others))
+        options.append(f"or build {problem.library} {problem.need} from source")
+        problem.fix = "; ".join(options)
+
+
+def _older_release(
+    provider: Provider, name: NormalizedName, version: Version, problems: list[SystemVersionProblem]
+) -> tuple[Version | None, int]:
+    """The newest final release before ``version`` whose sdist accepts every problem's
+    library at the image's version, and how many sdists were read."""
+    sdists: dict[Version, DistFile] = {}
+    for dist in provider.page(name).files:
+        if (
+            not dist.is_wheel
+            and not dist.yanked
+            and dist.version < version
+            and not dist.version.is_prerelease
+            and provider.ctx.python_allowed(dist.requires_python)
+        ):
+            sdists.setdefault(dist.version, dist)
+    read = 0
+    for candidate in sorted(sdists, reverse=True)[:MAX_RELEASES_READ]:
+        try:
+            sdist = load_sdist(provider.client, sdists[candidate])
+        except (IndexFetchError, ArchiveError):
+            continue
+        read += 1
+        if all(versions.accepted_by(sdist, p, p.have) for p in problems):
+            return candidate, read
+    return None, read

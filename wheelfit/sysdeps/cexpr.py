@@ -1,0 +1,156 @@
+"""A C preprocessor `#if` expression, evaluated for one library version (integers only).
+
+Only what version guards use: integer literals, macros given as values, the file's own
+`#define`s (expanded, a few levels deep), function-like macros given as Python functions,
+`defined(X)`, and C's unary, arithmetic, shift, comparison and logical operators with C's
+precedence. Anything else raises CExpressionError: the guard is then not judged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_TOKEN = re.compile(
+    r"\s*(?:(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|([A-Za-z_]\w*)|(<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%()!~<>&|^,]))"
+)
+# binary operators, loosest first (C's precedence)
+_LEVELS: list[dict[str, Callable[[int, int], int]]] = [
+    {"||": lambda a, b: int(bool(a) or bool(b))},
+    {"&&": lambda a, b: int(bool(a) and bool(b))},
+    {"|": lambda a, b: a | b},
+    {"^": lambda a, b: a ^ b},
+    {"&": lambda a, b: a & b},
+    {"==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b)},
+    {
+        "<": lambda a, b: int(a < b),
+        "<=": lambda a, b: int(a <= b),
+        ">": lambda a, b: int(a > b),
+        ">=": lambda a, b: int(a >= b),
+    },
+    {"<<": lambda a, b: a << b, ">>": lambda a, b: a >> b},
+    {"+": lambda a, b: a + b, "-": lambda a, b: a - b},
+    {"*": lambda a, b: a * b, "/": lambda a, b: _divide(a, b), "%": lambda a, b: a % b if b else 0},
+]
+_MAX_EXPANSIONS = 8
+
+
+class CExpressionError(ValueError):
+    """The expression uses something this evaluator does not know."""
+
+
+def _divide(a: int, b: int) -> int:
+    if b == 0:
+        raise CExpressionError("division by zero")
+    return int(a / b)
+
+
+def evaluate(
+    expression: str,
+    values: dict[str, int],
+    defines: dict[str, str],
+    functions: dict[str, Callable[..., int]],
+) -> int:
+    tokens = _tokens(expression, defines, values, functions, 0)
+    parser = _Parser(tokens, values, functions)
+    result = parser.expression(0)
+    if parser.position != len(tokens):
+        raise CExpressionError(f"unexpected {tokens[parser.position]!r}")
+    return result
+
+
+def _tokens(
+    text: str,
+    defines: dict[str, str],
+    values: dict[str, int],
+    functions: dict[str, Callable[..., int]],
+    depth: int,
+) -> list[str]:
+    tokens: list[str] = []
+    position = 0
+    text = text.strip()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            raise CExpressionError(f"cannot read {text[position:]!r}")
+        position = match.end()
+        number, name, operator = match.groups()
+        if number:
+            tokens.append(str(int(number, 16) if number[:2] in ("0x", "0X") else int(number)))
+        elif name:
+            after_defined = tokens[-2:] == ["defined", "("] or tokens[-1:] == ["defined"]
+            if name in defines and name not in values and not after_defined:
+                if depth >= _MAX_EXPANSIONS:
+                    raise CExpressionError(f"{name} expands too deep")
+                tokens += ["(", *_tokens(defines[name], defines, values, functions, depth + 1), ")"]
+            else:
+                tokens.append(name)
+        else:
+            tokens.append(operator)
+    return tokens
+
+
+class _Parser:
+    def __init__(
+        self, tokens: list[str], values: dict[str, int], functions: dict[str, Callable[..., int]]
+    ) -> None:
+        self.tokens = tokens
+        self.values = values
+        self.functions = functions
+        self.position = 0
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def _take(self, expected: str | None = None) -> str:
+        token = self._peek()
+        if token is None or (expected is not None and token != expected):
+            raise CExpressionError(f"expected {expected or 'more'}, found {token!r}")
+        self.position += 1
+        return token
+
+    def expression(self, level: int) -> int:
+        if level == len(_LEVELS):
+            return self._unary()
+        left = self.expression(level + 1)
+        while (token := self._peek()) in _LEVELS[level]:
+            self._take()
+            right = self.expression(level + 1)
+            left = _LEVELS[level][str(token)](left, right)
+        return left
+
+    def _unary(self) -> int:
+        token = self._take()
+        if token == "!":
+            return int(not self._unary())
+        if token == "-":
+            return -self._unary()
+        if token == "+":
+            return self._unary()
+        if token == "~":
+            return ~self._unary()
+        if token == "(":
+            value = self.expression(0)
+            self._take(")")
+            return value
+        if token.isdigit():
+            return int(token)
+        if token == "defined":
+            parenthesised = self._peek() == "("
+            if parenthesised:
+                self._take("(")
+            name = self._take()
+            if parenthesised:
+                self._take(")")
+            return int(name in self.values or name in self.functions)
+        if token in self.functions:
+            self._take("(")
+            arguments = [self.expression(0)]
+            while self._peek() == ",":
+                self._take(",")
+                arguments.append(self.expression(0))
+            self._take(")")
+            return self.functions[token](*arguments)
+        if token in self.values:
+            return self.values[token]
+        raise CExpressionError(f"unknown name {token!r}")
