@@ -290,7 +290,11 @@ def _report_blockers(report: TargetReport, packages: list[PackageResult]) -> Non
         if not package.blocker:
             continue
         report.complete = False
-        if package.status is not Status.UNAVAILABLE:
+        refused = package.system.version_problems if package.system else []
+        if refused:
+            why = "; ".join(f"{v.package} {v.have} here, it needs {v.need}" for v in refused)
+            report.problems.append(f"{package.name} {package.version}: the build fails: {why}")
+        elif package.status is not Status.UNAVAILABLE:
             report.problems.append(f"{package.name} {package.version}: the build fails")
         elif package.name not in named:
             report.problems.append(

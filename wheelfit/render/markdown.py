@@ -58,6 +58,13 @@ def verdict(target: TargetReport) -> str:
         return f"❌ pip would fail: {cell(first, 200)}"
     installed = [p for p in target.packages if not p.build_only]
     compiling = [p for p in installed if p.status is Status.SDIST_NATIVE]
+    refused = [
+        f"{p.name} needs {v.library} {v.need}, the image has {v.have}"
+        for p in target.packages
+        for v in (p.system.version_problems if p.system else [])
+    ]
+    if refused:
+        return f"❌ fails to build: {cell('; '.join(refused), 300)}"
     summary = target_summary(target)
     needs = packages_to_add(summary)
     if needs:
@@ -81,6 +88,7 @@ def render_markdown(report: Report, title: str | None = None) -> str:
         lines += [f"**Recommended: {code(best)}**: {cell(report.recommendation.reason)}", ""]
     lines += _verdicts(report.targets)
     lines += _attention(report.targets)
+    lines += _version_problems(report.targets)
     for error in report.input_errors:
         where = f"{error.file}:{error.line}" if error.line else error.file
         lines.append(f"- ❗ {code(where)}: {cell(error.message)}")
@@ -126,6 +134,18 @@ def _attention(targets: list[TargetReport]) -> list[str]:
         images = "all" if len(where) == len(targets) > 1 else ", ".join(where)
         rows.append(f"| {cell(name)} | {cell(images)} | {status} | {cell(reason)} |")
     return [*rows, ""]
+
+
+def _version_problems(targets: list[TargetReport]) -> list[str]:
+    """One line per package, image and library whose version the sdist refuses."""
+    lines = []
+    for target in targets:
+        for package in target.packages:
+            for problem in package.system.version_problems if package.system else []:
+                where = code(target.target.short_id)
+                what = f"{package.name} {package.version}: {problem.summary()}"
+                lines.append(f"- ❌ {where}: {cell(what, 600)}")
+    return [*lines, ""] if lines else []
 
 
 # The compiler clause differs per image and the verdict line already says what to install.

@@ -112,6 +112,7 @@ def render_report(report: Report) -> RenderableType:
         line.append(f": {report.recommendation.reason}")
         parts.append(line)
     parts += _system_packages(targets)
+    parts += _version_problems(targets)
     parts += _problems(targets)
     if note_lines:
         parts.append(Text("\n".join(note_lines)))
@@ -187,6 +188,17 @@ def _system_packages(targets: list[TargetReport]) -> list[RenderableType]:
         lines.append(text)
     if lines:
         lines.insert(0, Text("system packages (wheelfit dockerfile writes them out):"))
+    return lines
+
+
+def _version_problems(targets: list[TargetReport]) -> list[RenderableType]:
+    """One line per package, image and library whose version the sdist refuses."""
+    lines: list[RenderableType] = []
+    for target in targets:
+        for package in target.packages:
+            for problem in package.system.version_problems if package.system else []:
+                text = f"{package.name} {package.version} fails to build: {problem.summary()}"
+                lines.append(Text(f"{target.target.short_id}: {text}", style="red"))
     return lines
 
 

@@ -45,7 +45,8 @@ def add_fixes(
         ]
         if others:
             options.append("an image whose library fits: " + ", ".join(others))
-        options.append(f"or build {problem.library} {problem.need} from source")
+        library = versions.display_name(problem.library)
+        options.append(f"or build {library} {problem.need} from source")
         problem.fix = "; ".join(options)
 
 

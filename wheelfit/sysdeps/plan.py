@@ -56,6 +56,10 @@ def plan_package(
         if needs.version_problems and needs.confidence == "high":
             # a real build proved the packages, not that this image's versions fit
             needs.confidence = "medium"
+        if needs.version_problems and family == "alpine":
+            needs.notes.append(
+                f"Alpine library versions as of the aports snapshot of {versions.alpine_snapshot()}"
+            )
     if "rust" in needs.toolchains and sdist is not None and sdist.has_cargo_toml:
         needs.notes.append(
             "its crates are vendored in the sdist: no download at build time"

@@ -254,6 +254,18 @@ def accepts_version(problem: SystemVersionProblem, have: str) -> bool:
         return False
 
 
+def display_name(pkgconfig: str) -> str:
+    """librdkafka for rdkafka, PROJ for proj: how the library's own project names it."""
+    return next((name for name, lib in LIBRARIES.items() if lib.pkgconfig == pkgconfig), pkgconfig)
+
+
+def alpine_snapshot() -> str:
+    """The date of the aports data the Alpine versions come from (the table's first line)."""
+    head = gzip.decompress(kb.read_bytes("sysdeps/versions.tsv.gz")).split(b"\n", 1)[0]
+    match = re.search(rb"aports snapshot (\S+?);", head)
+    return match[1].decode() if match else "unknown"
+
+
 def image_library(pkgconfig: str, family: str) -> tuple[str, str] | None:
     """(package, upstream version) of the library's -dev package in the family, if known."""
     suite = "bookworm" if family == "alpine" else family
