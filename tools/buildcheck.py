@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Real source builds in a Debian bookworm (or trixie) chroot: which apt packages a build needs and keeps.
+"""Real source builds in a Debian chroot (bookworm or trixie): which apt packages a build needs.
 
 Ground truth for wheelfit's build/runtime package predictions. No container engine runs here, so
 the image is approximated by a `debootstrap --variant=minbase` chroot with Debian's python3 and
@@ -59,6 +59,8 @@ def choose_release(release: str) -> None:
     RELEASE = release
     BASE = STATE / ("chroot" if release == "bookworm" else f"chroot-{release}")
     SOURCES = SOURCES_TEMPLATE.format(release)
+
+
 PIP_CONF = """\
 [global]
 cert = /etc/ssl/certs/ca-certificates.crt

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from .. import units
 from ..models import PackageResult, Report, Status, TargetReport, __version__, short_target_id
 from ..sysdeps.plan import packages_to_add, target_summary
+from ..sysdeps.versions import display_name
 from ..units import duration
 
 MARKER = "<!-- wheelfit-report -->"
@@ -53,18 +54,19 @@ def install_line(target: TargetReport, packages: Iterable[str]) -> str:
 
 def verdict(target: TargetReport) -> str:
     """One line: does it install, and what has to be added."""
-    if not target.complete:
-        first = target.problems[0] if target.problems else "see the details"
-        return f"❌ pip would fail: {cell(first, 200)}"
-    installed = [p for p in target.packages if not p.build_only]
-    compiling = [p for p in installed if p.status is Status.SDIST_NATIVE]
+    # a library version the sdist refuses is the most telling failure: said first
     refused = [
-        f"{p.name} needs {v.library} {v.need}, the image has {v.have}"
+        f"{p.name} needs {display_name(v.library)} {v.need}, the image has {v.have}"
         for p in target.packages
         for v in (p.system.version_problems if p.system else [])
     ]
     if refused:
         return f"❌ fails to build: {cell('; '.join(refused), 300)}"
+    if not target.complete:
+        first = target.problems[0] if target.problems else "see the details"
+        return f"❌ pip would fail: {cell(first, 200)}"
+    installed = [p for p in target.packages if not p.build_only]
+    compiling = [p for p in installed if p.status is Status.SDIST_NATIVE]
     summary = target_summary(target)
     needs = packages_to_add(summary)
     if needs:

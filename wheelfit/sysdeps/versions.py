@@ -161,6 +161,12 @@ LIBRARIES: dict[str, Library] = {
             "ZSTD_VERSION_NUMBER": _decimal((10000, 100, 1)),
         },
     ),
+    # PG_VERSION_NUM is major*10000 + minor from PostgreSQL 10 on, 90105 for 9.1.5 before
+    "libpq": Library(
+        "libpq",
+        "libpq-fe.h",
+        {"PG_VERSION_NUM": lambda a, b, c: a * 10000 + (b if a >= 10 else b * 100 + c)},
+    ),
     "libvirt": Library(
         "libvirt", "libvirt/libvirt.h", {"LIBVIR_VERSION_NUMBER": _decimal((1000000, 1000, 1))}
     ),
@@ -443,15 +449,17 @@ def _setup_needs(path: str, text: str) -> list[Need]:
     return needs
 
 
-_MESON = re.compile(r"""dependency\(\s*'([^']+)'[^)]*?version\s*:\s*(\[[^\]]*\]|'[^']*')""", re.S)
+_MESON = re.compile(r"""dependency\(\s*'([^']+)'([^)]*)\)""")
+_MESON_VERSION = re.compile(r"""version\s*:\s*(\[[^\]]*\]|'[^']*')""")
 
 
 def _meson_needs(path: str, text: str) -> list[Need]:
     needs = []
     for match in _MESON.finditer(text):
-        if re.search(r"required\s*:\s*false", match[0]):
-            continue
-        specs = re.findall(r"'([^']*)'", match[2])
+        version = _MESON_VERSION.search(match[2])
+        if version is None or re.search(r"required\s*:\s*false", match[2]):
+            continue  # an optional dependency's version decides nothing
+        specs = re.findall(r"'([^']*)'", version[1])
         line = text.count("\n", 0, match.start()) + 1
         need = _spec_need(match[1], ",".join(specs), f"{path}:{line}")
         needs += [need] if need else []
