@@ -270,3 +270,19 @@ def test_a_generated_sdist_with_an_old_enough_guard_has_no_problem(
     report = run(fresh_server, tmp_path, "kafkaish==1.0\n", [BOOKWORM], python="3.12")
     result = pkg(report.targets[0], "kafkaish")
     assert result.system is not None and result.system.version_problems == []
+
+
+def test_an_old_pin_refuses_a_newer_library_and_the_fix_is_a_newer_release(
+    index_server: IndexServer, tmp_path: Path
+) -> None:
+    report = run(index_server, tmp_path, "pygit2==1.11.1\n", [TRIXIE, BOOKWORM], python="3.12")
+    trixie, bookworm = (pkg(t, "pygit2") for t in report.targets)
+    assert trixie.system and bookworm.system
+    [problem] = trixie.system.version_problems
+    assert (problem.have, problem.need) == ("1.9.0", ">=1.5.0,<1.6.0")
+    assert problem.fix == (
+        "pygit2==1.21.0 is the newest release whose sdist accepts libgit2-dev 1.9.0; "
+        "an image whose library fits: Debian bookworm has libgit2-dev 1.5.1; "
+        "or build libgit2 >=1.5.0,<1.6.0 from source"
+    )
+    assert bookworm.system.version_problems == []

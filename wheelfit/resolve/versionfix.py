@@ -1,7 +1,8 @@
 """What a person can do when the image's library version does not fit the sdist.
 
-In this order: the newest older release whose sdist's own statements accept the image's
-library (sdists read newest first, as the index client downloads and inspects any sdist),
+In this order: the newest other release whose sdist's own statements accept the image's
+library (sdists read newest first, as the index client downloads and inspects any sdist; an
+older one when the library is too old, a newer one when it is too new for an old pin),
 another image whose library fits, or building the library from source.
 """
 
@@ -16,7 +17,7 @@ from ..models import DistFile, SystemVersionProblem
 from ..sysdeps import versions
 from .resolver import Provider
 
-# Older sdists read at most per package and image; each is one download (a few hundred KB).
+# Other releases' sdists read at most per package and image; each is one download (a few hundred KB).
 MAX_RELEASES_READ = 40
 _FAMILY_WORDS = {"bookworm": "Debian bookworm", "trixie": "Debian trixie", "alpine": "Alpine"}
 
@@ -26,16 +27,16 @@ def add_fixes(
 ) -> None:
     """Fill in each problem's fix, in one line."""
     family = provider.ctx.target.family
-    older, read = _older_release(provider, name, version, problems)
+    other, read = _other_release(provider, name, version, problems)
     for problem in problems:
         options = []
-        if older is not None:
+        if other is not None:
             options.append(
-                f"{name}=={older} is the newest release whose sdist accepts "
+                f"{name}=={other} is the newest release whose sdist accepts "
                 f"{problem.package} {problem.have}"
             )
         elif read:
-            options.append(f"none of the {read} older releases read accepts {problem.have}")
+            options.append(f"no other release read ({read}) accepts {problem.have}")
         others = [
             f"{_FAMILY_WORDS[other]} has {found[0]} {found[1]}"
             for other in versions.FAMILIES
@@ -50,17 +51,17 @@ def add_fixes(
         problem.fix = "; ".join(options)
 
 
-def _older_release(
+def _other_release(
     provider: Provider, name: NormalizedName, version: Version, problems: list[SystemVersionProblem]
 ) -> tuple[Version | None, int]:
-    """The newest final release before ``version`` whose sdist accepts every problem's
+    """The newest final release other than ``version`` whose sdist accepts every problem's
     library at the image's version, and how many sdists were read."""
     sdists: dict[Version, DistFile] = {}
     for dist in provider.page(name).files:
         if (
             not dist.is_wheel
             and not dist.yanked
-            and dist.version < version
+            and dist.version != version
             and not dist.version.is_prerelease
             and provider.ctx.python_allowed(dist.requires_python)
         ):

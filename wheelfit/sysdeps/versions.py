@@ -421,7 +421,10 @@ _ATLEAST = re.compile(
     r"""atleast-version[=\s'",]+(\d+(?:\.\d+)*)['"]?\s*,?\s*['"]([\w.+-]+)['"]"""
     r"""|['"]([\w.+-]+)\s*(>=|>)\s*(\d+(?:\.\d+)*)['"]"""
 )
-_PKGCONFIG_CONTEXT = re.compile(r"pkg.?config|atleast|dependency", re.I)
+# a "name >= 1.2" string counts only beside a pkg-config call, not in setup_requires lists
+_PKGCONFIG_CONTEXT = re.compile(
+    r"atleast-version|pkg-config|pkgconfig\.(?:installed|exists|parse)|PKG_CONFIG", re.I
+)
 _CONSTANT = re.compile(
     r"^\s*([A-Z0-9]+)_MIN(?:IMUM)?_VERSION\s*=\s*[\w.]*\(?\s*\(?\s*['\"]?"
     r"(\d+)(?:['\"]?\s*[.,]\s*['\"]?(\d+))?(?:['\"]?\s*[.,]\s*['\"]?(\d+))?"
