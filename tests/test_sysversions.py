@@ -19,10 +19,13 @@ from test_analyze import pkg, run, sdist
 from wheelfit.cli import main
 from wheelfit.inspect.guards import find_version_guards
 from wheelfit.inspect.sdist import SdistInfo
+from wheelfit.models import PackageResult, Status
 from wheelfit.render.dockerfile import render_dockerfile
 from wheelfit.render.markdown import render_markdown
 from wheelfit.sysdeps import versions
 from wheelfit.sysdeps.cexpr import CExpressionError, evaluate
+from wheelfit.sysdeps.plan import plan_package
+from wheelfit.targets.images import target_from_image
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "docs" / "schema.json").read_text())
@@ -286,3 +289,21 @@ def test_an_old_pin_refuses_a_newer_library_and_the_fix_is_a_newer_release(
         "or build libgit2 >=1.5.0,<1.6.0 from source"
     )
     assert bookworm.system.version_problems == []
+
+
+def test_scipy_builds_with_openblas_and_its_vendored_libraries() -> None:
+    """SciPy's own build documentation, not Debian's Build-Depends (which link system copies of
+    L-BFGS-B and SuiteSparse that a pip build does not use)."""
+    result = PackageResult(name="scipy", version="1.18.1", status=Status.SDIST_NATIVE)  # type: ignore[arg-type]
+    for image, build, runtime in [
+        ("slim-bookworm", {"libopenblas-dev", "liblapack-dev", "pkg-config"}, {"libopenblas0"}),
+        ("slim-trixie", {"libopenblas-dev", "liblapack-dev", "pkgconf"}, {"libopenblas0"}),
+        ("alpine3.24", {"openblas-dev", "pkgconf"}, {"openblas"}),
+    ]:
+        needs = plan_package(result, target_from_image(image, "3.12"))
+        assert needs is not None
+        assert build <= set(needs.build_packages) and runtime <= set(needs.runtime_packages)
+        assert not {"liblbfgsb-dev", "libsuitesparse-dev", "libblas-dev"} & set(
+            needs.build_packages
+        )
+        assert "gfortran" in needs.build_packages

@@ -17,7 +17,7 @@ from ..models import DistFile, SystemVersionProblem
 from ..sysdeps import versions
 from .resolver import Provider
 
-# Other releases' sdists read at most per package and image; each is one download (a few hundred KB).
+# Other releases' sdists read at most per package and image (one download each, ~100s of KB)
 MAX_RELEASES_READ = 40
 _FAMILY_WORDS = {"bookworm": "Debian bookworm", "trixie": "Debian trixie", "alpine": "Alpine"}
 
