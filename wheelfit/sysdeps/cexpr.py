@@ -9,7 +9,7 @@ precedence. Anything else raises CExpressionError: the guard is then not judged.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 _TOKEN = re.compile(
     r"\s*(?:(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|([A-Za-z_]\w*)|(<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%()!~<>&|^,]))"
@@ -51,7 +51,23 @@ def evaluate(
     defines: dict[str, str],
     functions: dict[str, Callable[..., int]],
 ) -> int:
-    tokens = _tokens(expression, defines, values, functions, 0)
+    return evaluate_tokens(tokenize(expression, values, defines, functions), values, functions)
+
+
+def tokenize(
+    expression: str,
+    names: Iterable[str],
+    defines: dict[str, str],
+    functions: Iterable[str],
+) -> list[str]:
+    """The expression's tokens, the file's #defines expanded (not ``names`` or ``functions``):
+    done once per guard, then evaluated for as many versions as needed."""
+    return _tokens(expression, defines, set(names) | set(functions), 0)
+
+
+def evaluate_tokens(
+    tokens: list[str], values: dict[str, int], functions: dict[str, Callable[..., int]]
+) -> int:
     parser = _Parser(tokens, values, functions)
     result = parser.expression(0)
     if parser.position != len(tokens):
@@ -59,13 +75,7 @@ def evaluate(
     return result
 
 
-def _tokens(
-    text: str,
-    defines: dict[str, str],
-    values: dict[str, int],
-    functions: dict[str, Callable[..., int]],
-    depth: int,
-) -> list[str]:
+def _tokens(text: str, defines: dict[str, str], known: set[str], depth: int) -> list[str]:
     tokens: list[str] = []
     position = 0
     text = text.strip()
@@ -79,10 +89,10 @@ def _tokens(
             tokens.append(str(int(number, 16) if number[:2] in ("0x", "0X") else int(number)))
         elif name:
             after_defined = tokens[-2:] == ["defined", "("] or tokens[-1:] == ["defined"]
-            if name in defines and name not in values and not after_defined:
+            if name in defines and name not in known and not after_defined:
                 if depth >= _MAX_EXPANSIONS:
                     raise CExpressionError(f"{name} expands too deep")
-                tokens += ["(", *_tokens(defines[name], defines, values, functions, depth + 1), ")"]
+                tokens += ["(", *_tokens(defines[name], defines, known, depth + 1), ")"]
             else:
                 tokens.append(name)
         else:

@@ -12,6 +12,7 @@ the upstream version of the package that ships the library's pkg-config file.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import re
@@ -25,7 +26,7 @@ from packaging.version import InvalidVersion, Version
 from .. import kb
 from ..inspect.sdist import SdistInfo
 from ..models import SystemVersionProblem
-from .cexpr import CExpressionError, evaluate
+from .cexpr import CExpressionError, evaluate_tokens, tokenize
 from .infer import pkgconfig_package, to_alpine
 
 Encode = Callable[[int, int, int], int]
@@ -196,14 +197,18 @@ _MAX_RELEASE_PART = 99
 FAMILIES = ("bookworm", "trixie", "alpine")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Need:
     """One statement of the sdist about a library's version, and where it says it."""
 
     pkgconfig: str
     evidence: str  # path:line inside the sdist
     accepts: Callable[[tuple[int, int, int]], bool | None]  # None: cannot tell
-    text: str  # ">=2.16.0", as people read it
+    describe: Callable[[], str]  # ">=2.16.0", as people read it (worked out when shown)
+
+    @functools.cached_property
+    def text(self) -> str:
+        return self.describe()
 
 
 def sdist_needs(sdist: SdistInfo) -> list[Need]:
@@ -325,8 +330,9 @@ def _guard_needs(sdist: SdistInfo) -> list[Need]:
         used = {str(k): str(v) for k, v in defines.items()} if isinstance(defines, dict) else {}
         fires = _guard_function(library, condition, used)
         accepts = _negate(fires)
+        evidence = f"{raw['path']}:{raw['line']}"
         needs.append(
-            Need(library.pkgconfig, f"{raw['path']}:{raw['line']}", accepts, _need_text(accepts))
+            Need(library.pkgconfig, evidence, accepts, functools.partial(_need_text, accepts))
         )
     return needs
 
@@ -344,6 +350,12 @@ def _library_of(condition: str, defines: dict[object, object]) -> Library | None
 def _guard_function(
     library: Library, condition: str, defines: dict[str, str]
 ) -> Callable[[tuple[int, int, int]], bool | None]:
+    names = set(library.macros)
+    try:
+        tokens = tokenize(condition, names, defines, set(library.functions) | set(library.tests))
+    except CExpressionError:
+        return lambda version: None
+
     def fires(version: tuple[int, int, int]) -> bool | None:
         values = {name: encode(*version) for name, encode in library.macros.items()}
         functions: dict[str, Callable[..., int]] = dict(library.functions)
@@ -351,7 +363,7 @@ def _guard_function(
             have = values[number]
             functions[name] = lambda *args, h=have, e=encode: int(h >= e(*args))
         try:
-            return bool(evaluate(condition, values, defines, functions))
+            return bool(evaluate_tokens(tokens, values, functions))
         except CExpressionError:
             return None
 
@@ -414,7 +426,7 @@ def _spec_need(pkgconfig: str, spec: str, evidence: str) -> Need | None:
         except InvalidVersion:
             return None
 
-    return Need(pkgconfig, evidence, accepts, str(specifier))
+    return Need(pkgconfig, evidence, accepts, lambda: str(specifier))
 
 
 _ATLEAST = re.compile(
