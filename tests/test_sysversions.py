@@ -307,3 +307,29 @@ def test_scipy_builds_with_openblas_and_its_vendored_libraries() -> None:
             needs.build_packages
         )
         assert "gfortran" in needs.build_packages
+
+
+def test_a_documented_need_applies_to_each_release_without_downloading_it(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    """GDAL's bindings need libgdal >= their own version (its README; no check in 3.6's code)."""
+    setup = (
+        "from setuptools import setup, Extension\nsetup(ext_modules=[Extension('m', ['m.c'])])\n"
+    )
+    fresh_server.add_project(
+        "gdal",
+        [
+            sdist("gdal", v, texts={"setup.py": setup}, members=[f"gdal-{v}/m.c"])
+            for v in ("3.13.3", "3.10.3", "3.6.4", "3.6.2", "3.6.1")
+        ],
+    )
+    report = run(fresh_server, tmp_path, "gdal==3.13.3\n", [BOOKWORM, TRIXIE], python="3.12")
+    bookworm, trixie = (pkg(t, "gdal") for t in report.targets)
+    assert bookworm.system and trixie.system
+    [problem] = bookworm.system.version_problems
+    assert (problem.have, problem.need) == ("3.6.2", ">=3.13.3")
+    assert problem.evidence.startswith("documented: GDAL's README")
+    assert problem.fix.startswith("gdal==3.6.2 is the newest release whose sdist accepts")
+    assert trixie.system.version_problems[0].fix.startswith("gdal==3.10.3 is the newest")
+    downloaded = {path for _, path, _ in fresh_server.requests if path.endswith(".tar.gz")}
+    assert downloaded and all("gdal-3.13.3" in path for path in downloaded)

@@ -13,6 +13,7 @@ from packaging.version import Version
 
 from ..errors import ArchiveError, IndexFetchError
 from ..inspect.distinfo import load_sdist
+from ..inspect.sdist import SdistInfo
 from ..models import DistFile, SystemVersionProblem
 from ..sysdeps import versions
 from .resolver import Provider
@@ -67,11 +68,16 @@ def _other_release(
         ):
             sdists.setdefault(dist.version, dist)
     read = 0
+    # a documented need depends on the release alone: its sdist need not be downloaded
+    documented = all(p.evidence.startswith("documented:") for p in problems)
     for candidate in sorted(sdists, reverse=True)[:MAX_RELEASES_READ]:
-        try:
-            sdist = load_sdist(provider.client, sdists[candidate])
-        except (IndexFetchError, ArchiveError):
-            continue
+        if documented:
+            sdist = SdistInfo(filename=sdists[candidate].filename)
+        else:
+            try:
+                sdist = load_sdist(provider.client, sdists[candidate])
+            except (IndexFetchError, ArchiveError):
+                continue
         read += 1
         if all(versions.accepted_by(sdist, p, p.have) for p in problems):
             return candidate, read

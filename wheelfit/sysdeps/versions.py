@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import InvalidSdistFilename, parse_sdist_filename
 from packaging.version import InvalidVersion, Version
 
 from .. import kb
@@ -212,8 +213,9 @@ class Need:
 
 
 def sdist_needs(sdist: SdistInfo) -> list[Need]:
-    """Every version statement the sdist makes about a system library."""
-    needs = _guard_needs(sdist)
+    """Every version statement the sdist makes about a system library, and the documented
+    ones of its project (data/sysdeps/documented_versions.json)."""
+    needs = _guard_needs(sdist) + _documented_needs(sdist.filename)
     for path, text in sdist.texts.items():
         name = path.rsplit("/", 1)[-1]
         if name in ("setup.py", "setup.cfg") or re.match(r"_?setup[\w-]*\.py$", name):
@@ -311,6 +313,29 @@ def _triple(text: str) -> tuple[int, int, int]:
     while len(parts) < 3:
         parts.append(0)
     return parts[0], parts[1], parts[2]
+
+
+@cache
+def _documented() -> dict[str, dict[str, str]]:
+    projects: dict[str, dict[str, str]] = kb.load_json("sysdeps/documented_versions.json")[
+        "projects"
+    ]
+    return projects
+
+
+def _documented_needs(filename: str) -> list[Need]:
+    try:
+        name, version = parse_sdist_filename(filename)
+    except (InvalidSdistFilename, InvalidVersion):
+        return []
+    fact = _documented().get(name)
+    if fact is None:
+        return []
+    need = _spec_need(fact["library"], fact["need"].format(version=version.base_version), "")
+    if need is None:
+        return []
+    need.evidence = fact["evidence"]  # starts with "documented:" (resolve/versionfix.py)
+    return [need]
 
 
 # ---------------------------------------------------------------- C guards
