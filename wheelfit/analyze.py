@@ -22,6 +22,7 @@ from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
 from .inputs.parsed import LockScope
 from .inputs.project import declared_python
 from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
+from .inspect.distinfo import parse_python
 from .models import PackageResult, Report, Status, Target, TargetReport
 from .report import stored
 from .report.recommend import recommend
@@ -438,7 +439,7 @@ def imports_pkg_resources(setup_py: str) -> bool:
     fail, so only top-level statements count.
     """
     try:
-        tree = ast.parse(setup_py)
+        tree = parse_python(setup_py)
     except (SyntaxError, ValueError):
         return False
     for node in tree.body:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import configparser
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
@@ -173,7 +174,7 @@ def setup_py_dependencies(text: str) -> list[Requirement] | None:
     list at module level, is read; anything computed makes the answer unknown.
     """
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError):
         return None
     assigned = {
@@ -237,3 +238,15 @@ def _setup_cfg_dependencies(sdist: SdistInfo) -> list[Requirement] | None:
     if value.strip().startswith(("file:", "attr:")):
         return None
     return _parse_lines(value.splitlines())
+
+
+# CPython 3.11's AST constructor counts its recursion depth per interpreter, not per thread:
+# two targets parsing setup.py files at once raised "SystemError: AST constructor recursion
+# depth mismatch". Parsing is quick; one at a time costs nothing noticeable.
+_AST_LOCK = threading.Lock()
+
+
+def parse_python(text: str) -> ast.Module:
+    """ast.parse, one thread at a time (raises SyntaxError or ValueError as it does)."""
+    with _AST_LOCK:
+        return ast.parse(text)
