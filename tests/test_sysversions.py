@@ -333,3 +333,28 @@ def test_a_documented_need_applies_to_each_release_without_downloading_it(
     assert trixie.system.version_problems[0].fix.startswith("gdal==3.10.3 is the newest")
     downloaded = {path for _, path, _ in fresh_server.requests if path.endswith(".tar.gz")}
     assert downloaded and all("gdal-3.13.3" in path for path in downloaded)
+
+
+def test_a_release_that_states_nothing_is_offered_only_as_unchecked(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    """pillow-heif 1.4.0 states no libheif version and a real build showed it still fails:
+    such a release is named, but never as one that accepts the library."""
+    setup = (
+        "from setuptools import setup, Extension\nsetup(ext_modules=[Extension('m', ['m.c'])])\n"
+    )
+    guard = "#if RD_KAFKA_VERSION < 0x7f0000ff\n#error too old\n#endif\n"
+    guarded = {"setup.py": setup, "k.h": guard}
+    files = [
+        sdist("kafkaish", "2.0", texts=guarded, members=["kafkaish-2.0/m.c"]),
+        sdist("kafkaish", "1.0", texts={"setup.py": setup}, members=["kafkaish-1.0/m.c"]),
+    ]
+    fresh_server.add_project("kafkaish", files)
+    report = run(fresh_server, tmp_path, "kafkaish==2.0\n", [BOOKWORM], python="3.12")
+    result = pkg(report.targets[0], "kafkaish")
+    assert result.system is not None
+    [problem] = result.system.version_problems
+    assert problem.fix.startswith(
+        "no release read (1) states that it accepts 2.0.2; "
+        "kafkaish==1.0 is the newest whose sdist states no version (unchecked)"
+    )

@@ -28,21 +28,26 @@ def add_fixes(
 ) -> None:
     """Fill in each problem's fix, in one line."""
     family = provider.ctx.target.family
-    other, read = _other_release(provider, name, version, problems)
+    stated, silent, read = _other_release(provider, name, version, problems)
     for problem in problems:
         options = []
-        if other is not None:
+        if stated is not None:
             options.append(
-                f"{name}=={other} is the newest release whose sdist accepts "
+                f"{name}=={stated} is the newest release whose sdist accepts "
                 f"{problem.package} {problem.have}"
+            )
+        elif silent is not None:
+            options.append(
+                f"no release read ({read}) states that it accepts {problem.have}; "
+                f"{name}=={silent} is the newest whose sdist states no version (unchecked)"
             )
         elif read:
             options.append(f"no other release read ({read}) accepts {problem.have}")
         others = [
-            f"{_FAMILY_WORDS[other]} has {found[0]} {found[1]}"
-            for other in versions.FAMILIES
-            if other != family
-            and (found := versions.image_library(problem.library, other)) is not None
+            f"{_FAMILY_WORDS[elsewhere]} has {found[0]} {found[1]}"
+            for elsewhere in versions.FAMILIES
+            if elsewhere != family
+            and (found := versions.image_library(problem.library, elsewhere)) is not None
             and versions.accepts_version(problem, found[1])
         ]
         if others:
@@ -54,9 +59,11 @@ def add_fixes(
 
 def _other_release(
     provider: Provider, name: NormalizedName, version: Version, problems: list[SystemVersionProblem]
-) -> tuple[Version | None, int]:
-    """The newest final release other than ``version`` whose sdist accepts every problem's
-    library at the image's version, and how many sdists were read."""
+) -> tuple[Version | None, Version | None, int]:
+    """The newest final release other than ``version`` whose sdist states that it accepts every
+    problem's library at the image's version; else the newest whose sdist states nothing about
+    them (a weaker answer: a real build found pillow-heif 1.4.0, silent, failing on an API of a
+    newer libheif); and how many sdists were read."""
     sdists: dict[Version, DistFile] = {}
     for dist in provider.page(name).files:
         if (
@@ -68,6 +75,7 @@ def _other_release(
         ):
             sdists.setdefault(dist.version, dist)
     read = 0
+    silent: Version | None = None
     # a documented need depends on the release alone: its sdist need not be downloaded
     documented = all(p.evidence.startswith("documented:") for p in problems)
     for candidate in sorted(sdists, reverse=True)[:MAX_RELEASES_READ]:
@@ -79,6 +87,9 @@ def _other_release(
             except (IndexFetchError, ArchiveError):
                 continue
         read += 1
-        if all(versions.accepted_by(sdist, p, p.have) for p in problems):
-            return candidate, read
-    return None, read
+        answers = [versions.accepted_by(sdist, p, p.have) for p in problems]
+        if all(answer is True for answer in answers):
+            return candidate, silent, read
+        if silent is None and False not in answers:
+            silent = candidate
+    return None, silent, read

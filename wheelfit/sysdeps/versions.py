@@ -248,14 +248,16 @@ def check(sdist: SdistInfo, family: str) -> list[SystemVersionProblem]:
     return list(problems.values())
 
 
-def accepted_by(sdist: SdistInfo, problem: SystemVersionProblem, have: str) -> bool:
-    """Whether no statement of this sdist about the problem's library refuses ``have``."""
+def accepted_by(sdist: SdistInfo, problem: SystemVersionProblem, have: str) -> bool | None:
+    """Whether this sdist's statements about the problem's library accept ``have``: True when
+    it states some and none refuses, False when one refuses, None when it states none."""
     version = _triple(have)
-    return all(
-        need.accepts(version) is not False
-        for need in sdist_needs(sdist)
-        if need.pkgconfig == problem.library
-    )
+    answers = [
+        need.accepts(version) for need in sdist_needs(sdist) if need.pkgconfig == problem.library
+    ]
+    if False in answers:
+        return False
+    return True if answers else None
 
 
 def accepts_version(problem: SystemVersionProblem, have: str) -> bool:
