@@ -83,8 +83,8 @@ def test_guards_are_conditions_whose_branch_ends_in_error() -> None:
     assert guards[0].message == "brew upgrade foo"
 
 
-def _info(**fields: object) -> SdistInfo:
-    return SdistInfo(filename="x-1.0.tar.gz", **fields)  # type: ignore[arg-type]
+def _info(filename: str = "x-1.0.tar.gz", **fields: object) -> SdistInfo:
+    return SdistInfo(filename=filename, **fields)  # type: ignore[arg-type]
 
 
 def test_a_guard_on_a_known_macro_becomes_a_located_version_need() -> None:
@@ -358,3 +358,11 @@ def test_a_release_that_states_nothing_is_offered_only_as_unchecked(
         "no release read (1) states that it accepts 2.0.2; "
         "kafkaish==1.0 is the newest whose sdist states no version (unchecked)"
     )
+
+
+def test_a_need_proved_by_real_builds_applies_only_to_the_releases_built() -> None:
+    built = versions.check(_info(filename="pyheif-0.8.0.tar.gz"), "bookworm")
+    assert [(p.package, p.have, p.need) for p in built] == [("libheif-dev", "1.15.1", ">1.15.1")]
+    assert built[0].evidence == "documented: real builds of pyheif 0.8.0 (2026-12-04)"
+    assert versions.check(_info(filename="pyheif-0.8.0.tar.gz"), "trixie") == []
+    assert versions.check(_info(filename="pyheif-0.7.1.tar.gz"), "bookworm") == []

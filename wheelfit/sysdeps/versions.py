@@ -331,7 +331,7 @@ def _documented_needs(filename: str) -> list[Need]:
     except (InvalidSdistFilename, InvalidVersion):
         return []
     fact = _documented().get(name)
-    if fact is None:
+    if fact is None or version not in SpecifierSet(fact.get("releases", "")):
         return []
     need = _spec_need(fact["library"], fact["need"].format(version=version.base_version), "")
     if need is None:
