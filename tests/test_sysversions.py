@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -366,3 +367,26 @@ def test_a_need_proved_by_real_builds_applies_only_to_the_releases_built() -> No
     assert built[0].evidence == "documented: real builds of pyheif 0.8.0 (2026-12-04)"
     assert versions.check(_info(filename="pyheif-0.8.0.tar.gz"), "trixie") == []
     assert versions.check(_info(filename="pyheif-0.7.1.tar.gz"), "bookworm") == []
+
+
+@pytest.mark.parametrize(
+    ("expression", "defines"),
+    [
+        ("RD_KAFKA_VERSION < (1 << 100000000)", {}),
+        ("RD_KAFKA_VERSION < " + "(" * 900 + "1" + ")" * 900, {}),
+        ("RD_KAFKA_VERSION < A", {"A": " + ".join(["B"] * 60), "B": " + ".join(["C"] * 60)}),
+    ],
+)
+def test_hostile_guards_are_left_undecided_quickly(
+    expression: str, defines: dict[str, str]
+) -> None:
+    """An sdist is untrusted: a huge shift, deep nesting or #defines that multiply must
+    neither hang nor raise; the guard then decides nothing."""
+    guard = {"path": "k.h", "line": 1, "message": "", "condition": expression, "defines": defines}
+    started = time.perf_counter()
+    [need] = versions.sdist_needs(_info(version_guards=[guard]))
+    assert need.accepts((2, 0, 2)) is None
+    assert need.text == "see the guard"
+    assert time.perf_counter() - started < 5
+    long_line = "#if FOO_VERSION < " + "1 + " * 400 + "1\n#error x\n#endif\n"
+    assert find_version_guards("k.h", long_line) == []

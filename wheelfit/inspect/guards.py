@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 MAX_GUARDS = 50
+MAX_CONDITION = 1000  # characters: longer conditions (and #defines) are not kept
 _DIRECTIVE = re.compile(r"^\s*#\s*(\w+)\s*(.*)$")
 _VERSIONISH = re.compile(r"VERSION|_VER_|_VERS_")
 _DEFINE = re.compile(r"^([A-Za-z_]\w*)\s+(.+?)\s*$")
@@ -52,7 +53,8 @@ def find_version_guards(path: str, text: str) -> list[VersionGuard]:
     seen: set[int] = set()
     for number, directive, rest in _directives(text):
         if directive in ("if", "ifdef", "ifndef"):
-            condition = rest if directive == "if" and _VERSIONISH.search(rest) else None
+            versionish = len(rest) <= MAX_CONDITION and _VERSIONISH.search(rest)
+            condition = rest if directive == "if" and versionish else None
             stack.append(_Branch(number, condition, condition))
         elif not stack and directive in ("elif", "else", "endif"):
             continue  # an unbalanced file (the scan may stop mid-file): ignore
@@ -60,7 +62,8 @@ def find_version_guards(path: str, text: str) -> list[VersionGuard]:
             top = stack[-1]
             top.had_elif = True
             top.line = number
-            top.condition = rest if _VERSIONISH.search(rest) else None
+            versionish = len(rest) <= MAX_CONDITION and _VERSIONISH.search(rest)
+            top.condition = rest if versionish else None
         elif directive == "else":
             top = stack[-1]
             first = top.first_condition
@@ -70,7 +73,7 @@ def find_version_guards(path: str, text: str) -> list[VersionGuard]:
             stack.pop()
         elif directive == "define":
             match = _DEFINE.match(rest)
-            if match and "(" not in match[1]:
+            if match and "(" not in match[1] and len(match[2]) <= MAX_CONDITION:
                 defines[match[1]] = match[2]
         elif directive == "error":
             branch = next((b for b in reversed(stack) if b.condition), None)

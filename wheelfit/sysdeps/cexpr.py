@@ -28,15 +28,26 @@ _LEVELS: list[dict[str, Callable[[int, int], int]]] = [
         ">": lambda a, b: int(a > b),
         ">=": lambda a, b: int(a >= b),
     },
-    {"<<": lambda a, b: a << b, ">>": lambda a, b: a >> b},
+    {"<<": lambda a, b: a << _shift(b), ">>": lambda a, b: a >> _shift(b)},
     {"+": lambda a, b: a + b, "-": lambda a, b: a - b},
     {"*": lambda a, b: a * b, "/": lambda a, b: _divide(a, b), "%": lambda a, b: a % b if b else 0},
 ]
 _MAX_EXPANSIONS = 8
+# An sdist is untrusted input: #defines that expand to each other many times over, deep
+# parentheses or a huge shift must end in CExpressionError, not in a hang or a traceback.
+MAX_TOKENS = 2000
+MAX_DEPTH = 40  # parentheses; each costs about 12 Python frames
+MAX_SHIFT = 64
 
 
 class CExpressionError(ValueError):
     """The expression uses something this evaluator does not know."""
+
+
+def _shift(b: int) -> int:
+    if not 0 <= b <= MAX_SHIFT:
+        raise CExpressionError(f"shift by {b}")
+    return b
 
 
 def _divide(a: int, b: int) -> int:
@@ -69,7 +80,10 @@ def evaluate_tokens(
     tokens: list[str], values: dict[str, int], functions: dict[str, Callable[..., int]]
 ) -> int:
     parser = _Parser(tokens, values, functions)
-    result = parser.expression(0)
+    try:
+        result = parser.expression(0)
+    except RecursionError as exc:  # a caller deep in its own stack: still no traceback
+        raise CExpressionError("nested too deep") from exc
     if parser.position != len(tokens):
         raise CExpressionError(f"unexpected {tokens[parser.position]!r}")
     return result
@@ -93,10 +107,14 @@ def _tokens(text: str, defines: dict[str, str], known: set[str], depth: int) -> 
                 if depth >= _MAX_EXPANSIONS:
                     raise CExpressionError(f"{name} expands too deep")
                 tokens += ["(", *_tokens(defines[name], defines, known, depth + 1), ")"]
+                if len(tokens) > MAX_TOKENS:
+                    raise CExpressionError("expands to too many tokens")
             else:
                 tokens.append(name)
         else:
             tokens.append(operator)
+        if len(tokens) > MAX_TOKENS:
+            raise CExpressionError("too long")
     return tokens
 
 
@@ -108,6 +126,7 @@ class _Parser:
         self.values = values
         self.functions = functions
         self.position = 0
+        self.depth = 0
 
     def _peek(self) -> str | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -121,7 +140,13 @@ class _Parser:
 
     def expression(self, level: int) -> int:
         if level == len(_LEVELS):
-            return self._unary()
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise CExpressionError("nested too deep")
+            try:
+                return self._unary()
+            finally:
+                self.depth -= 1
         left = self.expression(level + 1)
         while (token := self._peek()) in _LEVELS[level]:
             self._take()
