@@ -274,6 +274,7 @@ def display_name(pkgconfig: str) -> str:
     return next((name for name, lib in LIBRARIES.items() if lib.pkgconfig == pkgconfig), pkgconfig)
 
 
+@cache
 def alpine_snapshot() -> str:
     """The date of the aports data the Alpine versions come from (the table's first line)."""
     head = gzip.decompress(kb.read_bytes("sysdeps/versions.tsv.gz")).split(b"\n", 1)[0]
