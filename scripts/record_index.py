@@ -48,6 +48,9 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from wheelfit.inspect.guards import find_version_guards
+
 INDEX = "https://pypi.org/simple/"
 PEP691_JSON = "application/vnd.pypi.simple.v1+json"
 USER_AGENT = "wheelfit-fixture-recorder/0.1 (+tests/data/index/README.md)"
@@ -146,6 +149,11 @@ def torch_filter(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
+def sdists_only(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the sdists: the projects recorded for what their sources say about libraries."""
+    return [f for f in files if not f["filename"].endswith(".whl")]
+
+
 def cp312_wheels_only(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         f
@@ -194,6 +202,14 @@ DEFAULT_SPECS: list[Spec] = [
     Spec("psycopg-pool", ["newest"]),
     Spec("typing-extensions", ["newest"]),
     Spec("tzdata", ["newest"]),
+    # library version guards (#error on RD_KAFKA_VERSION, LIBGIT2_VER_*) and minimums (setup.py)
+    Spec(
+        "confluent-kafka",
+        ["2.16.1", "2.12.0", "2.11.1", "2.11.0", "2.10.0", "2.9.0", "2.1.0", "2.0.2"],
+        sdists_only,
+    ),
+    Spec("pygit2", ["1.21.0", "1.12.0", "1.11.1"], sdists_only),
+    Spec("pyproj", ["3.8.0", "3.7.0", "3.6.1"], sdists_only),
 ]
 HUGE_PROJECTS = {"numpy", "scipy", "torch", "pyarrow", "cryptography", "lxml", "orjson", "greenlet"}
 
@@ -457,6 +473,7 @@ def record_sdist(session: requests.Session, f: dict[str, Any]) -> dict[str, Any]
     data = resp.content
     entries: list[list[Any]] = []
     texts: dict[str, str] = {}
+    guard_texts: dict[str, str] = {}  # C sources with a library version guard, by path
     # Members are read straight from the in-memory archive: nothing is extracted, so a
     # hostile path ("../x") or link in an sdist can do no harm.
     if out["format"] == "zip":
@@ -468,6 +485,8 @@ def record_sdist(session: requests.Session, f: dict[str, Any]) -> dict[str, Any]
                 wanted = _top_level_text(i.filename, root)
                 if wanted:
                     texts[wanted] = _decode_capped(zf.read(i))
+                elif _may_guard(i.filename, i.file_size, guard_texts):
+                    _keep_guards(i.filename, root, zf.read(i), guard_texts)
     else:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
             members = [m for m in tf.getmembers() if m.isfile()]
@@ -479,6 +498,10 @@ def record_sdist(session: requests.Session, f: dict[str, Any]) -> dict[str, Any]
                     fh = tf.extractfile(m)
                     if fh is not None:
                         texts[wanted] = _decode_capped(fh.read(TEXT_CAP + 1))
+                elif _may_guard(m.name, m.size, guard_texts):
+                    fh = tf.extractfile(m)
+                    if fh is not None:
+                        _keep_guards(m.name, root, fh.read(TEXT_CAP + 1), guard_texts)
     out["root"] = root
     out["member_count"] = len(entries)
     out["members"], truncated = cap_members(entries, SDIST_MEMBER_CAP)
@@ -487,8 +510,30 @@ def record_sdist(session: requests.Session, f: dict[str, Any]) -> dict[str, Any]
     truncated_texts = [k for k, v in texts.items() if len(v.encode()) >= TEXT_CAP]
     if truncated_texts:
         out["texts_truncated"] = truncated_texts
-    out["texts"] = {k: texts[k] for k in SDIST_TEXTS if k in texts}
+    out["texts"] = {k: texts[k] for k in SDIST_TEXTS if k in texts} | guard_texts
     return out
+
+
+_GUARDED_SUFFIXES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh")
+MAX_GUARD_TEXTS = 10
+
+
+def _may_guard(name: str, size: int, kept: dict[str, str]) -> bool:
+    return (
+        name.lower().endswith(_GUARDED_SUFFIXES)
+        and size <= TEXT_CAP
+        and len(kept) < MAX_GUARD_TEXTS
+    )
+
+
+def _keep_guards(name: str, root: str, data: bytes, kept: dict[str, str]) -> None:
+    """Keep a C source whose `#if <version macro> ... #error` wheelfit reads (the inspection's
+    own finder decides, so the fixture holds what the tests need and nothing more)."""
+    rel = name.removeprefix("./")
+    rel = rel[len(root) + 1 :] if root and rel.startswith(root + "/") else rel
+    text = _decode_capped(data)
+    if find_version_guards(rel, text):
+        kept[rel] = text
 
 
 def _sdist_root(names: list[str]) -> str:

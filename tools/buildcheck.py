@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Real source builds in a Debian bookworm chroot: which apt packages a build needs and keeps.
+"""Real source builds in a Debian chroot (bookworm or trixie): which apt packages a build needs.
 
 Ground truth for wheelfit's build/runtime package predictions. No container engine runs here, so
 the image is approximated by a `debootstrap --variant=minbase` chroot with Debian's python3 and
@@ -40,14 +40,27 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("WHEELFIT_BUILDCHECK_DIR", "/work/buildcheck"))
+RELEASES = ("bookworm", "trixie")
+RELEASE = "bookworm"  # --release sets it (and BASE, SOURCES) before anything runs
 BASE = STATE / "chroot"
 APT_CACHE = STATE / "aptcache"
 MIRROR = "http://deb.debian.org/debian"
-SOURCES = """\
-deb http://deb.debian.org/debian bookworm main
-deb http://deb.debian.org/debian bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
+SOURCES_TEMPLATE = """\
+deb http://deb.debian.org/debian {0} main
+deb http://deb.debian.org/debian {0}-updates main
+deb http://deb.debian.org/debian-security {0}-security main
 """
+SOURCES = SOURCES_TEMPLATE.format(RELEASE)
+
+
+def choose_release(release: str) -> None:
+    """Point the tool at one Debian release's chroot; bookworm keeps its historical folder."""
+    global RELEASE, BASE, SOURCES
+    RELEASE = release
+    BASE = STATE / ("chroot" if release == "bookworm" else f"chroot-{release}")
+    SOURCES = SOURCES_TEMPLATE.format(release)
+
+
 PIP_CONF = """\
 [global]
 cert = /etc/ssl/certs/ca-certificates.crt
@@ -237,7 +250,7 @@ def setup() -> None:
         if not shutil.which("debootstrap"):
             subprocess.run(["apt-get", "update", "-qq"], check=True)
             subprocess.run(["apt-get", "install", "-y", "-qq", "debootstrap"], check=True)
-        cmd = ["debootstrap", "--variant=minbase", "bookworm", str(BASE), MIRROR]
+        cmd = ["debootstrap", "--variant=minbase", RELEASE, str(BASE), MIRROR]
         subprocess.run(cmd, check=True)
     (BASE / "etc/apt/sources.list").write_text(SOURCES)
     shutil.copy("/etc/resolv.conf", BASE / "etc/resolv.conf")
@@ -663,7 +676,7 @@ def predict(case: Case, image: str) -> tuple[list[str], list[str]] | None:
         req.write_text(case.requirement + "\n")
         flags = ["--no-binary", case.project] if "--no-binary" in case.spec else []
         cmd = [
-            "/work/venv/bin/python",
+            os.environ.get("WHEELFIT_PYTHON", sys.executable),
             "-m",
             "wheelfit",
             str(req),
@@ -713,7 +726,7 @@ def run_all(args: argparse.Namespace) -> None:
     if args.only:
         wanted = set(args.only.split(","))
         cases = [c for c in cases if c.name in wanted]
-    out = args.out or REPO / "data/builds" / f"bookworm-{dt.date.today().isoformat()}.tsv"
+    out = args.out or REPO / "data/builds" / f"{RELEASE}-{dt.date.today().isoformat()}.tsv"
     for case in cases:
         build_set, mark, mode = case.build_set, None, "groundtruth"
         if args.predict:
@@ -745,6 +758,7 @@ def run_all(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--release", choices=RELEASES, default="bookworm", help="Debian release")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup", help="create the base chroot (once)")
     runp = sub.add_parser("run", help="build the cases of a TSV file")
@@ -755,6 +769,7 @@ def main(argv: list[str] | None = None) -> None:
     runp.add_argument("--image", default="python:3.11-slim-bookworm", help="for --predict")
     runp.add_argument("--out", type=Path, help="TSV to append to")
     args = parser.parse_args(argv)
+    choose_release(args.release)
     if os.geteuid() != 0:
         sys.exit("buildcheck needs root (chroot, mount)")
     # SIGTERM takes the same path as Ctrl-C, so the finally blocks unmount.

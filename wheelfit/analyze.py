@@ -23,6 +23,7 @@ from .index.findlinks import local_path
 from .inputs.parsed import LockScope
 from .inputs.project import declared_python
 from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
+from .inspect.pysource import parse_python
 from .models import PackageResult, Report, Status, Target, TargetReport
 from .report import stored
 from .report.recommend import recommend
@@ -318,8 +319,12 @@ def _report_blockers(report: TargetReport, packages: list[PackageResult]) -> Non
         if not package.blocker:
             continue
         report.complete = False
+        refused = package.system.version_problems if package.system else []
         if package.status is Status.WHEEL:
             report.problems.append(f"{package.name} {package.version}: {package.reason}")
+        elif refused:
+            why = "; ".join(f"{v.package} {v.have} here, it needs {v.need}" for v in refused)
+            report.problems.append(f"{package.name} {package.version}: the build fails: {why}")
         elif package.status is not Status.UNAVAILABLE:
             report.problems.append(f"{package.name} {package.version}: the build fails")
         elif package.name not in named:
@@ -463,9 +468,8 @@ def imports_pkg_resources(setup_py: str) -> bool:
     Read with ast, never run. An import guarded by try/except or inside a function may not
     fail, so only top-level statements count.
     """
-    try:
-        tree = ast.parse(setup_py)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_python(setup_py)
+    if tree is None:
         return False
     for node in tree.body:
         if isinstance(node, ast.Import) and any(a.name == "pkg_resources" for a in node.names):

@@ -307,6 +307,25 @@ class SystemNeeds:
     unknown: bool = False  # native code whose libraries nobody could tell
     rustup: bool = False  # the packaged Rust is too old: the build installs Rust with rustup
     notes: list[str] = field(default_factory=list)
+    # the image's library is too old (or too new) for what the sdist's own files require
+    version_problems: list[SystemVersionProblem] = field(default_factory=list)
+
+
+@dataclass
+class SystemVersionProblem:
+    """An image's library version that the sdist refuses, with where the sdist says so."""
+
+    package: str  # the image's package shipping the library (librdkafka-dev)
+    library: str  # its pkg-config name (rdkafka)
+    have: str  # the upstream version in the image's release
+    need: str  # what the sdist accepts, ">=2.16.0"
+    evidence: str  # path:line inside the sdist
+    fix: str = ""  # what a person can do: an older release, another image, or build it
+
+    def summary(self) -> str:
+        """One line for the table, Markdown, --fail-on and the Dockerfile."""
+        line = f"{self.package} {self.have} here, the sdist needs {self.need} ({self.evidence})"
+        return f"{line}; fix: {self.fix}" if self.fix else line
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from ..errors import ArchiveError, IndexFetchError
 from ..index.client import IndexClient, file_identity
 from ..models import DistFile, ProjectPage
 from .metadata import CoreMetadata, parse_metadata
+from .pysource import parse_python
 from .sdist import SdistInfo, inspect_sdist
 
 
@@ -198,9 +199,8 @@ def setup_py_dependencies(text: str) -> list[Requirement] | None:
     The file is parsed, never run: a list of string constants, or a name assigned such a
     list at module level, is read; anything computed makes the answer unknown.
     """
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_python(text)
+    if tree is None:
         return None  # deep expressions exhaust the parser: unknown, like anything computed
     assigned = {
         target.id: node.value

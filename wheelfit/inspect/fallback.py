@@ -15,6 +15,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from .pysource import parse_python
+
 # what setuptools and distutils raise when the compiler is missing or fails
 _COMPILER_ERRORS = {
     "CCompilerError",
@@ -45,9 +47,8 @@ class Fallback:
 
 
 def read_fallback(setup_py: str) -> Fallback:
-    try:
-        tree = ast.parse(setup_py)
-    except (SyntaxError, ValueError):
+    tree = parse_python(setup_py)
+    if tree is None:
         return Fallback(False, ())
     automatic = any(_swallows_compiler_errors(node) for node in ast.walk(tree))
     return Fallback(automatic, tuple(sorted(_switches(tree))))

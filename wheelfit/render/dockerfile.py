@@ -118,6 +118,8 @@ def _comments(report: TargetReport) -> list[str]:
                 "#   its system libraries are not known: add the -dev packages it needs "
                 "if the build stops"
             )
+        for problem in needs.version_problems if needs else []:
+            lines.append(f"#   the build fails here: {problem.summary()}")
         for note in needs.notes if needs else []:
             if "rustup" in note or "optional" in note:
                 lines.append(f"#   {note}")

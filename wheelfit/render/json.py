@@ -136,6 +136,7 @@ def _system(needs: SystemNeeds | None) -> dict[str, Any]:
             "sysdeps_source": None,
             "confidence": None,
             "sysdeps": None,
+            "system_version_problems": [],
         }
     return {
         "toolchains": needs.toolchains,
@@ -148,4 +149,15 @@ def _system(needs: SystemNeeds | None) -> dict[str, Any]:
             "unknown": needs.unknown,
             "notes": needs.notes,
         },
+        "system_version_problems": [
+            {
+                "package": v.package,
+                "library": v.library,
+                "have": v.have,
+                "need": v.need,
+                "evidence": v.evidence,
+                "fix": v.fix,
+            }
+            for v in needs.version_problems
+        ],
     }

@@ -14,6 +14,7 @@ from .. import units
 from ..models import PackageResult, Report, Status, TargetReport, __version__, short_target_id
 from ..resolve.classify import yanked_note
 from ..sysdeps.plan import packages_to_add, target_summary
+from ..sysdeps.versions import display_name
 from ..units import duration
 
 MARKER = "<!-- wheelfit-report -->"
@@ -54,6 +55,14 @@ def install_line(target: TargetReport, packages: Iterable[str]) -> str:
 
 def verdict(target: TargetReport) -> str:
     """One line: does it install, and what has to be added."""
+    # a library version the sdist refuses is the most telling failure: said first
+    refused = [
+        f"{p.name} needs {display_name(v.library)} {v.need}, the image has {v.have}"
+        for p in target.packages
+        for v in (p.system.version_problems if p.system else [])
+    ]
+    if refused:
+        return f"❌ fails to build: {cell('; '.join(refused), 300)}"
     if not target.complete:
         first = target.problems[0] if target.problems else "see the details"
         return f"❌ pip would fail: {cell(first, 200)}"
@@ -82,6 +91,7 @@ def render_markdown(report: Report, title: str | None = None) -> str:
         lines += [f"**Recommended: {code(best)}**: {cell(report.recommendation.reason)}", ""]
     lines += _verdicts(report.targets)
     lines += _attention(report.targets)
+    lines += _version_problems(report.targets)
     for error in report.input_errors:
         where = f"{error.file}:{error.line}" if error.line else error.file
         lines.append(f"- ❗ {code(where)}: {cell(error.message)}")
@@ -130,6 +140,18 @@ def _attention(targets: list[TargetReport]) -> list[str]:
         images = "all" if len(where) == len(targets) > 1 else ", ".join(where)
         rows.append(f"| {cell(name)} | {cell(images)} | {status} | {cell(reason)} |")
     return [*rows, ""]
+
+
+def _version_problems(targets: list[TargetReport]) -> list[str]:
+    """One line per package, image and library whose version the sdist refuses."""
+    lines = []
+    for target in targets:
+        for package in target.packages:
+            for problem in package.system.version_problems if package.system else []:
+                where = code(target.target.short_id)
+                what = f"{package.name} {package.version}: {problem.summary()}"
+                lines.append(f"- ❌ {where}: {cell(what, 600)}")
+    return [*lines, ""] if lines else []
 
 
 # The compiler clause differs per image and the verdict line already says what to install.

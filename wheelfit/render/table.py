@@ -119,6 +119,7 @@ def render_report(report: Report) -> RenderableType:
         line.append(f": {report.recommendation.reason}")
         parts.append(line)
     parts += _system_packages(targets)
+    parts += _version_problems(targets)
     parts += _problems(targets)
     parts += _yanked(targets)
     if note_lines:
@@ -212,6 +213,17 @@ def _yanked(targets: list[TargetReport]) -> list[RenderableType]:
         Text(f"yanked on {', '.join(where)}: {text}", style="yellow")
         for text, where in grouped.items()
     ]
+
+
+def _version_problems(targets: list[TargetReport]) -> list[RenderableType]:
+    """One line per package, image and library whose version the sdist refuses."""
+    lines: list[RenderableType] = []
+    for target in targets:
+        for package in target.packages:
+            for problem in package.system.version_problems if package.system else []:
+                text = f"{package.name} {package.version} fails to build: {problem.summary()}"
+                lines.append(Text(f"{target.target.short_id}: {text}", style="red"))
+    return lines
 
 
 def _problems(targets: list[TargetReport]) -> list[RenderableType]:

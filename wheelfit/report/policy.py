@@ -106,6 +106,9 @@ def _check(rule: Rule, target: TargetReport, ignore: set[str]) -> list[Finding]:
                 wanted = needs.build_packages + needs.runtime_packages
                 what = ", ".join(wanted) if wanted else "unknown system libraries"
                 found.append(Finding(rule, where, package.name, f"{package.name} needs {what}"))
+            for problem in needs.version_problems if needs else []:
+                text = f"{package.name} {package.version}: the build fails: {problem.summary()}"
+                found.append(Finding(rule, where, package.name, text))
         return found
     cost = target.cost
     if cost is None:

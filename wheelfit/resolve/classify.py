@@ -16,6 +16,7 @@ from ..sysdeps.plan import drop_provided_runtime, plan_package
 from .explain import older_compatible_wheel, wheel_gap
 from .finder import best_tag
 from .resolver import Candidate, Provider, Resolution, why_no_candidate
+from .versionfix import add_fixes
 
 
 def classify_resolution(resolution: Resolution, provider: Provider) -> list[PackageResult]:
@@ -106,6 +107,13 @@ def classify(candidate: Candidate, provider: Provider, specifier: SpecifierSet) 
     )
     if dist.is_wheel:
         _check_binaries(result, provider, dist)
+    if result.system is not None and result.system.version_problems:
+        problems = result.system.version_problems
+        add_fixes(provider, name, dist.version, problems)
+        result.blocker = True
+        result.reason += "; the build fails: " + "; ".join(
+            f"{p.package} {p.have} here, the sdist needs {p.need} ({p.evidence})" for p in problems
+        )
     return result
 
 

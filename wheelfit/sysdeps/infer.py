@@ -259,6 +259,11 @@ def runtime_for(dev_package: str, suite: str) -> list[str]:
     return _files(suite).runtime_for(dev_package)
 
 
+def pkgconfig_package(name: str, suite: str) -> str | None:
+    """The Debian package shipping pkg-config's ``name``.pc in the suite."""
+    return _files(suite).pkgconfig.get(name)
+
+
 def cargo_rust_version(cargo_toml: str) -> str | None:
     """The oldest Rust the crate builds with: its ``rust-version``, else its edition's first."""
     match = re.search(r'^\s*rust-version\s*=\s*"([\d.]+)"', cargo_toml, re.M)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ..inspect.sdist import SdistInfo
 from ..models import PackageResult, Status, SystemNeeds, Target, TargetReport
-from . import knowledge
+from . import knowledge, versions
 from .infer import bundled_packages, cargo_rust_version, infer_facts, runtime_for, to_alpine
 from .knowledge import FamilyPackages, ProjectFacts
 
@@ -51,6 +51,15 @@ def plan_package(
         needs.build_packages += sdist.build_programs()
         if facts is not None and facts.confidence_for(family) != "high":
             _drop_bundled(needs, sdist, family)
+    if sdist is not None:
+        needs.version_problems = versions.check(sdist, family)
+        if needs.version_problems and needs.confidence == "high":
+            # a real build proved the packages, not that this image's versions fit
+            needs.confidence = "medium"
+        if needs.version_problems and family == "alpine":
+            needs.notes.append(
+                f"Alpine library versions as of the aports snapshot of {versions.alpine_snapshot()}"
+            )
     if "rust" in needs.toolchains and sdist is not None and sdist.has_cargo_toml:
         needs.notes.append(
             "its crates are vendored in the sdist: no download at build time"
