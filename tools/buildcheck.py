@@ -42,12 +42,36 @@ REPO = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("WHEELFIT_BUILDCHECK_DIR", "/work/buildcheck"))
 BASE = STATE / "chroot"
 APT_CACHE = STATE / "aptcache"
-MIRROR = "http://deb.debian.org/debian"
-SOURCES = """\
-deb http://deb.debian.org/debian bookworm main
-deb http://deb.debian.org/debian bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
-"""
+# The release the chroot is made of: bookworm (python:X-slim-bookworm) or noble (ubuntu:24.04).
+RELEASE = os.environ.get("WHEELFIT_BUILDCHECK_RELEASE", "bookworm")
+RELEASES = {
+    "bookworm": {
+        "mirror": "http://deb.debian.org/debian",
+        "sources": (
+            "deb http://deb.debian.org/debian bookworm main\n"
+            "deb http://deb.debian.org/debian bookworm-updates main\n"
+            "deb http://deb.debian.org/debian-security bookworm-security main\n"
+        ),
+        "image": "python:3.11-slim-bookworm",
+    },
+    # Ubuntu's image has no Python: its Dockerfiles install python3 and python3-venv, so the
+    # chroot is the image plus those, and the prediction names python3-dev itself.
+    "noble": {
+        "mirror": "http://archive.ubuntu.com/ubuntu",
+        "sources": (
+            "deb http://archive.ubuntu.com/ubuntu noble main universe\n"
+            "deb http://archive.ubuntu.com/ubuntu noble-updates main universe\n"
+            "deb http://archive.ubuntu.com/ubuntu noble-security main universe\n"
+        ),
+        "image": "ubuntu:24.04",
+    },
+}
+if RELEASE not in RELEASES:
+    sys.exit(f"WHEELFIT_BUILDCHECK_RELEASE={RELEASE}: one of {', '.join(RELEASES)}")
+MIRROR = RELEASES[RELEASE]["mirror"]
+SOURCES = RELEASES[RELEASE]["sources"]
+# debootstrap needs the archive's keyring for Ubuntu on a Debian host (ubuntu-keyring package).
+KEYRING = os.environ.get("WHEELFIT_BUILDCHECK_KEYRING", "")
 PIP_CONF = """\
 [global]
 cert = /etc/ssl/certs/ca-certificates.crt
@@ -63,11 +87,11 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 TOOLCHAIN = {"gcc", "g++", "gfortran", "libc6-dev", "python3-dev", "make"}
 # Debian's python3 keeps its headers in python3-dev; the official images' /usr/local Python has
 # them built in, so in --predict mode this one package stands in for the image, not the prediction.
-PREDICT_STAND_IN = ["python3-dev"]
+PREDICT_STAND_IN = ["python3-dev"] if RELEASE == "bookworm" else []
 # In the chroot's base only because Debian's python3 pulls them (Kerberos via libtirpc3, and
 # libexpat1); python:3.11-slim-bookworm lacks them (shared/data/image_package_sets.tsv.gz,
 # bookworm_python-slim), so a build that links them must count them as runtime packages.
-CHROOT_ONLY = {
+CHROOT_ONLY = set() if RELEASE != "bookworm" else {
     "libexpat1", "libgssapi-krb5-2", "libk5crypto3", "libkeyutils1", "libkrb5-3",
     "libkrb5support0", "libnsl2", "libtirpc3", "libtirpc-common",
 }  # fmt: skip
@@ -237,7 +261,11 @@ def setup() -> None:
         if not shutil.which("debootstrap"):
             subprocess.run(["apt-get", "update", "-qq"], check=True)
             subprocess.run(["apt-get", "install", "-y", "-qq", "debootstrap"], check=True)
-        cmd = ["debootstrap", "--variant=minbase", "bookworm", str(BASE), MIRROR]
+        cmd = ["debootstrap", "--variant=minbase", RELEASE, str(BASE), MIRROR]
+        if KEYRING:
+            cmd.insert(1, f"--keyring={KEYRING}")
+        if RELEASE == "noble" and not Path("/usr/share/debootstrap/scripts/noble").exists():
+            cmd.append("/usr/share/debootstrap/scripts/gutsy")  # every Ubuntu release uses it
         subprocess.run(cmd, check=True)
     (BASE / "etc/apt/sources.list").write_text(SOURCES)
     shutil.copy("/etc/resolv.conf", BASE / "etc/resolv.conf")
@@ -663,7 +691,7 @@ def predict(case: Case, image: str) -> tuple[list[str], list[str]] | None:
         req.write_text(case.requirement + "\n")
         flags = ["--no-binary", case.project] if "--no-binary" in case.spec else []
         cmd = [
-            "/work/venv/bin/python",
+            os.environ.get("WHEELFIT_PYTHON", "/work/venv/bin/python"),
             "-m",
             "wheelfit",
             str(req),
@@ -713,7 +741,7 @@ def run_all(args: argparse.Namespace) -> None:
     if args.only:
         wanted = set(args.only.split(","))
         cases = [c for c in cases if c.name in wanted]
-    out = args.out or REPO / "data/builds" / f"bookworm-{dt.date.today().isoformat()}.tsv"
+    out = args.out or REPO / "data/builds" / f"{RELEASE}-{dt.date.today().isoformat()}.tsv"
     for case in cases:
         build_set, mark, mode = case.build_set, None, "groundtruth"
         if args.predict:
@@ -723,7 +751,8 @@ def run_all(args: argparse.Namespace) -> None:
             build, runtime = predicted
             # Runtime packages go in with the build set (as a Dockerfile would) and stay after it.
             extra = [p for p in PREDICT_STAND_IN + runtime if p not in build]
-            build_set, mark, mode = build + extra, runtime, "predict+python3-dev"
+            stand_in = "+python3-dev" if PREDICT_STAND_IN else ""
+            build_set, mark, mode = build + extra, runtime, "predict" + stand_in
         try:
             run_case(case, build_set, mark, args.drop_one, mode, out)
         except KeyboardInterrupt:
@@ -752,7 +781,7 @@ def main(argv: list[str] | None = None) -> None:
     runp.add_argument("--only", help="comma-separated case names")
     runp.add_argument("--drop-one", action="store_true", help="also rebuild without each package")
     runp.add_argument("--predict", action="store_true", help="use wheelfit's packages instead")
-    runp.add_argument("--image", default="python:3.11-slim-bookworm", help="for --predict")
+    runp.add_argument("--image", default=RELEASES[RELEASE]["image"], help="for --predict")
     runp.add_argument("--out", type=Path, help="TSV to append to")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:

@@ -229,7 +229,15 @@ def _system_sizes(
         if runtime or build:
             notes.append("raw platform: system package sizes unknown")
         return 0, 0, ZERO
-    installed = knowledge.image_packages(target.kind, target.release)
+    installed = (
+        frozenset(target.installed)
+        if target.installed is not None
+        else knowledge.image_packages(target.kind, target.release)
+    )
+    if not knowledge.family_known(target.family):
+        if runtime or build:
+            notes.append(f"system package sizes unknown for {target.family}")
+        return 0, 0, ZERO
     if target.family == "alpine":
         debian_base = knowledge.image_packages("slim", "trixie")
         runtime_closure = sizes.apk_closure_estimate(runtime, debian_base)
