@@ -81,8 +81,10 @@ class Translator:
             self.by_source.setdefault(row["source"], []).append(name)
 
     def __call__(self, name: str) -> str | None:
-        if name in self.release or len(self.provided.get(name, [])) == 1:
+        if name in self.release:
             return name
+        if len(self.provided.get(name, [])) == 1:  # virtual here: name the one real package
+            return self.provided[name][0]
         for other in (name.removesuffix("t64"), name + "t64", ALTERNATIVE_NAMES.get(name, "")):
             if other and other != name and other in self.release:
                 return other

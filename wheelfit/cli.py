@@ -308,21 +308,44 @@ def _python_span(row: dict[str, object]) -> str:
     return f"{versions[0]}-{versions[-1]}" + (f" ({', '.join(pre)})" if pre else "")
 
 
-def _print_images(console: Console) -> None:
+def _print_images(console: Console, argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="wheelfit images", description="the image profiles")
+    parser.add_argument("--format", choices=["table", "json"], default="table")
+    args = parser.parse_args(argv)
+    rows = list_images()
+    if args.format == "json":
+        keys = (
+            "image", "short_name", "repository", "suffix", "kind", "release", "distro", "libc",
+            "libc_version", "has_compiler", "arches", "python_versions", "prerelease_pythons",
+            "python", "python_prefix", "pep668", "pip", "shell", "package_manager",
+            "final_stage_only", "build_image", "note", "source",
+        )  # fmt: skip
+        document = {
+            "schema_version": 1,
+            "images": [{k: row[k] for k in keys if k in row} for row in rows],
+        }
+        console.print(json.dumps(document, indent=1), markup=False, highlight=False, soft_wrap=True)
+        return EXIT_OK
     table = Table(title="image profiles")
-    for column in ("tag suffix", "short name", "distro", "libc", "compiler", "arches", "pythons"):
-        table.add_column(column, no_wrap=column in ("tag suffix", "libc"))
-    for row in list_images():
+    columns = ("image", "short name", "distro", "libc", "compiler", "python", "arches", "pythons")
+    for column in columns:
+        table.add_column(column, no_wrap=column in ("image", "libc"))
+    for row in rows:
+        python = "apt python3" if row.get("python") == "distribution" else "official"
+        if row.get("final_stage_only"):
+            python = "Debian's, no pip: final stage only"
         table.add_row(
-            row["suffix"],
+            row["image"],
             row["short_name"],
             row.get("distro", ""),
             f"{row['libc']} {row['libc_version']}",
             "yes" if row["has_compiler"] else "no",
+            python,
             ", ".join(row["arches"]),
             _python_span(row),
         )
     console.print(table)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -331,8 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # soft_wrap: an error line stays whole, so file:line can be copied or grepped
     errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=True)
     if argv[:1] == ["images"] and not Path("images").exists():
-        _print_images(console)
-        return EXIT_OK
+        return _print_images(console, argv[1:])
     # a subcommand only when no file of that name is meant
     dockerfile = argv[:1] == ["dockerfile"] and not Path("dockerfile").exists()
     diff = argv[:1] == ["diff"] and not Path("diff").exists()

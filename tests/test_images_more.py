@@ -1,0 +1,225 @@
+"""Base images beyond the official python ones: Ubuntu, bullseye, distroless."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from indexserver import IndexServer
+from packaging.tags import Tag
+from test_analyze import run, sdist, wheel
+
+from wheelfit.cli import main
+from wheelfit.errors import UserError
+from wheelfit.models import PackageResult, Status
+from wheelfit.render.dockerfile import render_dockerfile
+from wheelfit.sysdeps import knowledge
+from wheelfit.sysdeps.plan import plan_package
+from wheelfit.targets.images import target_from_image
+from wheelfit.targets.tags import supported_tags
+
+ROOT = Path(__file__).resolve().parents[1]
+SETUP_NATIVE = (
+    "from setuptools import setup, Extension\nsetup(ext_modules=[Extension('m', ['m.c'])])\n"
+)
+
+
+def _native(name: str) -> PackageResult:
+    return PackageResult(name=name, version="1.0", status=Status.SDIST_NATIVE, languages=["C"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "image", "glibc", "python", "full"),
+    [
+        ("ubuntu:24.04", "ubuntu:24.04", (2, 39), "3.12", "3.12.3"),
+        ("ubuntu:noble", "ubuntu:24.04", (2, 39), "3.12", "3.12.3"),
+        ("ubuntu", "ubuntu:24.04", (2, 39), "3.12", "3.12.3"),
+        ("docker.io/library/ubuntu:22.04", "ubuntu:22.04", (2, 35), "3.10", "3.10.12"),
+        ("python:3.11-bullseye", "python:3.11-bullseye", (2, 31), "3.11", "3.11.13"),
+        ("python:3.11-slim-bullseye", "python:3.11-slim-bullseye", (2, 31), "3.11", "3.11.13"),
+        ("distroless", "gcr.io/distroless/python3-debian13", (2, 41), "3.13", "3.13.5"),
+        (
+            "gcr.io/distroless/python3-debian12:nonroot",
+            "gcr.io/distroless/python3-debian12",
+            (2, 36),
+            "3.11",
+            "3.11.2",
+        ),
+    ],
+)
+def test_more_image_names(
+    name: str, image: str, glibc: tuple[int, int], python: str, full: str
+) -> None:
+    target = target_from_image(name)
+    assert target.image == image
+    assert target.libc_version == glibc
+    assert target.python == python
+    assert target.python_full_version == full
+
+
+def test_distribution_python_wins_over_the_python_option_and_tags_follow_glibc() -> None:
+    noble = target_from_image("ubuntu:24.04", python="3.13")
+    assert noble.python == "3.12"
+    assert noble.python_source == "distribution" and noble.pep668
+    assert noble.python_packages == ("python3", "python3-venv")
+    tags = supported_tags(noble)
+    assert Tag("cp312", "cp312", "manylinux_2_39_x86_64") in tags
+    assert Tag("cp312", "cp312", "manylinux_2_40_x86_64") not in tags
+    jammy = target_from_image("ubuntu:22.04")
+    assert not jammy.pep668  # jammy's python3.10 ships no EXTERNALLY-MANAGED file
+    bullseye = target_from_image("python:3.12-slim-bullseye")
+    assert Tag("cp312", "cp312", "manylinux_2_31_x86_64") in supported_tags(bullseye)
+    assert Tag("cp312", "cp312", "manylinux_2_34_x86_64") not in supported_tags(bullseye)
+    distroless = target_from_image("distroless")
+    assert distroless.final_stage_only and not distroless.shell and not distroless.pip
+    assert distroless.build_image == "debian:trixie-slim"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("ubuntu:20.04", "unknown ubuntu tag '20.04'"),
+        ("gcr.io/distroless/python3:debug", "unknown distroless tag 'debug'"),
+        ("gcr.io/distroless/python3-debian11", "unknown distroless image"),
+        ("python:3.14-bullseye", "no official python image for Python 3.14"),
+        ("python:3.12-debian13", "unknown image variant"),
+    ],
+)
+def test_bad_more_image_names_are_user_errors(name: str, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        target_from_image(name)
+
+
+def test_psycopg2_on_ubuntu_needs_python3_dev_and_libpq_dev() -> None:
+    needs = plan_package(_native("psycopg2"), target_from_image("ubuntu:24.04"))
+    assert needs is not None
+    assert needs.build_packages == ["gcc", "libc6-dev", "libpq-dev", "python3-dev"]
+    assert needs.runtime_packages == ["libpq5"]
+    # a real build checked bookworm; noble's names are derived: one level lower
+    assert needs.confidence == "medium"
+    assert any("checked in ubuntu 24.04's archive" in note for note in needs.notes)
+    slim = plan_package(_native("psycopg2"), target_from_image("python:3.11-slim-bullseye"))
+    assert slim is not None and "python3-dev" not in slim.build_packages
+    assert slim.build_packages == ["gcc", "libc6-dev", "libpq-dev"]
+    full = plan_package(_native("psycopg2"), target_from_image("python:3.11-bullseye"))
+    assert full is not None and full.build_packages == []  # buildpack-deps has them
+
+
+def test_names_are_renamed_or_dropped_per_release() -> None:
+    pillow = plan_package(_native("pillow"), target_from_image("ubuntu:24.04"))
+    assert pillow is not None
+    assert "libjpeg-turbo8-dev" in pillow.build_packages
+    assert "libjpeg62-turbo-dev" not in pillow.build_packages
+    noble = knowledge.derived_release("noble")
+    assert noble is not None
+    assert noble.translate(["libicu76", "libssl3t64", "cargo-web"]) == (
+        ["libicu74", "libssl3t64"],
+        ["cargo-web"],
+    )
+    bullseye = knowledge.derived_release("bullseye")
+    assert bullseye is not None
+    assert bullseye.translate(["libssl3", "libicu72"])[0] == ["libssl1.1", "libicu67"]
+
+
+def _release_names(release: str) -> set[str]:
+    path = ROOT / "data" / "releases" / f"{release}_amd64_packages.tsv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return {row["package"] for row in csv.DictReader(handle, delimiter="\t")}
+
+
+@pytest.mark.parametrize(
+    ("image", "release"),
+    [
+        ("ubuntu:24.04", "noble"),
+        ("ubuntu:22.04", "jammy"),
+        ("python:3.11-slim-bullseye", "bullseye"),
+    ],
+)
+def test_every_predicted_name_is_a_package_of_the_release(image: str, release: str) -> None:
+    names = _release_names(release)
+    target = target_from_image(image)
+    projects = json.loads((ROOT / "data" / "sysdeps" / "kb.json").read_text())["projects"]
+    predicted: set[str] = set()
+    for project in projects:
+        needs = plan_package(_native(project), target)
+        if needs is not None:
+            predicted.update(needs.build_packages + needs.runtime_packages)
+    assert len(predicted) > 500
+    assert sorted(predicted - names) == []
+
+
+def test_rust_on_ubuntu_is_the_default_rustc_else_rustup() -> None:
+    chain = knowledge.toolchain("noble", "rust")
+    assert chain is not None and chain.build == ("gcc", "libc6-dev", "rustc", "cargo")
+    assert chain.version == "1.75.0"
+    assert knowledge.toolchain("bullseye", "rust").build[-2:] == ("rustc-web", "cargo-web")  # type: ignore[union-attr]
+
+
+def _report(server: IndexServer, tmp_path: Path, text: str, image: str):  # type: ignore[no-untyped-def]
+    return run(server, tmp_path, text, [image]).targets[0]
+
+
+def test_distroless_dockerfile_builds_in_debian_and_copies_venv_and_libraries(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    fresh_server.add_project(
+        "psycopg2", [sdist("psycopg2", "2.9.10", texts={"setup.py": SETUP_NATIVE})]
+    )
+    report = _report(fresh_server, tmp_path, "psycopg2\n", "distroless")
+    text = render_dockerfile(report, ["requirements.txt"])
+    stages = [line for line in text.splitlines() if line.startswith("FROM ")]
+    assert stages == ["FROM debian:trixie-slim AS build", "FROM gcr.io/distroless/python3-debian13"]
+    build, final = text.split("\nFROM gcr.io/distroless/python3-debian13\n")
+    assert all(f"\t\t{p} \\" in build for p in ("python3-venv", "python3-dev", "libpq-dev"))
+    assert "RUN /usr/bin/python3.13 -m venv /venv" in build
+    # the libraries libpq5 needs beyond what distroless has are named and copied
+    assert "# shared libraries gcr.io/distroless/python3-debian13 lacks: libpq5 " in build
+    assert "libldap2" in build.split("lacks:")[1].splitlines()[0]
+    assert "apt-get" not in final and "RUN" not in final
+    assert "COPY --from=build /venv /venv" in final
+    assert "COPY --from=build /runtime/ /" in final
+
+
+def test_ubuntu_dockerfile_uses_a_venv_and_apt_python(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    fresh_server.add_project(
+        "psycopg2", [sdist("psycopg2", "2.9.10", texts={"setup.py": SETUP_NATIVE})]
+    )
+    fresh_server.add_project("six", [wheel("six", "1.17.0")])
+    text = render_dockerfile(
+        _report(fresh_server, tmp_path, "psycopg2\n", "ubuntu:24.04"), ["requirements.txt"]
+    )
+    build, final = text.split("\nFROM ubuntu:24.04\n")
+    assert build.startswith("# Generated") and "FROM ubuntu:24.04 AS build" in build
+    for stage in (build, final):
+        assert "\t\tpython3 \\\n\t\tpython3-venv \\" in stage
+        assert "RUN python3 -m venv /venv" in stage and "(PEP 668)" in stage
+        assert "--break-system-packages" not in stage
+    assert "\t\tpython3-dev \\" in build and "python3-dev" not in final
+    assert "\t\tlibpq5 \\" in final
+    (tmp_path / "b").mkdir()
+    plain = render_dockerfile(
+        _report(fresh_server, tmp_path / "b", "six\n", "ubuntu:22.04"), ["requirements.txt"]
+    )
+    assert [line for line in plain.splitlines() if line.startswith("FROM ")] == [
+        "FROM ubuntu:22.04"
+    ]
+    assert "RUN python3 -m venv /venv" in plain and "PEP 668" not in plain
+    assert plain.index("python3 -m venv") < plain.index("RUN pip install")
+
+
+def test_images_command_lists_the_new_profiles_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["images", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["images"]
+    by_image = {row["image"]: row for row in rows}
+    assert by_image["ubuntu:24.04"]["short_name"] == "ubuntu"
+    assert by_image["ubuntu:24.04"]["libc_version"] == "2.39"
+    assert by_image["gcr.io/distroless/python3-debian13"]["short_name"] == "distroless"
+    assert by_image["python:3.X-slim-bullseye"]["python_versions"]["3.11"] == "3.11.13"
+    assert main(["images"]) == 0
+    table = capsys.readouterr().out
+    assert "ubuntu:24.04" in table and "distroless" in table
