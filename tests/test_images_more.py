@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from wheelfit.render.dockerfile import render_dockerfile
 from wheelfit.sysdeps import knowledge
 from wheelfit.sysdeps.plan import plan_package
 from wheelfit.targets.images import target_from_image
+from wheelfit.targets.profile import target_from_profile
 from wheelfit.targets.tags import supported_tags
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,3 +225,127 @@ def test_images_command_lists_the_new_profiles_as_json(capsys: pytest.CaptureFix
     assert main(["images"]) == 0
     table = capsys.readouterr().out
     assert "ubuntu:24.04" in table and "distroless" in table
+
+
+PROFILES = ROOT / "tests" / "data" / "profiles"
+
+
+def test_probe_of_a_noble_chroot_agrees_with_the_built_in_ubuntu_profile() -> None:
+    # recorded: the probe script run with python3 in a debootstrap noble chroot (2026-12-04)
+    probed = target_from_profile(PROFILES / "noble-chroot.json")
+    built_in = target_from_image("ubuntu:24.04")
+    assert probed.libc_version == built_in.libc_version == (2, 39)
+    assert probed.python_full_version == built_in.python_full_version == "3.12.3"
+    assert probed.family == built_in.family == "noble"
+    assert probed.python_source == "distribution" and probed.pep668
+    assert probed.image == "noble-chroot" and probed.id == "noble-chroot@amd64"
+    # the chroot is minbase + python3, python3-venv and pip: it holds the built-in inventory
+    assert probed.installed is not None
+    assert set(knowledge.image_packages("ubuntu", "noble")) <= set(probed.installed)
+    needs = plan_package(_native("psycopg2"), probed)
+    assert needs is not None and "python3-dev" in needs.build_packages
+
+
+def test_probe_command_describes_this_machine(tmp_path: Path) -> None:
+    out = tmp_path / "profile.json"
+    assert main(["probe", "-o", str(out)]) == 0
+    target = target_from_profile(out)
+    import platform
+    import sys
+
+    assert target.python_version == sys.version_info[:2]
+    assert target.python_full_version == platform.python_version().split("+")[0]
+    name, version = platform.libc_ver()
+    if name == "glibc":
+        assert target.libc_version_str == ".".join(version.split(".")[:2])
+
+
+def test_probe_scripts_are_printable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe", "--script"]) == 0
+    script = capsys.readouterr().out
+    assert "import wheelfit" not in script and "def collect()" in script
+    compile(script, "probe.py", "exec")
+    assert main(["probe", "--sh"]) == 0
+    assert capsys.readouterr().out.startswith("#!/bin/sh")
+
+
+def _write(tmp_path: Path, document: object) -> Path:
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def _valid() -> dict[str, object]:
+    return json.loads((PROFILES / "noble-chroot.json").read_text())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.pop("libc"), "field 'libc.name': missing"),
+        (lambda d: d["libc"].update(version="two"), "field 'libc.version': expected a version"),
+        (lambda d: d["libc"].update(name="bionic"), "expected glibc or musl"),
+        (lambda d: d.update(arch="riscv64"), "field 'arch': 'riscv64' is not a machine"),
+        (lambda d: d.update(python=None), "field 'python.version': missing"),
+        (lambda d: d["python"].update(version=312), "expected str, got 312"),
+        (lambda d: d.update(profile_version=9), "version 9 is not known"),
+        (lambda d: d.update(packages="gcc"), "field 'packages': expected list"),
+        (lambda d: d.update(size_bytes=-1), "expected a positive number of bytes"),
+    ],
+)
+def test_bad_profiles_are_located_errors(tmp_path: Path, change: object, message: str) -> None:
+    document = _valid()
+    change(document)  # type: ignore[operator]
+    path = _write(tmp_path, document)
+    with pytest.raises(UserError, match=re.escape(message)) as caught:
+        target_from_profile(path)
+    assert str(path) in str(caught.value) and "wheelfit probe" in str(caught.value)
+
+
+def test_profile_that_is_not_json_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{\n "libc": {\n')
+    with pytest.raises(UserError, match=r"p\.json:3:1: not JSON"):
+        target_from_profile(path)
+
+
+def test_rpm_family_gets_the_analysis_and_says_names_are_unknown(tmp_path: Path) -> None:
+    document = _valid()
+    document["os"] = {"id": "rhel", "id_like": ["fedora"], "version_id": "9.4", "codename": ""}
+    document["libc"] = {"name": "glibc", "version": "2.34"}
+    document["package_manager"] = "dnf"
+    document["size_bytes"] = 200_000_000
+    target = target_from_profile(_write(tmp_path, document))
+    assert target.family == "rhel-9.4" and target.libc_version == (2, 34)
+    assert Tag("cp312", "cp312", "manylinux_2_34_x86_64") in supported_tags(target)
+    needs = plan_package(_native("psycopg2"), target)
+    assert needs is not None and needs.unknown and needs.build_packages == []
+    assert "system package names are unknown for rhel-9.4" in needs.notes[0]
+    wheel_only = PackageResult(name="six", version="1", status=Status.WHEEL)  # type: ignore[arg-type]
+    assert plan_package(wheel_only, target) is None
+
+
+def test_image_profile_option_and_config_analyse_against_the_profile(
+    fresh_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh_server.add_project(
+        "psycopg2", [sdist("psycopg2", "2.9.10", texts={"setup.py": SETUP_NATIVE})]
+    )
+    req = tmp_path / "requirements.txt"
+    req.write_text("psycopg2\n")
+    profile = PROFILES / "noble-chroot.json"
+    common = [str(req), "--index-url", fresh_server.url + "/simple", "--format", "json"]
+    common += ["--cache-dir", str(tmp_path / "cache")]
+    assert main([*common, "--image-profile", str(profile), "--no-config"]) == 0
+    target = json.loads(capsys.readouterr().out)["targets"][0]
+    assert target["id"] == "noble-chroot@amd64"
+    assert (target["libc_version"], target["python_full_version"]) == ("2.39", "3.12.3")
+    assert target["profile"]["python_source"] == "distribution"
+    assert "python3-dev" in target["system_packages"]["build"]
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "base.json").write_text(profile.read_text())
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.wheelfit]\nimage-profiles = ["ci/base.json"]\n')
+    assert main([*common, "--config", str(config)]) == 0
+    ids = [t["id"] for t in json.loads(capsys.readouterr().out)["targets"]]
+    assert ids == ["noble-chroot@amd64"]

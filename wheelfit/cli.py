@@ -12,10 +12,10 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from .analyze import Settings, analyze, default_targets
 from .errors import KnowledgeBaseError, UserError, WheelfitError, redact_url
@@ -24,13 +24,16 @@ from .inputs.gitref import files_at_revision
 from .models import Report, Target, __version__
 from .render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from .render.dockerfile import render_dockerfile
+from .render.images import images_document, images_table
 from .render.json import report_to_dict
 from .render.markdown import render_markdown
 from .render.sarif import render_sarif
 from .render.table import render_report
 from .report.diff import diff_reports, introduced_findings
 from .report.policy import Finding, Rule, evaluate, parse_rules
+from .targets import probe_script
 from .targets.images import list_images, normalize_arch, target_from_image, target_from_platform
+from .targets.profile import target_from_profile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -64,7 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="python, slim, alpine, or a tag like python:3.12-slim-bookworm (repeatable)",
+        help="python, slim, alpine, ubuntu, distroless, or a tag like python:3.12-slim-bookworm "
+        "or ubuntu:22.04 (repeatable)",
+    )
+    target.add_argument(
+        "--image-profile",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an image profile written by `wheelfit probe` in your own image (repeatable)",
     )
     target.add_argument(
         "--python",
@@ -203,8 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _apply_config(args: argparse.Namespace) -> None:
     """[tool.wheelfit] fills what the command line left unset; the command line wins."""
     config = Config() if args.no_config else load_config(args.config)
-    if not args.image and not args.platform:
+    if not args.image and not args.platform and not args.image_profile:
         args.image = as_list(config.get("images"))
+        folder = config.path.parent if config.path else Path.cwd()
+        args.image_profile = [str(folder / p) for p in as_list(config.get("image-profiles"))]
     if args.python is None:
         args.python = config.get("python")
     if not args.arch:
@@ -252,7 +265,8 @@ def _parse_date(text: str) -> datetime:
 
 def _explicit(args: argparse.Namespace, targets: list[Target] | None) -> list[Target] | None:
     """The targets when the user chose any, else None (analyze picks the defaults)."""
-    return targets if args.image or args.platform or args.arch or args.python else None
+    chosen = args.image or args.platform or args.image_profile or args.arch or args.python
+    return targets if chosen else None
 
 
 def _targets(args: argparse.Namespace, files: Sequence[str]) -> list[Target] | None:
@@ -263,6 +277,7 @@ def _targets(args: argparse.Namespace, files: Sequence[str]) -> list[Target] | N
     for image in args.image:
         for arch in arches:
             targets.append(target_from_image(image, args.python, arch))
+    targets += [target_from_profile(Path(path)) for path in args.image_profile]
     if not targets:
         for arch in arches:
             defaults, _ = default_targets(files, args.python, arch)
@@ -302,49 +317,39 @@ class _Progress:
         return f"resolving: {self.network} fetched, {self.cached} from cache  {self.last}"
 
 
-def _python_span(row: dict[str, object]) -> str:
-    versions = list(row["python_versions"])  # type: ignore[call-overload]
-    pre = [f"{v} rc" for v in row.get("prerelease_pythons", [])]  # type: ignore[attr-defined]
-    return f"{versions[0]}-{versions[-1]}" + (f" ({', '.join(pre)})" if pre else "")
-
-
 def _print_images(console: Console, argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="wheelfit images", description="the image profiles")
     parser.add_argument("--format", choices=["table", "json"], default="table")
     args = parser.parse_args(argv)
-    rows = list_images()
     if args.format == "json":
-        keys = (
-            "image", "short_name", "repository", "suffix", "kind", "release", "distro", "libc",
-            "libc_version", "has_compiler", "arches", "python_versions", "prerelease_pythons",
-            "python", "python_prefix", "pep668", "pip", "shell", "package_manager",
-            "final_stage_only", "build_image", "note", "source",
-        )  # fmt: skip
-        document = {
-            "schema_version": 1,
-            "images": [{k: row[k] for k in keys if k in row} for row in rows],
-        }
-        console.print(json.dumps(document, indent=1), markup=False, highlight=False, soft_wrap=True)
-        return EXIT_OK
-    table = Table(title="image profiles")
-    columns = ("image", "short name", "distro", "libc", "compiler", "python", "arches", "pythons")
-    for column in columns:
-        table.add_column(column, no_wrap=column in ("image", "libc"))
-    for row in rows:
-        python = "apt python3" if row.get("python") == "distribution" else "official"
-        if row.get("final_stage_only"):
-            python = "Debian's, no pip: final stage only"
-        table.add_row(
-            row["image"],
-            row["short_name"],
-            row.get("distro", ""),
-            f"{row['libc']} {row['libc_version']}",
-            "yes" if row["has_compiler"] else "no",
-            python,
-            ", ".join(row["arches"]),
-            _python_span(row),
-        )
-    console.print(table)
+        text = json.dumps(images_document(list_images()), indent=1)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+    else:
+        console.print(images_table(list_images()))
+    return EXIT_OK
+
+
+def _probe(console: Console, argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="wheelfit probe",
+        description="describe this machine (or image) as an image profile for --image-profile",
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the profile to FILE")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--script", action="store_true", help="print the probe (Python, standard library only)"
+    )
+    which.add_argument("--sh", action="store_true", help="print the POSIX sh probe")
+    args = parser.parse_args(argv)
+    if args.script or args.sh:
+        name = "probe.sh" if args.sh else "probe_script.py"
+        text = resources.files("wheelfit.targets").joinpath(name).read_text(encoding="utf-8")
+    else:
+        text = json.dumps(probe_script.collect(), indent=1) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        console.file.write(text)
     return EXIT_OK
 
 
@@ -355,6 +360,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=True)
     if argv[:1] == ["images"] and not Path("images").exists():
         return _print_images(console, argv[1:])
+    if argv[:1] == ["probe"] and not Path("probe").exists():
+        try:
+            return _probe(console, argv[1:])
+        except OSError as exc:
+            errors.print(f"wheelfit: error: {exc}", markup=False)
+            return EXIT_USAGE
     # a subcommand only when no file of that name is meant
     dockerfile = argv[:1] == ["dockerfile"] and not Path("dockerfile").exists()
     diff = argv[:1] == ["diff"] and not Path("diff").exists()

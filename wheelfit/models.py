@@ -75,6 +75,7 @@ class Target:
     package_manager: str | None = None  # "apt", "apk", "dnf", ... or None
     # packages installed in the image, when a profile lists them (else the shipped inventory)
     installed: tuple[str, ...] | None = None
+    size_bytes: int | None = None  # the image's size, when a profile gives it
 
     @property
     def family(self) -> str | None:

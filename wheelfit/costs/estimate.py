@@ -189,6 +189,8 @@ def _image_cost(report: TargetReport) -> ImageCost:
             "in the single-stage size nor the install time"
         )
     base = sizes.base_image(target.kind or "", target.release or "")
+    if base is None and target.size_bytes:
+        base = {"bytes": target.size_bytes, "source": "the image profile"}
     runtime_kib, single_kib, install = _system_sizes(target, runtime, build, notes)
 
     base_bytes = int(base["bytes"]) if base else None

@@ -2,6 +2,7 @@
 
     [tool.wheelfit]
     images = ["slim", "alpine"]
+    image-profiles = ["ci/base-image.json"]   # `wheelfit probe` output, relative to this file
     python = "3.12"
     arch = ["amd64"]
     fail-on = ["native-build", "size>800MB"]
@@ -21,7 +22,7 @@ from typing import Any
 from ..errors import UserError
 from .tomltext import tomllib
 
-_LIST_KEYS = {"images", "arch", "fail-on", "ignore"}
+_LIST_KEYS = {"images", "image-profiles", "arch", "fail-on", "ignore"}
 _TEXT_KEYS = {"python"}
 _NUMBER_KEYS = {"build-time-factor"}
 
