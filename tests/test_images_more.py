@@ -286,7 +286,8 @@ def _valid() -> dict[str, object]:
         (lambda d: d["libc"].update(version="two"), "field 'libc.version': expected a version"),
         (lambda d: d["libc"].update(name="bionic"), "expected glibc or musl"),
         (lambda d: d.update(arch="riscv64"), "field 'arch': 'riscv64' is not a machine"),
-        (lambda d: d.update(python=None), "field 'python.version': missing"),
+        (lambda d: d.update(python=None), "field 'python': null: the image has no python3"),
+        (lambda d: d["python"].pop("version"), "field 'python.version': missing"),
         (lambda d: d["python"].update(version=312), "expected str, got 312"),
         (lambda d: d.update(profile_version=9), "version 9 is not known"),
         (lambda d: d.update(packages="gcc"), "field 'packages': expected list"),
@@ -349,3 +350,18 @@ def test_image_profile_option_and_config_analyse_against_the_profile(
     assert main([*common, "--config", str(config)]) == 0
     ids = [t["id"] for t in json.loads(capsys.readouterr().out)["targets"]]
     assert ids == ["noble-chroot@amd64"]
+
+
+def test_sh_probe_of_a_bullseye_chroot_agrees_with_the_bullseye_profiles(tmp_path: Path) -> None:
+    # recorded: probe.sh run in a debootstrap --variant=minbase bullseye chroot (no Python)
+    document = json.loads((PROFILES / "bullseye-minbase-sh.json").read_text())
+    with pytest.raises(UserError, match="field 'python': null: the image has no python3"):
+        target_from_profile(_write(tmp_path, document))
+    document["python"] = {"version": "3.11.13", "prefix": "/usr/local", "headers": True}
+    probed = target_from_profile(_write(tmp_path, document))
+    built_in = target_from_image("python:3.11-slim-bullseye")
+    assert probed.libc_version == built_in.libc_version == (2, 31)
+    assert probed.family == built_in.family == "bullseye"
+    assert probed.python_source == "official"
+    # what minbase installs is all in the inventory derived for the slim image
+    assert set(probed.installed or ()) <= knowledge.image_packages("slim", "bullseye")

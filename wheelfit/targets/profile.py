@@ -103,6 +103,12 @@ def target_from_profile(path: Path) -> Target:
         raise fields.error("arch", f"{machine!r} is not a machine wheelfit knows ({known})")
     if fields.get("python.implementation", str, required=False) not in (None, "CPython"):
         raise fields.error("python.implementation", "only CPython targets are supported")
+    if fields.document.get("python", {}) is None:
+        raise fields.error(
+            "python",
+            "null: the image has no python3; write the Python you will install there as "
+            '{"version": "3.12.3"}',
+        )
     major, minor, micro = _version(fields, "python.version", 3)
     free_threaded = bool(fields.get("python.free_threaded", bool, required=False))
     prefix = fields.get("python.prefix", str, required=False) or ""
