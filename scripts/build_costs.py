@@ -102,7 +102,13 @@ def seeds(release: str) -> set[str]:
     for key, names in images.items():
         if key.startswith(release):
             found.update(names)
-    found.update(["pkg-config", "pkgconf", "make", "cmake", "python3-dev"])
+    # images whose packages come from this release's archive (distroless), and what the
+    # Dockerfile's build stage installs for them
+    profiles = json.loads((REPO / "data" / "images.json").read_text())["variants"]
+    for variant in profiles:
+        if variant.get("release") == release and "packages" in variant:
+            found.update(variant["packages"])
+    found.update(["pkg-config", "pkgconf", "make", "cmake", "python3-dev", "python3-venv"])
     return found
 
 

@@ -365,3 +365,35 @@ def test_sh_probe_of_a_bullseye_chroot_agrees_with_the_bullseye_profiles(tmp_pat
     assert probed.python_source == "official"
     # what minbase installs is all in the inventory derived for the slim image
     assert set(probed.installed or ()) <= knowledge.image_packages("slim", "bullseye")
+
+
+def test_costs_and_table_treat_the_new_images_like_any_image(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from wheelfit.costs import sizes
+    from wheelfit.render.table import render_report
+
+    fresh_server.add_project(
+        "psycopg2", [sdist("psycopg2", "2.9.10", texts={"setup.py": SETUP_NATIVE})]
+    )
+    report = run(fresh_server, tmp_path, "psycopg2\n", ["ubuntu:24.04", "distroless"])
+    noble, distroless = report.targets
+    assert noble.cost is not None and distroless.cost is not None
+    inventory = knowledge.image_packages("ubuntu", "noble")
+    assert noble.cost.base_bytes == sizes.estimated_base_bytes("noble", inventory)
+    assert any("estimated from its packages' Installed-Size" in n for n in noble.cost.notes)
+    # libpq5 comes with what it links to (libldap2, libsasl2-2, ...): more than libpq5 alone
+    libpq5 = sizes.apt_closure("noble", ["libpq5"], []).packages
+    assert noble.cost.runtime_system_bytes > 0 and len(libpq5) > 1
+    assert report.recommendation is not None
+    assert set(report.recommendation.ranking) == {t.target.id for t in report.targets}
+    out = io.StringIO()
+    Console(file=out, width=200, color_system=None).print(render_report(report))
+    text = out.getvalue()
+    assert "ubuntu:24.04: its Python, apt-get install python3 python3-venv; to build, " in text
+    assert "to build (in debian:trixie-slim), apt-get install gcc" in text
+    assert "to run, copy the libraries of libpq5" in text

@@ -173,13 +173,21 @@ def _system_packages(targets: list[TargetReport]) -> list[RenderableType]:
         summary = target_summary(target)
         if not any(summary.values()):
             continue
-        text = Text(f"{target.target.short_id}: ", style="bold")
-        tool = "apk add" if target.target.family == "alpine" else "apt-get install"
+        image = target.target
+        text = Text(f"{image.short_id}: ", style="bold")
+        tool = "apk add" if image.family == "alpine" else "apt-get install"
+        if image.python_packages:
+            text.append(f"its Python, {tool} {' '.join(image.python_packages)}; ")
         if summary["build"]:
-            text.append(f"to build, {tool} {' '.join(summary['build'])}")
+            where = f" (in {image.build_image})" if image.final_stage_only else ""
+            text.append(f"to build{where}, {tool} {' '.join(summary['build'])}")
         if summary["runtime"]:
             text.append("; " if summary["build"] else "")
-            text.append(f"to run, {tool} {' '.join(summary['runtime'])}")
+            if image.final_stage_only:
+                # no package manager: the Dockerfile copies these packages' libraries over
+                text.append(f"to run, copy the libraries of {' '.join(summary['runtime'])}")
+            else:
+                text.append(f"to run, {tool} {' '.join(summary['runtime'])}")
         if summary["unknown"]:
             text.append(
                 f"; system libraries unknown for {', '.join(summary['unknown'])}", style="yellow"
