@@ -1,7 +1,7 @@
 #!/bin/sh
 # wheelfit's image probe for images without Python: prints an image profile (JSON) of the
 # machine it runs on, like `wheelfit probe`. POSIX sh and coreutils only; changes nothing.
-#   docker run --rm IMAGE sh -s < probe.sh > profile.json
+#   docker run --rm -i IMAGE sh -s < probe.sh > profile.json
 # "python" is null when the image has no python3: fill in the version you will install.
 set -u
 

@@ -2,7 +2,7 @@
 
 Standard library only, and no import of wheelfit, so it runs in any image with Python 3.8+:
 
-    docker run --rm IMAGE python3 - < probe.py > profile.json
+    docker run --rm -i IMAGE python3 - < probe.py > profile.json
 
 (``wheelfit probe --script`` prints this file; ``wheelfit probe --sh`` a POSIX sh version for
 images without Python.) It reads /etc/os-release, the C library, the Python running it, the
