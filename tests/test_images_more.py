@@ -397,3 +397,23 @@ def test_costs_and_table_treat_the_new_images_like_any_image(
     assert "ubuntu:24.04: its Python, apt-get install python3 python3-venv; to build, " in text
     assert "to build (in debian:trixie-slim), apt-get install gcc" in text
     assert "to run, copy the libraries of libpq5" in text
+
+
+def test_dockerfile_from_a_profile_needs_apt_or_apk(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = _valid()
+    document["os"] = {"id": "amzn", "version_id": "2023"}
+    document["package_manager"] = "dnf"
+    path = _write(tmp_path, document)
+    req = tmp_path / "r.txt"
+    req.write_text("six\n")
+    assert main(["dockerfile", str(req), "--image-profile", str(path), "--no-config"]) == 2
+    assert "writes apt and apk lines only: noble-chroot has dnf" in capsys.readouterr().err
+
+
+def test_python_option_on_ubuntu_warns_that_the_image_ships_its_own() -> None:
+    from wheelfit.cli import _python_overridden
+
+    (warning,) = _python_overridden("3.13", [target_from_image("ubuntu:24.04")])
+    assert warning.startswith("Python 3.13 was asked for, but ubuntu:24.04 ships Python 3.12:")

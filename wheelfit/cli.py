@@ -12,7 +12,6 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
@@ -31,9 +30,8 @@ from .render.sarif import render_sarif
 from .render.table import render_report
 from .report.diff import diff_reports, introduced_findings
 from .report.policy import Finding, Rule, evaluate, parse_rules
-from .targets import probe_script
 from .targets.images import list_images, normalize_arch, target_from_image, target_from_platform
-from .targets.profile import target_from_profile
+from .targets.profile import probe_text, target_from_profile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -289,8 +287,11 @@ def _python_overridden(python: str | None, targets: Sequence[Target]) -> list[st
     """A warning for each image whose tag names another Python than the one asked for: the
     tag wins, and the user should not read the report as being about their version."""
     return [
-        f"Python {python} was asked for, but {t.image} names Python {t.python} in its tag: "
-        f"that image is analysed with Python {t.python}"
+        f"Python {python} was asked for, but {t.image} "
+        + ("ships" if t.python_source != "official" else "names")
+        + f" Python {t.python}"
+        + (" in its tag" if t.python_source == "official" else "")
+        + f": that image is analysed with Python {t.python}"
         for t in targets
         if python and t.image and t.python != python
     ]
@@ -341,11 +342,7 @@ def _probe(console: Console, argv: Sequence[str]) -> int:
     )
     which.add_argument("--sh", action="store_true", help="print the POSIX sh probe")
     args = parser.parse_args(argv)
-    if args.script or args.sh:
-        name = "probe.sh" if args.sh else "probe_script.py"
-        text = resources.files("wheelfit.targets").joinpath(name).read_text(encoding="utf-8")
-    else:
-        text = json.dumps(probe_script.collect(), indent=1) + "\n"
+    text = probe_text("sh" if args.sh else "script" if args.script else "profile")
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -382,10 +379,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         _apply_config(args)
         rules = parse_rules(args.fail_on)
         targets = _targets(args, files)
-        if dockerfile and (len(args.image) != 1 or args.platform or len(args.arch) > 1):
+        images = len(args.image) + len(args.image_profile)
+        if dockerfile and (images != 1 or args.platform or len(args.arch) > 1):
             raise UserError(
                 "wheelfit dockerfile writes one Dockerfile: give exactly one --image "
-                "(e.g. --image alpine) and at most one --arch"
+                "(e.g. --image alpine) or --image-profile, and at most one --arch"
+            )
+        if dockerfile and targets and targets[0].package_manager not in ("apt", "apk"):
+            raise UserError(
+                f"wheelfit dockerfile writes apt and apk lines only: {targets[0].image} has "
+                f"{targets[0].package_manager or 'no package manager'}"
             )
         settings = Settings(
             index_url=args.index_url,

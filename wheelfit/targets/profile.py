@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .. import kb
 from ..errors import UserError
 from ..models import Libc, Target
+from . import probe_script
 from .images import MACHINE_TO_ARCH
 
 _FIX = "run `wheelfit probe -o FILE` in the image again, or correct the field"
@@ -152,3 +154,11 @@ def target_from_profile(path: Path) -> Target:
         installed=tuple(sorted(set(installed))),
         size_bytes=size,
     )
+
+
+def probe_text(kind: str) -> str:
+    """``wheelfit probe``'s output: this machine's profile, or one of the probes' source."""
+    if kind == "profile":
+        return json.dumps(probe_script.collect(), indent=1) + "\n"
+    name = "probe.sh" if kind == "sh" else "probe_script.py"
+    return resources.files("wheelfit.targets").joinpath(name).read_text(encoding="utf-8")
