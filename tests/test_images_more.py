@@ -417,3 +417,17 @@ def test_python_option_on_ubuntu_warns_that_the_image_ships_its_own() -> None:
 
     (warning,) = _python_overridden("3.13", [target_from_image("ubuntu:24.04")])
     assert warning.startswith("Python 3.13 was asked for, but ubuntu:24.04 ships Python 3.12:")
+
+
+def test_markdown_says_where_distroless_packages_are_installed(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    from wheelfit.render.markdown import render_markdown
+
+    fresh_server.add_project(
+        "psycopg2", [sdist("psycopg2", "2.9.10", texts={"setup.py": SETUP_NATIVE})]
+    )
+    report = run(fresh_server, tmp_path, "psycopg2\n", ["distroless", "ubuntu:24.04"])
+    text = render_markdown(report)
+    assert "libpq5` in debian:trixie-slim" in text
+    assert "`apt-get install gcc libc6-dev libpq-dev python3-dev libpq5`" in text
