@@ -45,5 +45,7 @@ def images_table(rows: list[dict[str, Any]]) -> Table:
 
 def _python_span(row: dict[str, Any]) -> str:
     versions = list(row["python_versions"])
+    if len(versions) == 1:
+        return str(row["python_versions"][versions[0]])
     pre = [f"{v} rc" for v in row.get("prerelease_pythons", [])]
     return f"{versions[0]}-{versions[-1]}" + (f" ({', '.join(pre)})" if pre else "")
