@@ -337,8 +337,16 @@ def test_image_profile_option_and_config_analyse_against_the_profile(
     profile = PROFILES / "noble-chroot.json"
     common = [str(req), "--index-url", fresh_server.url + "/simple", "--format", "json"]
     common += ["--cache-dir", str(tmp_path / "cache")]
-    assert main([*common, "--image-profile", str(profile), "--no-config"]) == 0
-    target = json.loads(capsys.readouterr().out)["targets"][0]
+    assert (
+        main([*common, "--image-profile", str(profile), "--image", "distroless", "--no-config"])
+        == 0
+    )
+    document = json.loads(capsys.readouterr().out)
+    import jsonschema
+
+    jsonschema.validate(document, json.loads((ROOT / "docs" / "schema.json").read_text()))
+    target = document["targets"][1]
+    assert document["targets"][0]["profile"]["final_stage_only"] is True
     assert target["id"] == "noble-chroot@amd64"
     assert (target["libc_version"], target["python_full_version"]) == ("2.39", "3.12.3")
     assert target["profile"]["python_source"] == "distribution"
