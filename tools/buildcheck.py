@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Real source builds in a Debian bookworm chroot: which apt packages a build needs and keeps.
+"""Real source builds in a Debian bookworm (or Ubuntu noble) chroot: which apt packages a build
+needs and keeps.
 
 Ground truth for wheelfit's build/runtime package predictions. No container engine runs here, so
 the image is approximated by a `debootstrap --variant=minbase` chroot with Debian's python3 and
@@ -12,6 +13,8 @@ no compiler. Each case runs in a fresh overlayfs copy of it:
 
     python tools/buildcheck.py setup
     python tools/buildcheck.py run tools/buildcheck_cases.tsv [--only a,b] [--drop-one] [--predict]
+
+WHEELFIT_BUILDCHECK_RELEASE=noble builds in Ubuntu 24.04 instead (see tools/README.md).
 
 Run as root on a Debian host. Standard library only. State (chroot, apt cache, logs) lives in
 $WHEELFIT_BUILDCHECK_DIR (default /work/buildcheck), outside the repository.
