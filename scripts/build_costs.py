@@ -31,6 +31,9 @@ DEBIAN = REPO / "data" / "debian"
 SYSDEPS = REPO / "data" / "sysdeps"
 OUT = REPO / "data" / "costs"
 RELEASES = ("bookworm", "trixie")
+# Releases whose names come from a Debian release's (data/sysdeps/releases.json, written by
+# scripts/build_releases.py); their archive tables are in data/releases/.
+DERIVED_DIR = REPO / "data" / "releases"
 
 # (apk packages, their KiB in python:3.13-alpine3.23 per repo-info, Debian trixie counterparts)
 ALPINE_PAIRS = [
@@ -49,8 +52,16 @@ ALPINE_PAIRS = [
 ]
 
 
+def derived_releases() -> dict[str, dict[str, object]]:
+    releases: dict[str, dict[str, object]] = json.loads((SYSDEPS / "releases.json").read_text())[
+        "releases"
+    ]
+    return releases
+
+
 def read_packages(release: str) -> dict[str, dict[str, str]]:
-    path = DEBIAN / f"{release}_amd64_packages.tsv.gz"
+    folder = DERIVED_DIR if release in derived_releases() else DEBIAN
+    path = folder / f"{release}_amd64_packages.tsv.gz"
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         return {row["package"]: row for row in csv.DictReader(handle, delimiter="\t")}
 
@@ -65,6 +76,18 @@ def dependency_groups(row: dict[str, str]) -> list[list[str]]:
 
 
 def seeds(release: str) -> set[str]:
+    derived = derived_releases().get(release)
+    if derived is not None:
+        renamed: dict[str, str] = derived["renamed"]  # type: ignore[assignment]
+        missing = set(derived["missing"])  # type: ignore[call-overload]
+        base = seeds(str(derived["base"]))
+        found = {renamed.get(n, n) for n in base if n not in missing}
+        for inventory in derived["inventories"].values():  # type: ignore[attr-defined]
+            found.update(inventory)
+        for chain in derived["toolchains"].values():  # type: ignore[attr-defined]
+            found.update(chain["build"] + chain["runtime"])
+        found.update(["python3", "python3-venv", "python3-dev"])
+        return found
     found: set[str] = set()
     projects = json.loads((SYSDEPS / "kb.json").read_text())["projects"]
     for entry in projects.values():
@@ -79,7 +102,13 @@ def seeds(release: str) -> set[str]:
     for key, names in images.items():
         if key.startswith(release):
             found.update(names)
-    found.update(["pkg-config", "pkgconf", "make", "cmake", "python3-dev"])
+    # images whose packages come from this release's archive (distroless), and what the
+    # Dockerfile's build stage installs for them
+    profiles = json.loads((REPO / "data" / "images.json").read_text())["variants"]
+    for variant in profiles:
+        if variant.get("release") == release and "packages" in variant:
+            found.update(variant["packages"])
+    found.update(["pkg-config", "pkgconf", "make", "cmake", "python3-dev", "python3-venv"])
     return found
 
 
@@ -144,7 +173,7 @@ def alpine_factor() -> dict[str, object]:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for release in RELEASES:
+    for release in RELEASES + tuple(derived_releases()):
         rows = closure_rows(release)
         write_tsv_gz(
             OUT / f"debian-{release}.tsv.gz",

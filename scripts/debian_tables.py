@@ -34,6 +34,28 @@ MIRROR = "http://deb.debian.org/debian"
 SECURITY_MIRROR = "http://deb.debian.org/debian-security"
 COMPONENT = "main"
 DEFAULT_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+
+
+@dataclass(frozen=True)
+class Archive:
+    """Where a distribution's suites live. Ubuntu's archive has the same layout as Debian's,
+    with its security suite on the main mirror, the packages Debian has in ``main`` split over
+    ``main`` and ``universe``, and one Contents file per suite instead of per component."""
+
+    mirror: str
+    security_mirror: str
+    components: tuple[str, ...]
+    contents_per_component: bool
+
+
+ARCHIVES = {
+    "debian": Archive(MIRROR, SECURITY_MIRROR, ("main",), True),
+    "ubuntu": Archive(
+        "http://archive.ubuntu.com/ubuntu", "http://archive.ubuntu.com/ubuntu",
+        ("main", "universe"), False,
+    ),
+}  # fmt: skip
+ARCHIVE = ARCHIVES["debian"]  # set from --archive in main()
 USER_AGENT = "wheelfit-debian-tables/1 (+https://github.com/wheelfit)"
 
 
@@ -156,9 +178,9 @@ class Repo:
 def repos_for(suite: str) -> list[Repo]:
     """Main first: Contents only exist (and are only read) for the main suite."""
     return [
-        Repo(MIRROR, suite, "main"),
-        Repo(MIRROR, f"{suite}-updates", "updates"),
-        Repo(SECURITY_MIRROR, f"{suite}-security", "security"),
+        Repo(ARCHIVE.mirror, suite, "main"),
+        Repo(ARCHIVE.mirror, f"{suite}-updates", "updates"),
+        Repo(ARCHIVE.security_mirror, f"{suite}-security", "security"),
     ]
 
 
@@ -890,7 +912,12 @@ class SuiteReport:
 
 
 def fetch_suite(
-    suite: str, arch: str, cache: Path, keyring: Path | None, allow_unverified: bool
+    suite: str,
+    arch: str,
+    cache: Path,
+    keyring: Path | None,
+    allow_unverified: bool,
+    packages_only: bool = False,
 ) -> SuiteReport:
     report = SuiteReport(suite)
     for repo in repos_for(suite):
@@ -898,16 +925,28 @@ def fetch_suite(
         version = release.fields.get("Version") or release.fields.get("Suite", "")
         date = release.fields.get("Date", "")
         report.releases.append((f"{repo.url}/InRelease", version, date, release.signature))
-        names = [f"{COMPONENT}/binary-{arch}/Packages.xz", f"{COMPONENT}/source/Sources.xz"]
-        if repo.origin == "main":
-            names += [f"{COMPONENT}/Contents-{arch}.gz", f"{COMPONENT}/Contents-all.gz"]
+        names = []
+        for component in ARCHIVE.components:
+            names.append(f"{component}/binary-{arch}/Packages.xz")
+            if not packages_only:
+                names.append(f"{component}/source/Sources.xz")
+            if repo.origin == "main" and not packages_only and ARCHIVE.contents_per_component:
+                names += [f"{component}/Contents-{arch}.gz", f"{component}/Contents-all.gz"]
+        if repo.origin == "main" and not packages_only and not ARCHIVE.contents_per_component:
+            names.append(f"Contents-{arch}.gz")
         for name in names:
             report.indexes.append(fetch_index(repo, release, name, cache, allow_unverified))
     return report
 
 
-def build_suite(report: SuiteReport, arch: str, out: Path, pypi: dict[str, PypiInfo]) -> None:
-    """Parse the fetched indexes of one suite and write its six tables."""
+def build_suite(
+    report: SuiteReport,
+    arch: str,
+    out: Path,
+    pypi: dict[str, PypiInfo],
+    packages_only: bool = False,
+) -> None:
+    """Parse the fetched indexes of one suite and write its six tables (or only packages)."""
     suite = report.suite
     origins = {repo.url: repo.origin for repo in repos_for(suite)}
 
@@ -915,6 +954,13 @@ def build_suite(report: SuiteReport, arch: str, out: Path, pypi: dict[str, PypiI
         return next(o for url, o in origins.items() if fetched.url.startswith(url + "/"))
 
     package_files = [(f.path, origin_of(f)) for f in report.indexes if "/Packages" in f.url]
+    if packages_only:
+        print(f"{suite}: reading Packages", file=sys.stderr)
+        name = f"{suite}_{arch}_packages.tsv.gz"
+        count = write_tsv(out / name, PACKAGE_COLUMNS, package_rows(read_packages(package_files)))
+        report.tables.append((name, count, (out / name).stat().st_size))
+        print(f"{suite}: wrote {out / name} ({count} rows)", file=sys.stderr)
+        return
     source_files = [f.path for f in report.indexes if "/Sources" in f.url]
     contents_files = [f.path for f in report.indexes if "/Contents-" in f.url]
     print(f"{suite}: reading Packages and Sources", file=sys.stderr)
@@ -1202,6 +1248,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--suite", action="append", required=True, help="e.g. bookworm (repeat)")
     parser.add_argument("--arch", default="amd64", choices=sorted(MULTIARCH_TRIPLETS))
+    parser.add_argument(
+        "--archive",
+        default="debian",
+        choices=sorted(ARCHIVES),
+        help="debian (deb.debian.org, main) or ubuntu (archive.ubuntu.com, main + universe)",
+    )
+    parser.add_argument(
+        "--packages-only",
+        action="store_true",
+        help="write only the packages table (no Sources or Contents are fetched)",
+    )
     parser.add_argument("--out", type=Path, default=Path("data/debian"))
     parser.add_argument("--download-dir", type=Path, default=Path("/work/debian-cache"))
     parser.add_argument(
@@ -1229,14 +1286,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global ARCHIVE
     args = parse_args(argv)
+    ARCHIVE = ARCHIVES[args.archive]
     pypi = read_pypi_info(args.pypi_info)
     reports = []
     for suite in args.suite:
         report = fetch_suite(
-            suite, args.arch, args.download_dir, args.keyring, args.allow_unverified
+            suite,
+            args.arch,
+            args.download_dir,
+            args.keyring,
+            args.allow_unverified,
+            args.packages_only,
         )
-        build_suite(report, args.arch, args.out, pypi)
+        build_suite(report, args.arch, args.out, pypi, args.packages_only)
         if args.compare_with:
             compare_suite(report, args.out, args.compare_with)
         reports.append(report)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Real source builds in a Debian chroot (bookworm or trixie): which apt packages a build needs.
+"""Real source builds in a Debian (bookworm, trixie) or Ubuntu noble chroot: which apt packages
+a build needs and keeps.
 
 Ground truth for wheelfit's build/runtime package predictions. No container engine runs here, so
 the image is approximated by a `debootstrap --variant=minbase` chroot with Debian's python3 and
@@ -12,6 +13,8 @@ no compiler. Each case runs in a fresh overlayfs copy of it:
 
     python tools/buildcheck.py setup
     python tools/buildcheck.py run tools/buildcheck_cases.tsv [--only a,b] [--drop-one] [--predict]
+
+WHEELFIT_BUILDCHECK_RELEASE=noble builds in Ubuntu 24.04 instead (see tools/README.md).
 
 Run as root on a Debian host. Standard library only. State (chroot, apt cache, logs) lives in
 $WHEELFIT_BUILDCHECK_DIR (default /work/buildcheck), outside the repository.
@@ -40,25 +43,56 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("WHEELFIT_BUILDCHECK_DIR", "/work/buildcheck"))
-RELEASES = ("bookworm", "trixie")
-RELEASE = "bookworm"  # --release sets it (and BASE, SOURCES) before anything runs
 BASE = STATE / "chroot"
 APT_CACHE = STATE / "aptcache"
-MIRROR = "http://deb.debian.org/debian"
-SOURCES_TEMPLATE = """\
-deb http://deb.debian.org/debian {0} main
-deb http://deb.debian.org/debian {0}-updates main
-deb http://deb.debian.org/debian-security {0}-security main
-"""
-SOURCES = SOURCES_TEMPLATE.format(RELEASE)
+# The release the chroot is made of: bookworm (python:X-slim-bookworm) or noble (ubuntu:24.04).
+RELEASE = os.environ.get("WHEELFIT_BUILDCHECK_RELEASE", "bookworm")  # or --release
+RELEASES = {
+    "bookworm": {
+        "mirror": "http://deb.debian.org/debian",
+        "sources": (
+            "deb http://deb.debian.org/debian bookworm main\n"
+            "deb http://deb.debian.org/debian bookworm-updates main\n"
+            "deb http://deb.debian.org/debian-security bookworm-security main\n"
+        ),
+        "image": "python:3.11-slim-bookworm",
+    },
+    "trixie": {
+        "mirror": "http://deb.debian.org/debian",
+        "sources": (
+            "deb http://deb.debian.org/debian trixie main\n"
+            "deb http://deb.debian.org/debian trixie-updates main\n"
+            "deb http://deb.debian.org/debian-security trixie-security main\n"
+        ),
+        "image": "python:3.13-slim-trixie",
+    },
+    # Ubuntu's image has no Python: its Dockerfiles install python3 and python3-venv, so the
+    # chroot is the image plus those, and the prediction names python3-dev itself.
+    "noble": {
+        "mirror": "http://archive.ubuntu.com/ubuntu",
+        "sources": (
+            "deb http://archive.ubuntu.com/ubuntu noble main universe\n"
+            "deb http://archive.ubuntu.com/ubuntu noble-updates main universe\n"
+            "deb http://archive.ubuntu.com/ubuntu noble-security main universe\n"
+        ),
+        "image": "ubuntu:24.04",
+    },
+}
+if RELEASE not in RELEASES:
+    sys.exit(f"WHEELFIT_BUILDCHECK_RELEASE={RELEASE}: one of {', '.join(RELEASES)}")
+MIRROR = RELEASES[RELEASE]["mirror"]
+SOURCES = RELEASES[RELEASE]["sources"]
+# debootstrap needs the archive's keyring for Ubuntu on a Debian host (ubuntu-keyring package).
+KEYRING = os.environ.get("WHEELFIT_BUILDCHECK_KEYRING", "")
 
 
 def choose_release(release: str) -> None:
-    """Point the tool at one Debian release's chroot; bookworm keeps its historical folder."""
-    global RELEASE, BASE, SOURCES
+    """Point the tool at one release's chroot; bookworm keeps its historical folder."""
+    global RELEASE, BASE, MIRROR, SOURCES
     RELEASE = release
     BASE = STATE / ("chroot" if release == "bookworm" else f"chroot-{release}")
-    SOURCES = SOURCES_TEMPLATE.format(release)
+    MIRROR = RELEASES[release]["mirror"]
+    SOURCES = RELEASES[release]["sources"]
 
 
 PIP_CONF = """\
@@ -76,11 +110,11 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 TOOLCHAIN = {"gcc", "g++", "gfortran", "libc6-dev", "python3-dev", "make"}
 # Debian's python3 keeps its headers in python3-dev; the official images' /usr/local Python has
 # them built in, so in --predict mode this one package stands in for the image, not the prediction.
-PREDICT_STAND_IN = ["python3-dev"]
+PREDICT_STAND_IN = ["python3-dev"] if RELEASE == "bookworm" else []
 # In the chroot's base only because Debian's python3 pulls them (Kerberos via libtirpc3, and
 # libexpat1); python:3.11-slim-bookworm lacks them (shared/data/image_package_sets.tsv.gz,
 # bookworm_python-slim), so a build that links them must count them as runtime packages.
-CHROOT_ONLY = {
+CHROOT_ONLY = set() if RELEASE != "bookworm" else {
     "libexpat1", "libgssapi-krb5-2", "libk5crypto3", "libkeyutils1", "libkrb5-3",
     "libkrb5support0", "libnsl2", "libtirpc3", "libtirpc-common",
 }  # fmt: skip
@@ -251,6 +285,10 @@ def setup() -> None:
             subprocess.run(["apt-get", "update", "-qq"], check=True)
             subprocess.run(["apt-get", "install", "-y", "-qq", "debootstrap"], check=True)
         cmd = ["debootstrap", "--variant=minbase", RELEASE, str(BASE), MIRROR]
+        if KEYRING:
+            cmd.insert(1, f"--keyring={KEYRING}")
+        if RELEASE == "noble" and not Path("/usr/share/debootstrap/scripts/noble").exists():
+            cmd.append("/usr/share/debootstrap/scripts/gutsy")  # every Ubuntu release uses it
         subprocess.run(cmd, check=True)
     (BASE / "etc/apt/sources.list").write_text(SOURCES)
     shutil.copy("/etc/resolv.conf", BASE / "etc/resolv.conf")
@@ -736,7 +774,8 @@ def run_all(args: argparse.Namespace) -> None:
             build, runtime = predicted
             # Runtime packages go in with the build set (as a Dockerfile would) and stay after it.
             extra = [p for p in PREDICT_STAND_IN + runtime if p not in build]
-            build_set, mark, mode = build + extra, runtime, "predict+python3-dev"
+            stand_in = "+python3-dev" if PREDICT_STAND_IN else ""
+            build_set, mark, mode = build + extra, runtime, "predict" + stand_in
         try:
             run_case(case, build_set, mark, args.drop_one, mode, out)
         except KeyboardInterrupt:
@@ -758,7 +797,7 @@ def run_all(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--release", choices=RELEASES, default="bookworm", help="Debian release")
+    parser.add_argument("--release", choices=RELEASES, default=RELEASE, help="the chroot's release")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup", help="create the base chroot (once)")
     runp = sub.add_parser("run", help="build the cases of a TSV file")
@@ -766,7 +805,7 @@ def main(argv: list[str] | None = None) -> None:
     runp.add_argument("--only", help="comma-separated case names")
     runp.add_argument("--drop-one", action="store_true", help="also rebuild without each package")
     runp.add_argument("--predict", action="store_true", help="use wheelfit's packages instead")
-    runp.add_argument("--image", default="python:3.11-slim-bookworm", help="for --predict")
+    runp.add_argument("--image", default=RELEASES[RELEASE]["image"], help="for --predict")
     runp.add_argument("--out", type=Path, help="TSV to append to")
     args = parser.parse_args(argv)
     choose_release(args.release)

@@ -26,15 +26,17 @@ from .inputs.paths import check_cache_dir, index_url_problem
 from .models import Report, Target, __version__
 from .render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from .render.dockerfile import render_dockerfile
+from .render.images import images_document, images_table
 from .render.json import report_to_dict
 from .render.markdown import render_markdown
 from .render.output import check_output_path, write_output
 from .render.output import redacted as _redacted
 from .render.sarif import render_sarif
-from .render.table import images_table, render_report
+from .render.table import render_report
 from .report.diff import diff_reports, introduced_findings
 from .report.policy import Finding, Rule, evaluate, parse_rules
 from .targets.images import list_images, normalize_arch, target_from_image, target_from_platform
+from .targets.profile import probe_text, target_from_profile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -74,7 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="python, slim, alpine, or a tag like python:3.12-slim-bookworm (repeatable)",
+        help="python, slim, alpine, ubuntu, distroless, or a tag like python:3.12-slim-bookworm "
+        "or ubuntu:22.04 (repeatable)",
+    )
+    target.add_argument(
+        "--image-profile",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an image profile written by `wheelfit probe` in your own image (repeatable)",
     )
     target.add_argument(
         "--python",
@@ -248,8 +258,10 @@ class _FormatStep(argparse.Action):
 def _apply_config(args: argparse.Namespace) -> None:
     """[tool.wheelfit] fills what the command line left unset; the command line wins."""
     config = Config() if args.no_config else load_config(args.config)
-    if not args.image and not args.platform:
+    if not args.image and not args.platform and not args.image_profile:
         args.image = as_list(config.get("images"))
+        folder = config.path.parent if config.path else Path.cwd()
+        args.image_profile = [str(folder / p) for p in as_list(config.get("image-profiles"))]
     if args.python is None:
         args.python = config.get("python")
     if not args.arch:
@@ -297,7 +309,8 @@ def _parse_date(text: str) -> datetime:
 
 def _explicit(args: argparse.Namespace, targets: list[Target] | None) -> list[Target] | None:
     """The targets when the user chose any, else None (analyze picks the defaults)."""
-    return targets if args.image or args.platform or args.arch or args.python else None
+    chosen = args.image or args.platform or args.image_profile or args.arch or args.python
+    return targets if chosen else None
 
 
 def _targets(args: argparse.Namespace, files: Sequence[str]) -> list[Target] | None:
@@ -308,6 +321,7 @@ def _targets(args: argparse.Namespace, files: Sequence[str]) -> list[Target] | N
     for image in args.image:
         for arch in arches:
             targets.append(target_from_image(image, args.python, arch))
+    targets += [target_from_profile(Path(path)) for path in args.image_profile]
     if not targets:
         for arch in arches:
             defaults, _ = default_targets(files, args.python, arch)
@@ -319,8 +333,11 @@ def _python_overridden(python: str | None, targets: Sequence[Target]) -> list[st
     """A warning for each image whose tag names another Python than the one asked for: the
     tag wins, and the user should not read the report as being about their version."""
     return [
-        f"Python {python} was asked for, but {t.image} names Python {t.python} in its tag: "
-        f"that image is analysed with Python {t.python}"
+        f"Python {python} was asked for, but {t.image} "
+        + ("ships" if t.python_source != "official" else "names")
+        + f" Python {t.python}"
+        + (" in its tag" if t.python_source == "official" else "")
+        + f": that image is analysed with Python {t.python}"
         for t in targets
         if python and t.image and t.python != python
     ]
@@ -347,6 +364,38 @@ class _Progress:
         return f"resolving: {self.network} fetched, {self.cached} from cache  {self.last}"
 
 
+def _print_images(console: Console, argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="wheelfit images", description="the image profiles")
+    parser.add_argument("--format", choices=["table", "json"], default="table")
+    args = parser.parse_args(argv)
+    if args.format == "json":
+        text = json.dumps(images_document(list_images()), indent=1)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+    else:
+        console.print(images_table(list_images()))
+    return EXIT_OK
+
+
+def _probe(console: Console, argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="wheelfit probe",
+        description="describe this machine (or image) as an image profile for --image-profile",
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the profile to FILE")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--script", action="store_true", help="print the probe (Python, standard library only)"
+    )
+    which.add_argument("--sh", action="store_true", help="print the POSIX sh probe")
+    args = parser.parse_args(argv)
+    text = probe_text("sh" if args.sh else "script" if args.script else "profile")
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        console.file.write(text)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     no_color = bool(os.environ.get("NO_COLOR")) or None
@@ -363,8 +412,13 @@ def _main(argv: list[str], errors: Console) -> int:
     no_color = bool(os.environ.get("NO_COLOR")) or None
     console = Console(file=_redacted(sys.stdout), no_color=no_color)
     if argv[:1] == ["images"] and not Path("images").exists():
-        console.print(images_table(list_images()))
-        return EXIT_OK
+        return _print_images(console, argv[1:])
+    if argv[:1] == ["probe"] and not Path("probe").exists():
+        try:
+            return _probe(console, argv[1:])
+        except OSError as exc:
+            errors.print(f"wheelfit: error: {exc}", markup=False)
+            return EXIT_USAGE
     # a subcommand only when no file of that name is meant
     dockerfile = argv[:1] == ["dockerfile"] and not Path("dockerfile").exists()
     diff = argv[:1] == ["diff"] and not Path("diff").exists()
@@ -390,10 +444,16 @@ def _main(argv: list[str], errors: Console) -> int:
             if url is not None and (problem := index_url_problem(url)):
                 raise UserError(f"{option}: {problem}")
         targets = _targets(args, files)
-        if dockerfile and (len(args.image) != 1 or args.platform or len(args.arch) > 1):
+        images = len(args.image) + len(args.image_profile)
+        if dockerfile and (images != 1 or args.platform or len(args.arch) > 1):
             raise UserError(
                 "wheelfit dockerfile writes one Dockerfile: give exactly one --image "
-                "(e.g. --image alpine) and at most one --arch"
+                "(e.g. --image alpine) or --image-profile, and at most one --arch"
+            )
+        if dockerfile and targets and targets[0].package_manager not in ("apt", "apk"):
+            raise UserError(
+                f"wheelfit dockerfile writes apt and apk lines only: {targets[0].image} has "
+                f"{targets[0].package_manager or 'no package manager'}"
             )
         settings = Settings(
             index_url=args.index_url,

@@ -63,8 +63,21 @@ class Target:
     has_compiler: bool = False
     distro: str | None = None  # e.g. "debian bookworm", "alpine 3.24"
     platforms: tuple[str, ...] = ()  # explicit platform tags (raw targets); else derived
-    kind: str | None = None  # image kind: "python" (full), "slim" or "alpine"; None for raw
-    release: str | None = None  # distribution release: "bookworm", "trixie", "alpine3.24"
+    kind: str | None = None  # "python" (full), "slim", "alpine", "ubuntu", "distroless", "probe"
+    release: str | None = None  # distribution release: "bookworm", "trixie", "alpine3.24", "noble"
+    # Where the image's Python comes from: "official" (built into /usr/local with its headers),
+    # "distribution" (apt's python3: headers in python3-dev), "probe" (as a profile says).
+    python_source: str = "official"
+    python_packages: tuple[str, ...] = ()  # what installs the Python (ubuntu: python3 python3-venv)
+    pep668: bool = False  # pip refuses to install outside a venv (EXTERNALLY-MANAGED)
+    pip: bool = True
+    shell: bool = True
+    final_stage_only: bool = False  # distroless: no shell, pip or package manager
+    build_image: str | None = None  # where a final-stage-only image's packages are built
+    package_manager: str | None = None  # "apt", "apk", "dnf", ... or None
+    # packages installed in the image, when a profile lists them (else the shipped inventory)
+    installed: tuple[str, ...] | None = None
+    size_bytes: int | None = None  # the image's size, when a profile gives it
 
     @property
     def family(self) -> str | None:

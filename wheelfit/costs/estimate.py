@@ -207,12 +207,28 @@ def _image_cost(report: TargetReport) -> ImageCost:
             "in the single-stage size nor the install time"
         )
     base = sizes.base_image(target.kind or "", target.release or "")
+    published = base is not None
+    if base is None and target.size_bytes:
+        base = {"bytes": target.size_bytes, "source": "the image profile"}
+    elif base is None and target.kind in ("ubuntu", "distroless") and target.release:
+        packages = (
+            target.installed
+            if target.installed is not None
+            else knowledge.image_packages(target.kind, target.release)
+        )
+        estimated = sizes.estimated_base_bytes(target.release, packages)
+        if estimated is not None:
+            base = {"bytes": estimated}
+            notes.append(
+                "no published size for this base image: estimated from its packages' "
+                "Installed-Size in the archive (the image drops documentation: it is smaller)"
+            )
     runtime_kib, single_kib, install = _system_sizes(target, runtime, build, notes)
 
     base_bytes = int(base["bytes"]) if base else None
     if base is None:
         notes.append("no published size for this base image: image sizes unknown")
-    elif target.python != "3.13":
+    elif published and target.python != "3.13":
         notes.append("base image size measured for Python 3.13 (others differ by a few MB)")
     multi = single = None
     if base_bytes is not None:
@@ -247,7 +263,15 @@ def _system_sizes(
         if runtime or build:
             notes.append("raw platform: system package sizes unknown")
         return 0, 0, ZERO
-    installed = knowledge.image_packages(target.kind, target.release)
+    installed = (
+        frozenset(target.installed)
+        if target.installed is not None
+        else knowledge.image_packages(target.kind, target.release)
+    )
+    if not knowledge.family_known(target.family):
+        if runtime or build:
+            notes.append(f"system package sizes unknown for {target.family}")
+        return 0, 0, ZERO
     if target.family == "alpine":
         debian_base = knowledge.image_packages("slim", "trixie")
         runtime_closure = sizes.apk_closure_estimate(runtime, debian_base)

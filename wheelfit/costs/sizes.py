@@ -149,6 +149,16 @@ def apk_closure_estimate(wanted: Iterable[str], debian_installed: Iterable[str])
     return Closure(list(wanted), round(closure.kib * alpine_factor()), unknown + closure.unknown)
 
 
+def estimated_base_bytes(release: str, packages: Iterable[str]) -> int | None:
+    """An image with no published size: the Installed-Size of its packages (an upper bound
+    of sorts: the images drop documentation). None when a package is not in the table."""
+    table, _ = debian_table(release)
+    names = list(packages)
+    if not names or any(name not in table for name in names):
+        return None
+    return sum(table[name].installed_kib for name in names) * 1024
+
+
 @cache
 def base_image(kind: str, release: str) -> dict[str, Any] | None:
     entry = kb.load_json("costs/base_images.json")["images"].get(f"{kind}:{release}")

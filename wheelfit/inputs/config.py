@@ -2,6 +2,7 @@
 
     [tool.wheelfit]
     images = ["slim", "alpine"]
+    image-profiles = ["ci/base-image.json"]   # `wheelfit probe` output, relative to this file
     python = "3.12"
     arch = ["amd64"]
     fail-on = ["native-build", "size>800MB"]
@@ -22,7 +23,7 @@ from ..errors import UserError, redact_url
 from .paths import InputFileError, describe_os_error, read_input_bytes
 from .tomltext import parse_toml
 
-_LIST_KEYS = {"images", "arch", "fail-on", "ignore"}
+_LIST_KEYS = {"images", "image-profiles", "arch", "fail-on", "ignore"}
 _TEXT_KEYS = {"python"}
 _NUMBER_KEYS = {"build-time-factor"}
 

@@ -14,6 +14,7 @@ from ..models import (
     TargetReport,
     __version__,
 )
+from ..sysdeps import knowledge
 from ..sysdeps.plan import target_summary
 
 SCHEMA_VERSION = 1
@@ -55,6 +56,20 @@ def _target(report: TargetReport) -> dict[str, Any]:
         "python": target.python,
         "python_full_version": target.python_full_version,
         "has_compiler": target.has_compiler,
+        "profile": {
+            "python_source": target.python_source,
+            "python_packages": list(target.python_packages),
+            "pep668": target.pep668,
+            "pip": target.pip,
+            "shell": target.shell,
+            "final_stage_only": target.final_stage_only,
+            "build_image": target.build_image,
+            "package_manager": target.package_manager,
+            "family": target.family,
+            "package_names_known": knowledge.family_known(target.family)
+            if target.family
+            else False,
+        },
         "resolution": {"complete": report.complete, "problems": report.problems},
         "totals": report.totals(),
         "skipped": report.skipped,

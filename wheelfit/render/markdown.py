@@ -49,7 +49,11 @@ def megabytes(value: int | None) -> str:
 
 def install_line(target: TargetReport, packages: Iterable[str]) -> str:
     names = " ".join(packages)
-    tool = "apk add" if target.target.family == "alpine" else "apt-get install"
+    image = target.target
+    tool = "apk add" if image.family == "alpine" else "apt-get install"
+    if image.final_stage_only:
+        # no package manager in the image: installed in the build image, libraries copied
+        return f"{code(f'{tool} {names}')} in {image.build_image}"
     return code(f"{tool} {names}")
 
 

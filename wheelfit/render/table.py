@@ -182,13 +182,21 @@ def _system_packages(targets: list[TargetReport]) -> list[RenderableType]:
         summary = target_summary(target)
         if not any(summary.values()):
             continue
-        text = Text(f"{target.target.short_id}: ", style="bold")
-        tool = "apk add" if target.target.family == "alpine" else "apt-get install"
+        image = target.target
+        text = Text(f"{image.short_id}: ", style="bold")
+        tool = "apk add" if image.family == "alpine" else "apt-get install"
+        if image.python_packages:
+            text.append(f"its Python, {tool} {' '.join(image.python_packages)}; ")
         if summary["build"]:
-            text.append(f"to build, {tool} {' '.join(summary['build'])}")
+            where = f" (in {image.build_image})" if image.final_stage_only else ""
+            text.append(f"to build{where}, {tool} {' '.join(summary['build'])}")
         if summary["runtime"]:
             text.append("; " if summary["build"] else "")
-            text.append(f"to run, {tool} {' '.join(summary['runtime'])}")
+            if image.final_stage_only:
+                # no package manager: the Dockerfile copies these packages' libraries over
+                text.append(f"to run, copy the libraries of {' '.join(summary['runtime'])}")
+            else:
+                text.append(f"to run, {tool} {' '.join(summary['runtime'])}")
         if summary["unknown"]:
             text.append(
                 f"; system libraries unknown for {', '.join(summary['unknown'])}", style="yellow"
@@ -245,21 +253,3 @@ def _python_span(row: dict[str, object]) -> str:
     versions = list(row["python_versions"])  # type: ignore[call-overload]
     pre = [f"{v} rc" for v in row.get("prerelease_pythons", [])]  # type: ignore[attr-defined]
     return f"{versions[0]}-{versions[-1]}" + (f" ({', '.join(pre)})" if pre else "")
-
-
-def images_table(rows: list[dict[str, object]]) -> Table:
-    """``wheelfit images``: the known image profiles."""
-    table = Table(title="image profiles")
-    for column in ("tag suffix", "short name", "distro", "libc", "compiler", "arches", "pythons"):
-        table.add_column(column, no_wrap=column in ("tag suffix", "libc"))
-    for row in rows:
-        table.add_row(
-            str(row["suffix"]),
-            str(row["short_name"]),
-            str(row.get("distro", "")),
-            f"{row['libc']} {row['libc_version']}",
-            "yes" if row["has_compiler"] else "no",
-            ", ".join(row["arches"]),  # type: ignore[arg-type]
-            _python_span(row),
-        )
-    return table

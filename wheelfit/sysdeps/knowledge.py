@@ -79,8 +79,54 @@ def project_facts(name: str) -> ProjectFacts | None:
     )
 
 
+@dataclass(frozen=True)
+class DerivedRelease:
+    """A release whose names come from a Debian release's, each checked in its own archive
+    (data/sysdeps/releases.json, built by scripts/build_releases.py)."""
+
+    name: str
+    base: str  # bookworm or trixie
+    distro: str
+    renamed: dict[str, str]
+    missing: frozenset[str]
+    checked: int
+
+    def translate(self, names: list[str] | tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """(names in this release, base names it has no package for). Names the table never
+        checked are kept as they are: the table covers every name wheelfit predicts."""
+        kept, missing = [], []
+        for name in names:
+            if name in self.missing:
+                missing.append(name)
+            else:
+                kept.append(self.renamed.get(name, name))
+        return kept, missing
+
+
+@cache
+def derived_release(family: str) -> DerivedRelease | None:
+    entry = _releases().get(family)
+    if entry is None:
+        return None
+    return DerivedRelease(
+        name=family,
+        base=str(entry["base"]),
+        distro=str(entry["distro"]),
+        renamed=dict(entry["renamed"]),
+        missing=frozenset(entry["missing"]),
+        checked=int(entry["checked_names"]),
+    )
+
+
+def family_known(family: str) -> bool:
+    """Whether wheelfit has package names for this family at all."""
+    return family in _toolchains()["families"] or family in _releases()
+
+
 def toolchain(family: str, language: str) -> Toolchain | None:
-    table = _toolchains()["families"].get(family, {})
+    table = _toolchains()["families"].get(family) or _releases().get(family, {}).get(
+        "toolchains", {}
+    )
     value = table.get(language)
     if value is None:
         return None
@@ -96,6 +142,9 @@ def language_toolchain(language: str) -> str | None:
 @cache
 def image_packages(kind: str, release: str) -> frozenset[str]:
     """Packages the official image already has (empty when the inventory does not know it)."""
+    derived = _releases().get(release)
+    if derived is not None:
+        return frozenset(derived["inventories"].get(kind, ()))
     key = _toolchains()["image_package_sets"].get(f"{kind}:{release}")
     if key is None:
         return frozenset()
@@ -118,6 +167,19 @@ def _document() -> dict[str, Any]:
 def _projects() -> dict[str, dict[str, Any]]:
     projects: dict[str, dict[str, Any]] = _document()["projects"]
     return projects
+
+
+@cache
+def _releases() -> dict[str, dict[str, Any]]:
+    document = kb.load_json("sysdeps/releases.json")
+    releases = document.get("releases") if isinstance(document, dict) else None
+    if not isinstance(releases, dict):
+        raise KnowledgeBaseError("sysdeps/releases.json: expected an object with 'releases'")
+    for name, entry in releases.items():
+        for key in ("base", "distro", "renamed", "missing", "inventories", "toolchains"):
+            if key not in entry:
+                raise KnowledgeBaseError(f"sysdeps/releases.json: {name} lacks {key!r}")
+    return releases
 
 
 @cache

@@ -25,32 +25,40 @@ def plan_package(
     family = target.family
     if family is None or target.kind is None or target.release is None:
         return None
+    if not knowledge.family_known(family):
+        return _unknown_family(result, family) if result.status is Status.SDIST_NATIVE else None
+    # A derived release (Ubuntu, bullseye) reads the facts of its Debian base release and
+    # checks every name in its own archive at the end (_in_release).
+    derived = knowledge.derived_release(family)
+    names = derived.base if derived else family
     facts = knowledge.project_facts(result.name)
-    present = knowledge.image_packages(target.kind, target.release)
+    present = (
+        frozenset(target.installed)
+        if target.installed is not None
+        else knowledge.image_packages(target.kind, target.release)
+    )
     if result.status is not Status.SDIST_NATIVE:
         if facts is None or not facts.runtime_always:
             return None
-        runtime = _family_packages(facts, family)[0].runtime
-        return _finish(
-            SystemNeeds(
-                runtime_packages=list(runtime),
-                source=_described(facts),
-                confidence=facts.confidence_for(family),
-                notes=["loads a system library at run time, even when installed from a wheel"],
-            ),
-            present,
+        runtime = _family_packages(facts, names)[0].runtime
+        needs = SystemNeeds(
+            runtime_packages=list(runtime),
+            source=_described(facts),
+            confidence=facts.confidence_for(names),
+            notes=["loads a system library at run time, even when installed from a wheel"],
         )
+        return _finish(_in_release(needs, derived), present)
     if facts is None and sdist is not None:
         # the wheel's vendored libraries are read (range requests) only for unknown projects
-        facts = infer_facts(result.name, sdist, family, vendored() if vendored else ())
+        facts = infer_facts(result.name, sdist, names, vendored() if vendored else ())
     rust_version = (facts.rust_version if facts else None) or (
         cargo_rust_version(sdist.cargo_toml) if sdist else None
     )
-    needs = _native_needs(result, family, facts, rust_version)
+    needs = _native_needs(result, family, names, facts, rust_version)
     if sdist is not None:
         needs.build_packages += sdist.build_programs()
-        if facts is not None and facts.confidence_for(family) != "high":
-            _drop_bundled(needs, sdist, family)
+        if facts is not None and facts.confidence_for(names) != "high":
+            _drop_bundled(needs, sdist, names)
     if sdist is not None:
         needs.version_problems = versions.check(sdist, family)
         if needs.version_problems and needs.confidence == "high":
@@ -66,12 +74,59 @@ def plan_package(
             if sdist.cargo_vendored
             else "cargo downloads its crates from crates.io during the build"
         )
-    return _finish(needs, present)
+    if target.python_source == "distribution":
+        # the distribution's Python keeps Python.h out of python3 (the official images' own
+        # build in /usr/local has it)
+        needs.build_packages.append("python3-dev")
+        needs.notes.append("the distribution's Python needs python3-dev for its headers")
+    return _finish(_in_release(needs, derived), present)
+
+
+def _unknown_family(result: PackageResult, family: str) -> SystemNeeds:
+    """A family without package data (RPM-based, Wolfi): the toolchain by language only."""
+    languages = {t for lang in result.languages if (t := knowledge.language_toolchain(lang))}
+    return SystemNeeds(
+        toolchains=sorted(languages or {"c"}),
+        unknown=True,
+        confidence="unknown",
+        notes=[
+            f"system package names are unknown for {family}: wheelfit has package data for "
+            "Debian, Ubuntu and Alpine only; install a compiler and the libraries it links"
+        ],
+    )
+
+
+def _in_release(needs: SystemNeeds, derived: knowledge.DerivedRelease | None) -> SystemNeeds:
+    """The base release's names as the derived release spells them; names it lacks are
+    dropped and said."""
+    if derived is None:
+        return needs
+    needs.build_packages, missing_build = derived.translate(needs.build_packages)
+    needs.runtime_packages, missing_runtime = derived.translate(needs.runtime_packages)
+    if needs.build_packages or needs.runtime_packages or missing_build or missing_runtime:
+        needs.notes.append(
+            f"names from Debian {derived.base}'s, each checked in {derived.distro}'s archive"
+        )
+        needs.confidence = _lower(needs.confidence) if needs.confidence else needs.confidence
+    missing = list(dict.fromkeys(missing_build + missing_runtime))
+    if missing:
+        needs.notes.append(
+            f"not packaged in {derived.distro}: {', '.join(missing)} (Debian {derived.base}'s "
+            "name); the build may fail without it"
+        )
+        needs.confidence = "low"
+    return needs
 
 
 def _native_needs(
-    result: PackageResult, family: str, facts: ProjectFacts | None, rust_version: str | None
+    result: PackageResult,
+    family: str,
+    names: str,
+    facts: ProjectFacts | None,
+    rust_version: str | None,
 ) -> SystemNeeds:
+    """``family`` chooses the toolchain packages, ``names`` the release whose facts are read
+    (the same, except for a derived release: its Debian base)."""
     # Curated toolchains were checked by a build (uwsgi's C++ plugins are not built); else the
     # inspected sdist of *this* version knows best (cryptography 2.x has no Rust, current numpy
     # no Fortran); the knowledge base's own only when the sdist was not inspected.
@@ -100,19 +155,19 @@ def _native_needs(
             "the system libraries it links, if any, are not known: only the compiler is listed"
         )
         return needs
-    packages, exact = _family_packages(facts, family)
-    needs.build_packages += [_rename(name, family) for name in packages.build]
+    packages, exact = _family_packages(facts, names)
+    needs.build_packages += [_rename(name, names) for name in packages.build]
     needs.runtime_packages += list(packages.runtime)
     needs.source = _described(facts)
-    confidence = facts.confidence_for(family)
+    confidence = facts.confidence_for(names)
     needs.confidence = confidence if exact else _lower(confidence)
     if not exact and (packages.build or packages.runtime):
-        needs.notes.append(f"{family} names taken from another Debian release")
+        needs.notes.append(f"{names} names taken from another Debian release")
     elif not exact:
         needs.notes.append(
-            f"the knowledge base has no {family} data for it: only the compiler is listed"
+            f"the knowledge base has no {names} data for it: only the compiler is listed"
         )
-    if family == "alpine" and facts.unmapped:
+    if names == "alpine" and facts.unmapped:
         needs.notes.append("no Alpine counterpart known for Debian's " + ", ".join(facts.unmapped))
     if facts.optional_extension or result.optional_extension:
         needs.notes.append(

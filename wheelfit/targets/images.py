@@ -16,7 +16,14 @@ from ..models import Libc, Target
 
 ARCH_TO_MACHINE = {"amd64": "x86_64", "arm64": "aarch64"}
 MACHINE_TO_ARCH = {machine: arch for arch, machine in ARCH_TO_MACHINE.items()}
-SHORT_NAMES = ("python", "slim", "alpine")
+SHORT_NAMES = ("python", "slim", "alpine", "ubuntu", "distroless")
+# Images whose Python is fixed by the distribution (profiles with a "repository" other than
+# python): the name chooses the profile, and the profile the Python.
+_OTHER_RE = re.compile(
+    r"^(?:docker\.io/)?(?:library/)?(?P<repo>ubuntu|gcr\.io/distroless/python3)"
+    r"(?P<suffix>-debian\d+)?(?::(?P<tag>[\w.\-]+))?$"
+)
+_DISTROLESS_TAGS = ("latest", "nonroot")
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,42 @@ def _parse_image_name(name: str) -> _ImageName:
     return _ImageName(match["python"], match["variant"] or "")
 
 
+def _other_variant(profiles: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The profile of ``ubuntu:24.04``, ``ubuntu``, ``distroless``,
+    ``gcr.io/distroless/python3-debian13:nonroot``; None for a python image name."""
+    text = name.strip()
+    if text == "distroless":
+        text = "gcr.io/distroless/python3"
+    match = _OTHER_RE.match(text)
+    if match is None:
+        return None
+    repo, tag = match["repo"], match["tag"]
+    variants = [v for v in profiles["variants"] if v.get("repository") == repo]
+    if repo == "ubuntu":
+        if match["suffix"]:
+            return None
+        if tag in (None, "latest"):
+            found = [v for v in variants if v.get("latest")]
+        else:
+            found = [v for v in variants if tag in v.get("tags", [v["suffix"]])]
+        known = ", ".join(t for v in variants for t in v.get("tags", [v["suffix"]]))
+        if not found:
+            raise UserError(f"unknown ubuntu tag {tag!r} in {name!r}; known: {known}")
+        return dict(found[0])
+    if tag is not None and tag not in _DISTROLESS_TAGS:
+        raise UserError(
+            f"unknown distroless tag {tag!r} in {name!r}: use "
+            + " or ".join(_DISTROLESS_TAGS)
+            + " (the :debug images add a shell, which wheelfit does not model)"
+        )
+    suffix = (match["suffix"] or "").lstrip("-")
+    found = [v for v in variants if v["suffix"] == suffix or (not suffix and v.get("latest"))]
+    if not found:
+        known = ", ".join(f"{repo}-{v['suffix']}" for v in variants)
+        raise UserError(f"unknown distroless image {name!r}; known: {known}")
+    return dict(found[0])
+
+
 def _variant_for(profiles: dict[str, Any], variant: str) -> dict[str, Any]:
     defaults = profiles["defaults"]["release"]
     kind = variant.split("-", 1)[0] if variant else "python"
@@ -52,10 +95,11 @@ def _variant_for(profiles: dict[str, Any], variant: str) -> dict[str, Any]:
         suffix = defaults["alpine"]
     else:
         suffix = variant
-    for entry in profiles["variants"]:
+    official = [v for v in profiles["variants"] if v.get("repository", "python") == "python"]
+    for entry in official:
         if entry["suffix"] == suffix:
             return dict(entry)
-    known = ", ".join(["python", "slim", "alpine"] + [v["suffix"] for v in profiles["variants"]])
+    known = ", ".join(list(SHORT_NAMES) + [v["suffix"] for v in official])
     raise UserError(f"unknown image variant {kind!r} ({variant!r}); known: {known}")
 
 
@@ -83,25 +127,41 @@ def _python_version(
 
 
 def target_from_image(name: str, python: str | None = None, arch: str | None = None) -> Target:
-    """A target for a Docker tag (``python:3.12-slim-bookworm``) or a short name (``slim``).
+    """A target for a Docker tag (``python:3.12-slim-bookworm``, ``ubuntu:24.04``) or a short
+    name (``slim``, ``ubuntu``, ``distroless``).
 
-    A Python version in the tag wins over ``python``; ``arch`` defaults to amd64.
+    A Python version in the tag wins over ``python``, and so does the Python an image ships
+    (ubuntu, distroless); ``arch`` defaults to amd64.
     """
     profiles = kb.image_profiles()
-    parsed = _parse_image_name(name)
     if python is not None and not re.fullmatch(r"3\.\d+t?", python):
         raise UserError(f"--python {python!r}: give a version such as 3.12 (3.13t: free-threaded)")
-    variant = _variant_for(profiles, parsed.variant)
-    (major, minor), full = _python_version(profiles, variant, parsed.python or python)
+    other = _other_variant(profiles, name)
+    if other is not None:
+        variant = other
+        (major, minor), full = _python_version(
+            profiles, variant, next(iter(other["python_versions"]))
+        )
+    else:
+        parsed = _parse_image_name(name)
+        variant = _variant_for(profiles, parsed.variant)
+        (major, minor), full = _python_version(profiles, variant, parsed.python or python)
     arch = normalize_arch(arch or "amd64")
     if arch not in variant["arches"]:
         raise UserError(f"image variant {variant['suffix']} is not built for {arch}")
     libc = Libc(variant["libc"])
     libc_major, libc_minor = (int(part) for part in variant["libc_version"].split(".")[:2])
-    tag_version = f"{major}.{minor}" + (
-        "-rc" if f"{major}.{minor}" in variant.get("prerelease_pythons", []) else ""
-    )
-    image = f"python:{tag_version}-{variant['suffix']}"
+    repository = variant.get("repository", "python")
+    if repository == "python":
+        tag_version = f"{major}.{minor}" + (
+            "-rc" if f"{major}.{minor}" in variant.get("prerelease_pythons", []) else ""
+        )
+        image = f"python:{tag_version}-{variant['suffix']}"
+    elif repository == "ubuntu":
+        image = f"ubuntu:{variant['suffix']}"
+    else:
+        image = f"{repository}-{variant['suffix']}"
+    distribution_python = variant.get("python") == "distribution"
     return Target(
         id=f"{image}@{arch}",
         image=image,
@@ -115,6 +175,15 @@ def target_from_image(name: str, python: str | None = None, arch: str | None = N
         distro=variant.get("distro"),
         kind=variant["kind"],
         release=variant.get("release"),
+        python_source="distribution" if distribution_python else "official",
+        python_packages=tuple(variant.get("python_packages", ())),
+        pep668=bool(variant.get("pep668", False)),
+        pip=bool(variant.get("pip", True)),
+        shell=bool(variant.get("shell", True)),
+        final_stage_only=bool(variant.get("final_stage_only", False)),
+        build_image=variant.get("build_image"),
+        package_manager=variant.get("package_manager", "apk" if libc is Libc.MUSL else "apt"),
+        installed=tuple(variant["packages"]) if "packages" in variant else None,
     )
 
 
@@ -170,16 +239,34 @@ def list_images() -> list[dict[str, Any]]:
     """One row per image variant, for ``wheelfit images``."""
     profiles = kb.image_profiles()
     defaults = profiles["defaults"]["release"]
+    python = profiles["defaults"]["python"]
     rows = []
     for variant in profiles["variants"]:
-        short = [
-            name
-            for name, suffix in (
-                ("python", defaults["python"]),
-                ("slim", f"slim-{defaults['slim']}"),
-                ("alpine", defaults["alpine"]),
-            )
-            if suffix == variant["suffix"]
-        ]
-        rows.append({**variant, "short_name": short[0] if short else ""})
+        repository = variant.get("repository", "python")
+        if repository == "python":
+            image = f"python:3.X-{variant['suffix']}"
+            short = [
+                name
+                for name, suffix in (
+                    ("python", defaults["python"]),
+                    ("slim", f"slim-{defaults['slim']}"),
+                    ("alpine", defaults["alpine"]),
+                )
+                if suffix == variant["suffix"]
+            ]
+        elif repository == "ubuntu":
+            image = f"ubuntu:{variant['suffix']}"
+            short = ["ubuntu"] if variant.get("latest") else []
+        else:
+            image = f"{repository}-{variant['suffix']}"
+            short = ["distroless"] if variant.get("latest") else []
+        rows.append(
+            {
+                **variant,
+                "image": image,
+                "repository": repository,
+                "short_name": short[0] if short else "",
+                "default_python": python if repository == "python" else "",
+            }
+        )
     return rows
