@@ -24,6 +24,7 @@ from .inputs.gitref import files_at_revision
 from .models import Report, Target, __version__
 from .render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from .render.dockerfile import render_dockerfile
+from .render.html import render_diff_html, render_html
 from .render.json import report_to_dict
 from .render.markdown import render_markdown
 from .render.sarif import render_sarif
@@ -135,10 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     output = parser.add_argument_group("output")
     output.add_argument(
         "--format",
-        choices=["table", "json", "markdown", "sarif"],
+        choices=["table", "json", "markdown", "sarif", "html"],
         default="table",
         help="table for people (default), json for programs, markdown for a pull-request "
-        "comment, sarif for code scanning",
+        "comment, sarif for code scanning, html for a self-contained page",
     )
     output.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     output.add_argument(
@@ -387,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     if dockerfile:
         return _write_dockerfile(report, files, args.output, errors)
-    if args.format in ("json", "markdown", "sarif"):
+    if args.format in ("json", "markdown", "sarif", "html"):
         _write_text(_render_text(args.format, report, rules, args.ignore), args.output)
     else:
         renderable = render_report(report)
@@ -402,6 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _render_text(form: str, report: Report, rules: list[Rule], ignore: list[str]) -> str:
     if form == "markdown":
         return render_markdown(report)
+    if form == "html":
+        return render_html(report)
     if form == "sarif":
         return json.dumps(render_sarif(report, rules, ignore), indent=2) + "\n"
     return json.dumps(report_to_dict(report), indent=2) + "\n"
@@ -499,6 +502,8 @@ def _run_diff(
         _write_text(json.dumps(diff_to_dict(result), indent=2) + "\n", args.output)
     elif args.format == "markdown":
         _write_text(render_diff_markdown(result), args.output)
+    elif args.format == "html":
+        _write_text(render_diff_html(result), args.output)
     elif args.format == "sarif":
         raise UserError("wheelfit diff writes table, json or markdown, not sarif")
     elif args.output:
