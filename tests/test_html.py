@@ -90,6 +90,11 @@ def test_cli_writes_html_and_diff_html(fresh_server: IndexServer, tmp_path: Path
     alpine = page.split(f'data-target="{ALPINE}')[1].split("</section>")[0]
     assert "starts compiling" not in alpine and "added" in alpine and "muslgap" in alpine
     assert "build packages added" in alpine
+    # before, wheels everywhere: the smaller alpine; after, muslgap compiles only there
+    assert (
+        "The recommended image was <code>python:3.12-alpine3.24</code>, is now "
+        "<code>python:3.12-slim-bookworm</code>." in page
+    )
 
 
 def test_diff_html_says_when_nothing_changed(fresh_server: IndexServer, tmp_path: Path) -> None:

@@ -363,6 +363,15 @@ def render_diff_html(diff: ReportDiff) -> str:
     """Before and after, per image: changed packages, system packages, size and build time."""
     old, new = ", ".join(diff.old.inputs), ", ".join(diff.new.inputs)
     body = [f"<h1>wheelfit diff: {_text(old)} → {_text(new)}</h1>"]
+    before, after = diff.old.recommendation, diff.new.recommendation
+    if before is not None and after is not None:
+        was, now = (r.target.removesuffix("@amd64") for r in (before, after))
+        said = (
+            f"stays <code>{_text(now)}</code>"
+            if was == now
+            else (f"was <code>{_text(was)}</code>, is now <code>{_text(now)}</code>")
+        )
+        body.append(f'<p id="recommendation-change">The recommended image {said}.</p>')
     if not diff.changed:
         body.append("<p>No change on any image.</p>")
     for target in diff.targets:
