@@ -55,6 +55,10 @@ def test_page_is_self_contained_and_has_every_section(web_report: Report) -> Non
     for target in web_report.targets:
         assert page.count(f'data-target="{target.target.id}"') == 4  # row, chart, column, file
     assert "FROM python:3.12-alpine3.24 AS build" in page  # the multi-stage Dockerfile
+    # a reason shows on hover (title) and in the cell's details
+    uwsgi = next(p for p in web_report.targets[2].packages if p.name == "uwsgi")
+    escaped = uwsgi.reason.replace("'", "&#x27;")
+    assert f'title="{escaped}' in page and f"<li>{escaped}</li>" in page
 
 
 def test_text_is_escaped_and_credentials_redacted(
