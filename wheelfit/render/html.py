@@ -123,7 +123,7 @@ def _recommendation(report: Report) -> list[str]:
     return lines
 
 
-def verdict(target: TargetReport) -> str:
+def _verdict(target: TargetReport) -> str:
     """One sentence: does pip succeed, and what has to be added."""
     if not target.complete:
         first = target.problems[0] if target.problems else "see the details"
@@ -162,7 +162,7 @@ def _verdicts(targets: list[TargetReport]) -> list[str]:
             build = duration(seconds.low, seconds.high) if seconds.likely else "nothing to build"
         rows.append(
             f'<tr data-target="{_text(target.target.id)}"><th scope="row">'
-            f"<code>{_text(target.target.short_id)}</code></th><td>{_text(verdict(target))}</td>"
+            f"<code>{_text(target.target.short_id)}</code></th><td>{_text(_verdict(target))}</td>"
             f"<td>{_text(multi)}</td><td>{_text(single)}</td><td>{_text(build)}</td></tr>"
         )
     return [*rows, "</tbody></table></section>"]
