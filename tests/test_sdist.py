@@ -285,3 +285,40 @@ def test_cmake_projects_compile_only_the_languages_they_declare() -> None:
         make_tar({"r-1/pyproject.toml": pyproject, "r-1/src/a.f90": "end\n"}),
     )
     assert undeclared.native()[1] == ["Fortran"]
+
+
+def test_python_sources_are_parsed_one_thread_at_a_time() -> None:
+    """CPython 3.11's AST converter shares a recursion counter between threads: two parses
+    at once, with a garbage collection switching threads mid-parse, raised SystemError (186
+    of 1,600 parses on 4 threads before the lock; analyze() reads setup.py files on several)."""
+    import threading
+
+    from wheelfit.inspect.distinfo import parse_python
+
+    source = (
+        "setup(\n" + "".join(f"    x{i}=[{i}, ({i}, {{'k': {i}}})],\n" for i in range(300)) + ")\n"
+    )
+    failures: list[BaseException] = []
+
+    class Finalized:
+        def __del__(self) -> None:
+            sum(range(50))  # Python code run by the garbage collector, on whichever thread
+
+    def parse_many() -> None:
+        for _ in range(200):
+            junk = [Finalized() for _ in range(5)]
+            for item in junk:
+                item.cycle = item  # type: ignore[attr-defined]
+            del junk
+            try:
+                assert parse_python(source) is not None
+            except BaseException as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=parse_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert parse_python("def (") is None and parse_python("(" * 10_000) is None

@@ -22,6 +22,7 @@ from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
 from .inputs.parsed import LockScope
 from .inputs.project import declared_python
 from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
+from .inspect.distinfo import parse_python
 from .models import PackageResult, Report, Status, Target, TargetReport
 from .report import stored
 from .report.recommend import recommend
@@ -433,9 +434,8 @@ def imports_pkg_resources(setup_py: str) -> bool:
     Read with ast, never run. An import guarded by try/except or inside a function may not
     fail, so only top-level statements count.
     """
-    try:
-        tree = ast.parse(setup_py)
-    except (SyntaxError, ValueError):
+    tree = parse_python(setup_py)
+    if tree is None:
         return False
     for node in tree.body:
         if isinstance(node, ast.Import) and any(a.name == "pkg_resources" for a in node.names):

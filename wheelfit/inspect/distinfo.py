@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import configparser
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
@@ -166,15 +167,30 @@ def _pyproject_dependencies(sdist: SdistInfo) -> list[Requirement] | None:
     return _parse_lines(lines)
 
 
+# CPython 3.11 keeps the AST converter's recursion counter per interpreter: when two threads
+# parse at once (a garbage collection running a finalizer can switch threads mid-parse), one
+# gets "SystemError: AST constructor recursion depth mismatch". wheelfit reads setup.py files
+# on several threads; parses are short, so they take turns.
+_PARSE_LOCK = threading.Lock()
+
+
+def parse_python(text: str) -> ast.Module | None:
+    """The syntax tree of a Python source (never run); None when it cannot be read."""
+    with _PARSE_LOCK:
+        try:
+            return ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+
 def setup_py_dependencies(text: str) -> list[Requirement] | None:
     """install_requires/extras_require of a setup() call, when written as literals.
 
     The file is parsed, never run: a list of string constants, or a name assigned such a
     list at module level, is read; anything computed makes the answer unknown.
     """
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = parse_python(text)
+    if tree is None:
         return None
     assigned = {
         target.id: node.value
