@@ -478,11 +478,18 @@ class IndexServer:
     ``/flaky/`` counters. Unexpected exceptions in the server are kept in ``srv.errors``.
     """
 
-    def __init__(self, fixture_dir: str | Path | None = DEFAULT_FIXTURES) -> None:
+    def __init__(
+        self, fixture_dir: str | Path | None = DEFAULT_FIXTURES, exact_sizes: bool = False
+    ) -> None:
+        """``exact_sizes``: recorded wheels' members get their recorded sizes, so image sizes
+        estimated from the served wheels match the real ones (filler compresses to little)."""
         self.fixture_dir = Path(fixture_dir) if fixture_dir is not None else None
         self._projects: dict[str, Project] = (
             load_fixtures(self.fixture_dir) if self.fixture_dir is not None else {}
         )
+        for project in self._projects.values():
+            for dist in project.files:
+                dist.exact_sizes = exact_sizes and dist.kind == "wheel"
         self._files: dict[str, DistFile] = {}
         self._reindex()
         self._built: dict[str, Built] = {}

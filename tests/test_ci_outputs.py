@@ -77,22 +77,41 @@ def test_cells_cannot_break_a_table() -> None:
     assert len(cell("x" * 1000)) == 300
 
 
-def test_recommendation_ranks_working_images_first_then_size(
+def test_recommendation_weighs_size_over_an_apt_line(
     fresh_server: IndexServer, tmp_path: Path
 ) -> None:
     add_projects(fresh_server)
     report = run(fresh_server, tmp_path, "plain\nbig\n", [SLIM, ALPINE, FULL])
     choice = recommend(report.targets)
     assert choice is not None
-    # big compiles everywhere: only the full image has the compiler already
-    assert choice.ranking[0] == "python:3.12-bookworm@amd64"
-    assert "installs with no extra system packages" in choice.reason
-    assert "gcc" in choice.reason
+    # big compiles everywhere; only the full image has the compiler, but it is ~1 GB bigger:
+    # a build stage with gcc is worth that, so the full image ranks last, shown as simplest
+    assert choice.ranking[-1] == "python:3.12-bookworm@amd64"
+    assert choice.target != "python:3.12-bookworm@amd64"
+    roles = {c.target: c.roles for c in choice.choices}
+    assert roles["python:3.12-bookworm@amd64"] == ("simplest",)
+    assert choice.choices[0].target == choice.target and choice.choices[0].build == "multi-stage"
+    assert "gcc" in choice.reason and "MB" in choice.reason
     wheels_only = run(fresh_server, tmp_path, "plain\n", [FULL, SLIM, ALPINE])
     choice = recommend(wheels_only.targets)
     assert choice is not None and choice.ranking[0] == "python:3.12-alpine3.24@amd64"
-    assert choice.reason.startswith("smallest final image")
+    assert choice.reason.startswith("single-stage final image")
     assert choice.ranking[-1] == "python:3.12-bookworm@amd64"
+    # one image is simplest, smallest and recommended at once: one line, three roles
+    assert [c.roles for c in choice.choices] == [("recommended", "simplest", "smallest")]
+
+
+def test_a_compile_only_musl_needs_ranks_below_a_bigger_glibc_image(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    add_projects(fresh_server)
+    report = run(fresh_server, tmp_path, "plain\nmuslgap\n", [SLIM, ALPINE])
+    choice = recommend(report.targets)
+    assert choice is not None and choice.target == "python:3.12-slim-bookworm@amd64"
+    alpine = next(c for c in choice.choices if c.target.startswith("python:3.12-alpine"))
+    assert alpine.roles == ("smallest",)
+    assert "muslgap compiles on musl; glibc images install a wheel" in alpine.risks
+    assert "is smaller" in choice.reason and "compiles on musl" in choice.reason
 
 
 def test_sarif_points_at_the_line_that_brings_the_package_in(

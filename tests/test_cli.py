@@ -42,6 +42,9 @@ def test_json_output_validates_against_the_published_schema(
     assert code == 0
     document = json.loads(capsys.readouterr().out)
     jsonschema.validate(document, SCHEMA)
+    recommendation = document["recommendation"]
+    assert recommendation["choices"][0]["target"] == recommendation["target"]
+    assert "recommended" in recommendation["choices"][0]["roles"]
     slim, alpine = document["targets"]
     assert slim["id"] == "python:3.12-slim-bookworm@amd64" and slim["libc"] == "glibc"
     assert alpine["libc"] == "musl" and alpine["libc_version"] == "1.2"

@@ -201,3 +201,53 @@ def test_action_reports_a_refused_token(
         monkeypatch.setenv(key, value)
     assert github.main() == 2
     assert "401" in capsys.readouterr().err
+
+
+def test_action_steps_upload_the_html_report_and_link_it(
+    fresh_server: IndexServer,
+    fake_github: FakeGitHub,
+    git_repo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """action.yml's two steps around the artifact upload: report, then comment with the link."""
+    add_projects(fresh_server)
+    requirements = git_repo / "requirements.txt"
+    base = commit(requirements, "plain\n", "base")
+    head = commit(requirements, "plain\nmuslgap\n", "add muslgap")
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps({"pull_request": {"number": 9, "base": {"sha": base}, "head": {"sha": head}}})
+    )
+    outputs, folder = tmp_path / "outputs.txt", tmp_path / "report"
+    for key, value in {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "octo/app",
+        "GITHUB_API_URL": fake_github.url,
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_OUTPUT": str(outputs),
+        "WHEELFIT_REPORT_DIR": str(folder),
+        "INPUT_IMAGES": "python:3.12-slim-bookworm python:3.12-alpine",
+        "INPUT_INDEX_URL": f"{fresh_server.url}/simple/",
+        "INPUT_FAIL_ON": "native-build",
+        "INPUT_ARGS": f"--cache-dir {tmp_path / 'cache'}",
+    }.items():
+        monkeypatch.setenv(key, value)
+    assert github.main(["report"]) == 0  # the step succeeds so the upload runs
+    assert fake_github.calls == []  # nothing posted before the page is uploaded
+    written = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert written["exit-code"] == "1"  # native-build matched: the comment step fails the job
+    page = Path(written["html"]).read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'data-package="muslgap"' in page
+    # the action passes the upload step's artifact-url and the report step's exit code
+    link = "https://github.com/octo/app/actions/runs/1/artifacts/42"
+    monkeypatch.setenv("WHEELFIT_ARTIFACT_URL", link)
+    monkeypatch.setenv("WHEELFIT_EXIT_CODE", written["exit-code"])
+    assert github.main(["comment"]) == 1
+    (posted,) = fake_github.comments[9]
+    assert posted["body"].startswith(MARKER) and f"]({link})" in posted["body"]
+    action = (Path(__file__).parents[1] / "action.yml").read_text()
+    assert "actions/upload-artifact@v4" in action
+    assert "steps.upload.outputs.artifact-url" in action
+    assert "wheelfit.ci.github report" in action and "wheelfit.ci.github comment" in action
+    assert github.main(["bogus"]) == 2

@@ -306,3 +306,41 @@ def test_a_fallback_to_pure_python_is_read_from_setup_py(
     info = inspect_sdist("p-1.tar.gz", make_tar({"p-1/setup.py": setup_py, "p-1/m.c": ""}))
     assert info.native() == (True, ["C"], optional)
     assert info.pure_python_switches() == switches
+
+
+def test_python_sources_are_parsed_one_thread_at_a_time() -> None:
+    """CPython 3.11's AST converter shares a recursion counter between threads: two parses
+    at once, with a garbage collection switching threads mid-parse, raised SystemError (26
+    of these 400 parses on 4 threads without the lock); analyze() reads setup.py files on
+    several threads."""
+    import threading
+
+    from wheelfit.inspect.pysource import parse_python
+
+    source = (
+        "setup(\n" + "".join(f"    x{i}=[{i}, ({i}, {{'k': {i}}})],\n" for i in range(100)) + ")\n"
+    )
+    failures: list[BaseException] = []
+
+    class Finalized:
+        def __del__(self) -> None:
+            sum(range(50))  # Python code run by the garbage collector, on whichever thread
+
+    def parse_many() -> None:
+        for _ in range(100):
+            junk = [Finalized() for _ in range(5)]
+            for item in junk:
+                item.cycle = item  # type: ignore[attr-defined]
+            del junk
+            try:
+                assert parse_python(source) is not None
+            except BaseException as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=parse_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert parse_python("def (") is None and parse_python("(" * 10_000) is None

@@ -26,6 +26,7 @@ from .inputs.paths import check_cache_dir, index_url_problem
 from .models import Report, Target, __version__
 from .render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from .render.dockerfile import render_dockerfile
+from .render.html import render_diff_html, render_html
 from .render.images import images_document, images_table
 from .render.json import report_to_dict
 from .render.markdown import render_markdown
@@ -171,10 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     output = parser.add_argument_group("output")
     output.add_argument(
         "--format",
-        choices=["table", "json", "markdown", "sarif"],
+        choices=["table", "json", "markdown", "sarif", "html"],
         default="table",
         help="table for people (default), json for programs, markdown for a pull-request "
-        "comment, sarif for code scanning",
+        "comment, sarif for code scanning, html for a self-contained page",
     )
     output.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     output.add_argument(
@@ -490,7 +491,7 @@ def _main(argv: list[str], errors: Console) -> int:
     try:
         if dockerfile:
             return _write_dockerfile(report, files, args.output, errors)
-        if args.format in ("json", "markdown", "sarif"):
+        if args.format in ("json", "markdown", "sarif", "html"):
             _write_text(_render_text(args.format, report, rules, args.ignore), args.output)
         elif args.output:
             _write_text(_plain_text(render_report(report)), args.output)
@@ -511,6 +512,8 @@ def _plain_text(renderable: object) -> str:
 def _render_text(form: str, report: Report, rules: list[Rule], ignore: list[str]) -> str:
     if form == "markdown":
         return render_markdown(report)
+    if form == "html":
+        return render_html(report)
     if form == "sarif":
         return json.dumps(render_sarif(report, rules, ignore), indent=2) + "\n"
     return json.dumps(report_to_dict(report), indent=2) + "\n"
@@ -609,6 +612,8 @@ def _run_diff(
         _write_text(json.dumps(diff_to_dict(result), indent=2) + "\n", args.output)
     elif args.format == "markdown":
         _write_text(render_diff_markdown(result), args.output)
+    elif args.format == "html":
+        _write_text(render_diff_html(result), args.output)
     elif args.format == "sarif":
         raise UserError("wheelfit diff writes table, json or markdown, not sarif")
     elif args.output:

@@ -402,12 +402,30 @@ class TargetReport:
 
 
 @dataclass(frozen=True)
+class ImageChoice:
+    """One image as the recommendation presents it: the build a person would write there."""
+
+    target: str  # target id
+    roles: tuple[str, ...]  # "recommended", "simplest" (nothing to add), "smallest"
+    build: str  # "multi-stage" when something compiles with packages to add, else "single-stage"
+    image_bytes: int | None  # final image of that build
+    build_seconds: Seconds | None
+    source_builds: int
+    packages_to_add: list[str]  # build stage first, then runtime
+    risks: list[str]  # what could make the build fail or differ (recommend.risks)
+    summary: str  # one line with the figures
+
+
+@dataclass(frozen=True)
 class Recommendation:
     """Which target to choose (wheelfit.report.recommend ranks them)."""
 
     target: str  # the winning target's id
     ranking: list[str]  # every target id, best first
     reason: str
+    # the recommended image first, then the simplest and the smallest when they differ
+    choices: list[ImageChoice] = field(default_factory=list)
+    close: list[str] = field(default_factory=list)  # ids within the margin of the winner
 
 
 @dataclass

@@ -6,6 +6,12 @@ writes the Markdown to the job summary, and creates the pull request's wheelfit 
 updates it in place (found by its hidden marker) through the REST API with the workflow token.
 Its exit code is wheelfit's: 1 when --fail-on matches something the change introduces.
 
+It also writes the same diff as a self-contained HTML page. action.yml runs it in two steps
+around the artifact upload, so the comment can link the uploaded page: ``report`` runs
+wheelfit and writes both files to $WHEELFIT_REPORT_DIR, the job summary, and ``exit-code``
+and ``html`` to $GITHUB_OUTPUT, exiting 0; ``comment`` posts the Markdown with a link to
+$WHEELFIT_ARTIFACT_URL and exits with $WHEELFIT_EXIT_CODE. Without a mode it does both.
+
 Settings come from the action's inputs as INPUT_* variables: FILES (glob patterns, space or
 newline separated), IMAGES, PYTHON, FAIL_ON, COMMENT (true/false), INDEX_URL, ARGS.
 """
@@ -126,14 +132,15 @@ class GitHub:
         return "created", int(created["id"])
 
 
-def _wheelfit_args(files: list[str], base: str, output: Path) -> list[str]:
-    args = ["diff", "--base", base, *files, "--format", "markdown", "-o", str(output)]
+def _wheelfit_args(files: list[str], base: str, output: Path, form: str = "markdown") -> list[str]:
+    args = ["diff", "--base", base, *files, "--format", form, "-o", str(output)]
     for image in _input("IMAGES").split():
         args += ["--image", image]
     if _input("PYTHON"):
         args += ["--python", _input("PYTHON")]
-    for rule in _input("FAIL_ON").split():
-        args += ["--fail-on", rule]
+    if form == "markdown":  # the findings are said once, by the run that sets the exit code
+        for rule in _input("FAIL_ON").split():
+            args += ["--fail-on", rule]
     if _input("INDEX_URL"):
         args += ["--index-url", _input("INDEX_URL")]
     return args + shlex.split(_input("ARGS"))
@@ -146,7 +153,12 @@ def _fit(body: str) -> str:
     return cut + "\n\n</details>\n\n*(cut: the full report is in the job summary)*\n"
 
 
-def run() -> int:
+MARKDOWN_NAME = "wheelfit.md"
+HTML_NAME = "wheelfit-report.html"
+
+
+def report(folder: Path) -> tuple[int, bool]:
+    """Run wheelfit on the changed files: (its exit code, whether a report was written)."""
     event_path = os.environ.get("GITHUB_EVENT_PATH")
     if not event_path:
         raise ActionError("GITHUB_EVENT_PATH is not set: run this in a GitHub Actions workflow")
@@ -154,7 +166,7 @@ def run() -> int:
     pull = event.get("pull_request")
     if not pull:
         raise ActionError("this action runs on pull_request events (no pull_request in the event)")
-    base, number = pull["base"]["sha"], int(pull["number"])
+    base = pull["base"]["sha"]
     _ensure_commit(base)
     patterns = _input("FILES").split() or list(DEFAULT_PATTERNS)
     files = changed_files(base, patterns)
@@ -164,33 +176,73 @@ def run() -> int:
         if summary_path:
             with open(summary_path, "a", encoding="utf-8") as handle:
                 handle.write("wheelfit: no requirement file changed in this pull request\n")
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        output = Path(tmp, "wheelfit.md")
-        code = wheelfit_main(_wheelfit_args(files, base, output))
-        body = output.read_text(encoding="utf-8") if output.exists() else ""
+        return 0, False
+    folder.mkdir(parents=True, exist_ok=True)
+    markdown = folder / MARKDOWN_NAME
+    code = wheelfit_main(_wheelfit_args(files, base, markdown))
+    body = markdown.read_text(encoding="utf-8") if markdown.exists() else ""
     if not body:
         raise ActionError(f"wheelfit wrote no report (exit code {code}); see the log above")
+    # the same diff as a page (the second run reuses the first one's stored results)
+    wheelfit_main(_wheelfit_args(files, base, folder / HTML_NAME, "html"))
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as handle:
             handle.write(body)
-    if _input("COMMENT", "true").lower() != "false":
-        token = os.environ.get("GITHUB_TOKEN", "")
-        if not token:
-            raise ActionError("no token: pass `token` to the action (default: github.token)")
-        api = GitHub(
-            os.environ.get("GITHUB_API_URL", "https://api.github.com"),
-            os.environ["GITHUB_REPOSITORY"],
-            token,
-        )
-        what, comment_id = api.upsert_comment(number, _fit(body))
-        print(f"wheelfit: {what} comment {comment_id} on pull request #{number}")
-    return code
+    return code, True
 
 
-def main() -> int:
+def comment(folder: Path, artifact_url: str) -> None:
+    """Create or update the pull request's wheelfit comment, linking the HTML report."""
+    if _input("COMMENT", "true").lower() == "false":
+        return
+    event = json.loads(Path(os.environ["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+    number = int(event["pull_request"]["number"])
+    body = _fit((folder / MARKDOWN_NAME).read_text(encoding="utf-8"))
+    if artifact_url:
+        body += f"\n[The full report as a web page]({redact_url(artifact_url)}) (artifact)\n"
+    token = os.environ.get("GITHUB_TOKEN", "")
+    if not token:
+        raise ActionError("no token: pass `token` to the action (default: github.token)")
+    api = GitHub(
+        os.environ.get("GITHUB_API_URL", "https://api.github.com"),
+        os.environ["GITHUB_REPOSITORY"],
+        token,
+    )
+    what, comment_id = api.upsert_comment(number, body)
+    print(f"wheelfit: {what} comment {comment_id} on pull request #{number}")
+
+
+def _set_outputs(values: dict[str, str]) -> None:
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.writelines(f"{key}={value}\n" for key, value in values.items())
+
+
+def run(mode: str = "all") -> int:
+    folder_env = os.environ.get("WHEELFIT_REPORT_DIR")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(folder_env or tmp)
+        if mode == "comment":
+            comment(folder, os.environ.get("WHEELFIT_ARTIFACT_URL", ""))
+            return int(os.environ.get("WHEELFIT_EXIT_CODE") or 0)
+        code, written = report(folder)
+        if mode == "report":
+            html = str(folder / HTML_NAME) if written else ""
+            _set_outputs({"exit-code": str(code), "html": html})
+            return 0
+        if written:
+            comment(folder, "")
+        return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    mode = argv[0] if argv else "all"  # the command line's words (see the end of this file)
+    if mode not in ("all", "report", "comment"):
+        print(f"::error::wheelfit: unknown mode {mode!r} (report, comment)", file=sys.stderr)
+        return 2
     try:
-        return run()
+        return run(mode)
     except ActionError as exc:
         print(f"::error::wheelfit: {redact_url(str(exc))}", file=sys.stderr)
         return 2
@@ -205,4 +257,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     use_one_malloc_arena()  # a command, like wheelfit itself (see wheelfit.cli)
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

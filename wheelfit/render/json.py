@@ -8,6 +8,7 @@ from typing import Any
 from ..models import (
     ImageCost,
     PackageResult,
+    Recommendation,
     Report,
     Seconds,
     SystemNeeds,
@@ -32,14 +33,33 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             for e in report.input_errors
         ],
         "warnings": report.warnings,
-        "recommendation": {
-            "target": report.recommendation.target,
-            "ranking": report.recommendation.ranking,
-            "reason": report.recommendation.reason,
-        }
-        if report.recommendation
-        else None,
+        "recommendation": _recommendation(report.recommendation),
         "targets": [_target(t) for t in report.targets],
+    }
+
+
+def _recommendation(choice: Recommendation | None) -> dict[str, Any] | None:
+    if choice is None:
+        return None
+    return {
+        "target": choice.target,
+        "ranking": choice.ranking,
+        "reason": choice.reason,
+        "close": choice.close,
+        "choices": [
+            {
+                "target": c.target,
+                "roles": list(c.roles),
+                "build": c.build,
+                "image_bytes": c.image_bytes,
+                "build_seconds": _seconds(c.build_seconds),
+                "source_builds": c.source_builds,
+                "packages_to_add": c.packages_to_add,
+                "risks": c.risks,
+                "summary": c.summary,
+            }
+            for c in choice.choices
+        ],
     }
 
 

@@ -93,6 +93,10 @@ def render_markdown(report: Report, title: str | None = None) -> str:
     if report.recommendation is not None:
         best = short_target_id(report.recommendation.target)
         lines += [f"**Recommended: {code(best)}**: {cell(report.recommendation.reason)}", ""]
+        lines += [
+            f"- {' and '.join(c.roles)}: {cell(c.summary)}" for c in report.recommendation.choices
+        ]
+        lines += [""] if report.recommendation.choices else []
     lines += _verdicts(report.targets)
     lines += _attention(report.targets)
     lines += _version_problems(report.targets)

@@ -118,6 +118,8 @@ def render_report(report: Report) -> RenderableType:
         line.append(best, style="bold green")
         line.append(f": {report.recommendation.reason}")
         parts.append(line)
+        for choice in report.recommendation.choices:
+            parts.append(Text(f"  {' and '.join(choice.roles)}: {choice.summary}"))
     parts += _system_packages(targets)
     parts += _version_problems(targets)
     parts += _problems(targets)
