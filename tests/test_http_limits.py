@@ -234,3 +234,11 @@ def test_ctrl_c_stops_at_once_without_a_traceback(server: IndexServer, tmp_path:
     assert process.returncode == 130
     text = err.decode()
     assert "Traceback" not in text and "interrupted" in text
+
+
+def test_https_goes_through_the_same_guarded_connections(server: IndexServer) -> None:
+    # the test index speaks plain HTTP: a TLS handshake with it fails, and must fail as an
+    # unreadable index (the guarded HTTPS connection class once broke every HTTPS request)
+    client = IndexClient([f"https://127.0.0.1:{server.port}/simple/"], retries=0)
+    with client, pytest.raises(IndexFetchError, match=r"https://127\.0\.0\.1"):
+        client.get_project("first")

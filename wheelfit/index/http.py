@@ -141,23 +141,31 @@ def _current_guard() -> _Guard | None:
     return getattr(_current, "guard", None)
 
 
-class _GuardedHTTPConnection(HTTPConnection):
+class _Guarded:
+    """Mixed into urllib3's connection classes: a request checks its guard before sending,
+    and hands its socket to the guard before waiting for the answer."""
+
+    sock: socket.socket | None
+
     def request(self, *args: Any, **kwargs: Any) -> None:
         guard = _current_guard()
         if guard is not None:
             guard.check()
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
     def getresponse(self) -> Any:
         guard = _current_guard()
         if guard is not None:
             guard.attach(self.sock)  # from here on, the watchdog can cut this socket
-        return super().getresponse()
+        return super().getresponse()  # type: ignore[misc]
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    request = _GuardedHTTPConnection.request
-    getresponse = _GuardedHTTPConnection.getresponse
+class _GuardedHTTPConnection(_Guarded, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_Guarded, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):
