@@ -593,8 +593,10 @@ def markdown(
 def hottest_functions(
     args: argparse.Namespace, work_root: Path, file_arg: str, top: int = 10
 ) -> list[tuple[float, str]]:
-    """The functions most often on top of the stack in a cold three-image run (py-spy's raw
-    output: one line per distinct stack, frames joined by ';', then the sample count)."""
+    """The functions most often on top of the stack of the thread holding the GIL in a cold
+    three-image run (the run is CPU-bound; threads waiting for the GIL or the network would
+    otherwise fill the list). py-spy's raw output: one line per distinct stack, frames
+    joined by ';', then the sample count."""
     py_spy = shutil.which("py-spy") or str(Path(args.wheelfit_python).with_name("py-spy"))
     raw = work_root / "profile.txt"
     cmd = wheelfit_cmd(
@@ -602,7 +604,19 @@ def hottest_functions(
     )
     try:
         subprocess.run(
-            [py_spy, "record", "--format", "raw", "--rate", "100", "-o", str(raw), "--", *cmd],
+            [
+                py_spy,
+                "record",
+                "--gil",
+                "--format",
+                "raw",
+                "--rate",
+                "100",
+                "-o",
+                str(raw),
+                "--",
+                *cmd,
+            ],
             cwd=REPO,
             capture_output=True,
             timeout=args.timeout,
@@ -743,7 +757,7 @@ def main(argv: list[str] | None = None) -> int:
             profiles[file_arg] = hottest_functions(
                 args, work_root=Path(tempfile.mkdtemp()), file_arg=file_arg
             )
-            print(f"\nhottest functions of a cold run, {file_arg} (self samples, all threads):")
+            print(f"\nhottest functions of a cold run, {file_arg} (self samples, GIL holder):")
             for share, where in profiles[file_arg]:
                 print(f"  {share:5.1f}%  {where}")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -89,7 +89,9 @@ class IndexClient:
         self.exclude_newer = exclude_newer
         self.observer: FetchObserver = observer or _SilentObserver()
         self.retries = retries
-        self.session = session or make_session(retries, max_workers)
+        # connections kept alive: one per thread that may ask at once (both pools, the
+        # targets' threads); with fewer, each answer beyond the pool closes its connection
+        self.session = session or make_session(retries, 2 * max_workers + 4)
         self.http = Http(self.session, timeout, deadline)
         # Two pools so that no task waits on work queued behind it: the I/O pool runs leaf
         # fetches (pages, metadata) that never wait on other futures; the task pool runs
