@@ -242,3 +242,10 @@ def test_https_goes_through_the_same_guarded_connections(server: IndexServer) ->
     client = IndexClient([f"https://127.0.0.1:{server.port}/simple/"], retries=0)
     with client, pytest.raises(IndexFetchError, match=r"https://127\.0\.0\.1"):
         client.get_project("first")
+
+
+def test_a_file_size_asked_with_head_is_not_held_to_a_body_limit(server: IndexServer) -> None:
+    # indexes that give no size (HTML pages) have it asked with HEAD before range reads
+    filename = "first-1.0-py3-none-any.whl"
+    with IndexClient([f"{server.url}/simple/"], cache=Cache(None)) as client:
+        assert client._content_length(server.file_url(filename)) == len(server.file_bytes(filename))

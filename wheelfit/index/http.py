@@ -288,7 +288,8 @@ class Http:
         try:
             response = self._send(method, url, headers, auth)
             try:
-                body = b"".join(_body(response, limit, guard))
+                # a HEAD answer's Content-Length is the file's, not a body's
+                body = b"" if method == "HEAD" else b"".join(_body(response, limit, guard))
             finally:
                 response.close()
             guard.check()
