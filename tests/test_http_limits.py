@@ -249,3 +249,14 @@ def test_a_file_size_asked_with_head_is_not_held_to_a_body_limit(server: IndexSe
     filename = "first-1.0-py3-none-any.whl"
     with IndexClient([f"{server.url}/simple/"], cache=Cache(None)) as client:
         assert client._content_length(server.file_url(filename)) == len(server.file_bytes(filename))
+
+
+def test_closing_the_client_ends_a_wait_between_tries() -> None:
+    waiting = http.Http(http.make_session(0, 1), timeout=1.0, deadline=60.0)
+    stopper = threading.Timer(0.2, waiting.abort)
+    stopper.start()
+    started = time.monotonic()
+    with pytest.raises(http.RequestAborted):
+        waiting.pause(60)
+    stopper.join()
+    assert time.monotonic() - started < 30  # woken by abort(), not by the 60 s wait

@@ -405,7 +405,10 @@ class IndexClient:
                 # urllib3 retries connects and statuses, not a body cut short: retry it here
                 if attempt == self.retries:
                     raise IndexFetchError(f"{redact_url(bare)}: {self._reason(exc)}") from None
-                time.sleep(0.5 * 2**attempt)
+                try:
+                    self.http.pause(0.5 * 2**attempt)
+                except RequestAborted as stopped:
+                    raise IndexFetchError(f"{redact_url(bare)}: {self._reason(stopped)}") from None
             except ResponseTooLarge as exc:
                 raise IndexFetchError(f"{redact_url(bare)}: {exc}") from None
             except (requests.RequestException, RequestAborted, zlib.error) as exc:
