@@ -35,7 +35,8 @@ Routes (fault/feature prefixes combine and apply left to right, e.g.
 * ``/driphead/<seconds>/...`` -- sends the status line, then the headers one byte at a time.
 * ``/cutheaders/...`` and ``/resetheaders/...`` -- the status line and half a header, then
   the connection is closed (``cut``) or reset (``reset``, an RST).
-* ``/gzipbomb/...`` -- every 200 answer is ``Content-Encoding: gzip`` of 256 MiB of zeros.
+* ``/gzipbomb/...`` -- every 200, 206 and 301 answer is ``Content-Encoding: gzip`` of 256 MiB
+  of zeros.
 * ``/deflate/...`` -- every 200 answer is sent ``Content-Encoding: deflate`` (honest).
 """
 
@@ -829,7 +830,7 @@ class _Handler(BaseHTTPRequestHandler):
         faults = getattr(self, "_faults", {})
         if status == 200 and "ctype" in faults and "Content-Type" in headers:
             headers = {**headers, "Content-Type": faults["ctype"]}
-        if status in (200, 206) and faults.get("gzipbomb"):
+        if status in (200, 206, 301) and faults.get("gzipbomb"):
             headers, body = {**headers, "Content-Encoding": "gzip"}, gzip_bomb()
         elif status in (200, 206) and faults.get("deflate"):
             headers, body = {**headers, "Content-Encoding": "deflate"}, zlib.compress(body)

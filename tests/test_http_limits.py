@@ -260,3 +260,17 @@ def test_closing_the_client_ends_a_wait_between_tries() -> None:
         waiting.pause(60)
     stopper.join()
     assert time.monotonic() - started < 30  # woken by abort(), not by the 60 s wait
+
+
+def test_a_compressed_bomb_in_a_redirect_is_not_inflated(server: IndexServer) -> None:
+    # /simple answers 301 to /simple/; both bodies are the bomb here
+    with IndexClient([f"{server.url}/simple/"], cache=Cache(None)) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(http.ResponseTooLarge):
+                client.http.fetch("GET", f"{server.url}/gzipbomb/simple", limit=1 << 20)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert any(p == "/gzipbomb/simple/" for _, p, _ in server.requests)  # it was followed
+    assert peak < 40 * 1024 * 1024, peak  # requests alone inflates the redirect's 256 MiB

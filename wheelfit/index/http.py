@@ -222,11 +222,22 @@ def make_session(retries: int, pool_size: int) -> requests.Session:
     adapter = _GuardedAdapter(max_retries=retry, pool_connections=8, pool_maxsize=pool_size)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    session.hooks["response"].append(_drop_redirect_body)
     session.headers["User-Agent"] = USER_AGENT
     # only what this module can decode with a bound (requests would add br/zstd when the
     # modules happen to be installed)
     session.headers["Accept-Encoding"] = "gzip, deflate"
     return session
+
+
+def _drop_redirect_body(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """requests reads a redirect's body whole, and decoded, before following it: a small
+    gzip answer could inflate to gigabytes there. The body of a redirect is never used, so
+    at most 64 KB of it is read, undecoded, and it counts as empty."""
+    if response.is_redirect:
+        with contextlib.suppress(Exception):
+            response.raw.read(64 * 1024, decode_content=False)
+        response._content = b""
 
 
 class Answer:
