@@ -388,6 +388,8 @@ class Bench:
                 runs = self.uv_pair(name, uv_input, rep, [], "(registry-only copy)", warm=True)
                 for run in runs:
                     run.notes.append(f"input without its direct-URL lines {dropped}")
+        if self.args.quick:
+            return
         self.wheelfit_pair(name, file, rep, IMAGES, ["--no-build-deps"], warm=False)
         if not self.args.no_single_image:
             self.wheelfit_pair(name, file, rep, [SINGLE_IMAGE], [], warm=True)
@@ -588,6 +590,55 @@ def markdown(
     return "\n".join(md)
 
 
+def hottest_functions(
+    args: argparse.Namespace, work_root: Path, file_arg: str, top: int = 10
+) -> list[tuple[float, str]]:
+    """The functions most often on top of the stack of the thread holding the GIL in a cold
+    three-image run (the run is CPU-bound; threads waiting for the GIL or the network would
+    otherwise fill the list). py-spy's raw output: one line per distinct stack, frames
+    joined by ';', then the sample count."""
+    py_spy = shutil.which("py-spy") or str(Path(args.wheelfit_python).with_name("py-spy"))
+    raw = work_root / "profile.txt"
+    cmd = wheelfit_cmd(
+        args.wheelfit_python, REPO / file_arg, IMAGES, work_root / "cache", work_root / "o.json", []
+    )
+    try:
+        subprocess.run(
+            [
+                py_spy,
+                "record",
+                "--gil",
+                "--format",
+                "raw",
+                "--rate",
+                "100",
+                "-o",
+                str(raw),
+                "--",
+                *cmd,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            timeout=args.timeout,
+            check=False,
+        )
+        lines = raw.read_text().splitlines()
+    except (OSError, subprocess.SubprocessError) as exc:
+        return [(0.0, f"py-spy failed: {exc}")]
+    finally:
+        shutil.rmtree(work_root, ignore_errors=True)
+    counts: dict[str, int] = {}
+    for line in lines:
+        stack, _, number = line.rpartition(" ")
+        if not number.isdigit():
+            continue
+        leaf = stack.split(";")[-1]
+        counts[leaf] = counts.get(leaf, 0) + int(number)
+    total = sum(counts.values()) or 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])[:top]
+    return [(round(100 * n / total, 1), where) for where, n in ranked]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -624,6 +675,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--keep-caches", action="store_true", help="keep the cache folders (printed)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="only wheelfit three images and uv, cold and warm (no variants)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="then one more cold run per file under py-spy: the ten hottest functions",
     )
     args = parser.parse_args(argv)
     if not args.skip_uv and not args.uv:
@@ -690,8 +751,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {r['file']:<18} {r['cache']}: {r['wheelfit_seconds']:.2f} / "
                 f"{r['uv_seconds']:.2f} ({r['uv_tool']}) = {r['ratio']}x"
             )
+    profiles = {}
+    if args.profile:
+        for file_arg in args.files:
+            profiles[file_arg] = hottest_functions(
+                args, work_root=Path(tempfile.mkdtemp()), file_arg=file_arg
+            )
+            print(f"\nhottest functions of a cold run, {file_arg} (self samples, GIL holder):")
+            for share, where in profiles[file_arg]:
+                print(f"  {share:5.1f}%  {where}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
+        "profiles": profiles,
         "meta": meta,
         "summary": rows,
         "ratios": rats,

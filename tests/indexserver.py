@@ -23,18 +23,28 @@ Routes (fault/feature prefixes combine and apply left to right, e.g.
 * ``/flaky/<n>/...`` -- 500 for the first n requests to each full path, then normal.
 * ``/slow/<seconds>/...`` -- waits that long first (at most 30 s).
 * ``/norange/...`` -- ignores ``Range`` (always a 200 with the whole body).
-* ``/retryafter/<n>/...`` -- 429 with ``Retry-After: 1`` for the first n requests to each path.
+* ``/retryafter/<n>[:<s>]/...`` -- 429 with ``Retry-After: <s>`` (default 1) for the first n
+  requests to each path.
 * ``/reset/<n>/...`` -- closes the connection without answering, first n requests per path.
 * ``/truncate/...`` -- announces the full Content-Length, sends half the body, hangs up.
 * ``/garble/...`` -- project pages in the negotiated type but not valid JSON / HTML.
 * ``/ctype/<type>/...`` -- project pages with that Content-Type (``text~plain`` for text/plain).
 * ``/auth/<user>:<password>/...`` -- requires HTTP basic auth with those credentials.
+* ``/drip/<seconds>/...`` -- sends the headers, then the body one byte every <seconds>.
+* ``/dripfile/<seconds>/...`` -- like ``/drip/``, for files (archives, ranges, .metadata) only.
+* ``/driphead/<seconds>/...`` -- sends the status line, then the headers one byte at a time.
+* ``/cutheaders/...`` and ``/resetheaders/...`` -- the status line and half a header, then
+  the connection is closed (``cut``) or reset (``reset``, an RST).
+* ``/gzipbomb/...`` -- every 200, 206 and 301 answer is ``Content-Encoding: gzip`` of 256 MiB
+  of zeros.
+* ``/deflate/...`` -- every 200 answer is sent ``Content-Encoding: deflate`` (honest).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import gzip
 import hashlib
 import html
@@ -42,11 +52,13 @@ import io
 import json
 import re
 import socket
+import struct
 import sys
 import tarfile
 import threading
 import traceback
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -84,6 +96,18 @@ TAR_MTIME = 1580601600
 FILLER = b"# wheelfit test-index filler\n"
 SIZE_BUDGET = 200 * 1024
 MAX_SLEEP = 30.0
+_FLAG_FAULTS = ("truncate", "garble", "cutheaders", "resetheaders", "gzipbomb", "deflate")
+BOMB_BYTES = 256 * 1024 * 1024
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """256 MiB of zeros, gzipped (about 256 KB), made once per test session."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1 << 20)
+    parts = [compressor.compress(block) for _ in range(BOMB_BYTES >> 20)]
+    return b"".join(parts) + compressor.flush()
+
 
 SDIST_TEXTS = ("PKG-INFO", "pyproject.toml", "setup.cfg", "setup.py")
 _BUILD_MARKERS = {
@@ -98,8 +122,8 @@ _SOURCE_SUFFIXES = (
 )  # fmt: skip
 
 _PREFIX = re.compile(
-    r"/(?:(?P<kind>status|flaky|slow|auth|retryafter|reset|ctype)/(?P<arg>[^/]+)"
-    r"|(?P<flag>pep658|norange|truncate|garble))(?=/)"
+    r"/(?:(?P<kind>status|flaky|slow|auth|retryafter|reset|ctype|drip|driphead|dripfile)/(?P<arg>[^/]+)"
+    r"|(?P<flag>pep658|norange|truncate|garble|cutheaders|resetheaders|gzipbomb|deflate))(?=/)"
 )
 
 
@@ -813,6 +837,14 @@ class _Handler(BaseHTTPRequestHandler):
         faults = getattr(self, "_faults", {})
         if status == 200 and "ctype" in faults and "Content-Type" in headers:
             headers = {**headers, "Content-Type": faults["ctype"]}
+        if status in (200, 206, 301) and faults.get("gzipbomb"):
+            headers, body = {**headers, "Content-Encoding": "gzip"}, gzip_bomb()
+        elif status in (200, 206) and faults.get("deflate"):
+            headers, body = {**headers, "Content-Encoding": "deflate"}, zlib.compress(body)
+        if faults.get("cutheaders") or faults.get("resetheaders"):
+            return self._cut_headers(reset=bool(faults.get("resetheaders")))
+        if "driphead" in faults:
+            return self._drip_headers(status, headers, body, faults["driphead"])
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
@@ -820,6 +852,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if head or status in (204, 304):
             return
+        if "drip" in faults:
+            return self._drip(body, faults["drip"])
         if faults.get("truncate") and len(body) > 1:
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -828,6 +862,32 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         self.wfile.write(body)
+
+    def _drip(self, data: bytes, every: float) -> None:
+        """One byte every ``every`` seconds, until the client hangs up or the server stops."""
+        self.wfile.flush()
+        for i in range(len(data)):
+            self.connection.sendall(data[i : i + 1])
+            if self.server.index.stopping.wait(every):
+                break
+        self.close_connection = True
+
+    def _drip_headers(
+        self, status: int, headers: Mapping[str, str], body: bytes, every: float
+    ) -> None:
+        lines = [f"{k}: {v}\r\n" for k, v in {**headers, "Content-Length": len(body)}.items()]
+        self.connection.sendall(f"HTTP/1.1 {status} Whatever\r\n".encode())
+        self._drip(("".join(lines) + "\r\n").encode() + body, every)
+
+    def _cut_headers(self, reset: bool) -> None:
+        self.connection.sendall(b"HTTP/1.1 200 OK\r\nServer: wheelfit-test-in")
+        self.close_connection = True
+        if reset:  # an RST instead of a FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        else:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
 
     def _route(self, head: bool) -> None:
         index = self.server.index
@@ -844,13 +904,19 @@ class _Handler(BaseHTTPRequestHandler):
                 pep658 = True
             elif flag == "norange":
                 norange = True
-            elif flag in ("truncate", "garble"):
+            elif flag in _FLAG_FAULTS:
                 self._faults[flag] = True
+            elif kind in ("drip", "driphead", "dripfile"):
+                try:
+                    self._faults[kind] = min(max(float(arg), 0.0), MAX_SLEEP)
+                except ValueError:
+                    raise _Respond(400, b"bad /drip/ value\n") from None
             elif kind == "ctype":
                 self._faults["ctype"] = unquote(arg).replace("~", "/")
-            elif kind == "retryafter" and arg.isdigit():
-                if index._flaky_hit("retryafter:" + path) <= int(arg):
-                    raise _Respond(429, b"slow down\n", {"Retry-After": "1"})
+            elif kind == "retryafter" and re.fullmatch(r"\d+(:\d+)?", arg):
+                times, _, wait = arg.partition(":")
+                if index._flaky_hit("retryafter:" + path) <= int(times):
+                    raise _Respond(429, b"slow down\n", {"Retry-After": wait or "1"})
             elif kind == "reset" and arg.isdigit():
                 if index._flaky_hit("reset:" + path) <= int(arg):
                     self.close_connection = True
@@ -944,6 +1010,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve_file(self, filename: str, pep658: bool, norange: bool, head: bool) -> None:
         index = self.server.index
+        if "dripfile" in self._faults:
+            self._faults["drip"] = self._faults["dripfile"]
         if filename.endswith(".metadata") and filename.removesuffix(".metadata") in index._files:
             built = index._build(filename.removesuffix(".metadata"))
             if not pep658 or built.metadata is None:

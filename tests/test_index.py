@@ -146,10 +146,7 @@ def test_pages_are_cached_and_revalidated(fresh_server: IndexServer, tmp_path: P
     with client_for(url, tmp_path) as client:
         first = client.get_project("idna")
     # stale entry: force revalidation
-    for meta in (tmp_path / "pages").glob("*.json"):
-        data = json.loads(meta.read_text())
-        data["fetched_at"] = 0
-        meta.write_text(json.dumps(data))
+    expire_pages(tmp_path / "pages")
     fresh_server.reset()
     with client_for(url, tmp_path) as client:
         second = client.get_project("idna")
@@ -214,3 +211,12 @@ def test_unreadable_file_names_are_skipped_like_pip() -> None:
     ]
     page = parse_json_page(json.dumps({"files": files}).encode(), "https://h/simple/foo/", "foo")
     assert sorted(f.filename for f in page.files) == ["foo-1.0-py3-none-any.whl", "foo-2.0.tar.gz"]
+
+
+def expire_pages(folder: Path) -> None:
+    """Mark every cached page as fetched long ago (its first line is its metadata)."""
+    for entry in folder.glob("*.page"):
+        head, _, body = entry.read_bytes().partition(b"\n")
+        meta = json.loads(head)
+        meta["fetched_at"] = 0
+        entry.write_bytes(json.dumps(meta).encode() + b"\n" + body)

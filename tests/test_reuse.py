@@ -64,10 +64,7 @@ def test_an_expired_or_changed_page_is_not_trusted(
     fresh_server: IndexServer, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first = run(fresh_server, capsys)
-    for meta in (project / "cache" / "pages").glob("*.json"):
-        data = json.loads(meta.read_text())
-        data["fetched_at"] = 0  # expired long ago
-        meta.write_text(json.dumps(data))
+    expire_pages(project / "cache" / "pages")  # expired long ago
     fresh_server.add_project("helper", [wheel("helper", "1.0"), wheel("helper", "2.0")])
     second = run(fresh_server, capsys)
     assert any("/simple/" in path for _, path, _ in fresh_server.requests)
@@ -101,3 +98,12 @@ def test_failures_and_damaged_entries_are_never_reused(
     second = run(fresh_server, capsys)
     assert second == first
     assert fresh_server.requests == []  # the pages were still fresh; only the result was redone
+
+
+def expire_pages(folder: Path) -> None:
+    """Mark every cached page as fetched long ago (its first line is its metadata)."""
+    for entry in folder.glob("*.page"):
+        head, _, body = entry.read_bytes().partition(b"\n")
+        meta = json.loads(head)
+        meta["fetched_at"] = 0
+        entry.write_bytes(json.dumps(meta).encode() + b"\n" + body)

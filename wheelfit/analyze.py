@@ -142,7 +142,8 @@ def analyze(
         missing = [t for t in targets if t not in done]
         if missing:
             client.prefetch_projects(r.name for r in inputs.installs if r.name)
-            with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+            pool = ThreadPoolExecutor(max_workers=len(missing))
+            try:
                 analysed = pool.map(
                     lambda t: analyze_target(client, t, inputs, options, settings), missing
                 )
@@ -150,6 +151,12 @@ def analyze(
                     done[target] = report
                     if target in keys:
                         stored.store(client.cache, keys[target], report, dict(client.pages_read))
+            except BaseException:
+                # Ctrl-C (or a bug): stop the network work now instead of waiting for it
+                client.close()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
         reports = [done[t] for t in targets]
     finally:
         if own_client:

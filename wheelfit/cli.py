@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import io
 import json
@@ -14,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console
 
@@ -40,6 +41,7 @@ from .targets.images import list_images, normalize_arch, target_from_image, targ
 from .targets.profile import probe_text, target_from_profile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -672,5 +674,16 @@ def entrypoint() -> None:
     try:
         code = main()
     except KeyboardInterrupt:
-        code = 130
+        interrupted()
     sys.exit(code)
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: a short message and exit 130 now. Threads still computing a resolution
+    would hold a normal exit until they finish; their network work is already stopped."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
+        sys.stderr.write("wheelfit: interrupted\n")
+        sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)

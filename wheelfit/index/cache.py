@@ -4,13 +4,17 @@ Why not CacheControl: ``--offline`` must answer from entries that HTTP semantics
 stale, and the wheel metadata we cache is assembled from range requests, which HTTP caches
 do not store. Both needs are small, so the cache is a folder of files:
 
-* ``pages/<key>.json`` + ``.body``: a project page, its ETag/Last-Modified, when it was
-  fetched, and the body's sha256 so a truncated or corrupted entry is noticed and refetched;
+* ``pages/<key>.page``: a project page: one line of JSON (its ETag/Last-Modified, when it
+  was fetched, the body's sha256 so a truncated or corrupted entry is noticed and refetched),
+  then the body;
 * ``blobs/<kind>/<key>``: content that never changes for a given file hash (core metadata,
-  results of inspecting an sdist), with a sha256 sidecar for the same reason.
+  results of inspecting an sdist, stored reports), after a first line with its sha256.
 
-Writes go to a temporary file in the same folder and are renamed into place, so concurrent
-runs sharing a cache never see half a file. Keys are hashes of credential-free URLs.
+Each entry is one file, written to a temporary file in the same folder and renamed into
+place: processes sharing a cache never see half an entry, nor one writer's data with
+another's checksum (which two files, each renamed, allowed). Entries of the earlier
+two-file layout (``.json`` + ``.body``, data + ``.sha256``) are still read. Keys are hashes of
+credential-free URLs.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from pathlib import Path
 
 import platformdirs
 
+BLOB_MAGIC = b"wheelfit-blob sha256="
+BLOB_HEADER = len(BLOB_MAGIC) + 64 + 1  # the magic, the hex digest, a newline
+MAX_HEADER_LINE = 64 * 1024  # a page's first line (its metadata) is far shorter
+
 
 def default_cache_dir() -> Path:
     override = os.environ.get("WHEELFIT_CACHE_DIR")
@@ -36,12 +44,13 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, *parts: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for part in parts:
+                handle.write(part)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -82,29 +91,33 @@ class Cache:
             return None
         base = self.root / "pages" / _key(url)
         try:
+            head, _, body = base.with_suffix(".page").read_bytes().partition(b"\n")
+            meta = json.loads(head)
+        except FileNotFoundError:
+            return self._load_two_file_page(url, base)
+        except (OSError, ValueError):
+            return None
+        return _checked_page(url, meta, body)
+
+    def _load_two_file_page(self, url: str, base: Path) -> CachedPage | None:
+        try:
             meta = json.loads(base.with_suffix(".json").read_text())
             body = base.with_suffix(".body").read_bytes()
         except (OSError, ValueError):
             return None
-        page = CachedPage(
-            url=url,
-            body=body,
-            content_type=meta.get("content_type", ""),
-            etag=meta.get("etag"),
-            last_modified=meta.get("last_modified"),
-            fetched_at=float(meta.get("fetched_at", 0)),
-            max_age=int(meta.get("max_age", 0)),
-        )
-        if page.sha256 != meta.get("sha256"):
-            return None  # torn or corrupted: behave as if absent, the next fetch rewrites it
-        return page
+        return _checked_page(url, meta, body)
 
     def page_state(self, url: str) -> tuple[str, bool] | None:
-        """(body sha256, fresh) from a page's metadata alone, without reading its body."""
+        """(body sha256, fresh) from a page's first line alone, without reading its body."""
         if self.root is None:
             return None
+        base = self.root / "pages" / _key(url)
         try:
-            meta = json.loads((self.root / "pages" / _key(url)).with_suffix(".json").read_text())
+            try:
+                with base.with_suffix(".page").open("rb") as handle:
+                    meta = json.loads(handle.readline(MAX_HEADER_LINE))
+            except FileNotFoundError:
+                meta = json.loads(base.with_suffix(".json").read_text())
             fresh = time.time() - float(meta["fetched_at"]) < int(meta["max_age"])
             return str(meta["sha256"]), fresh
         except (OSError, ValueError, KeyError, TypeError):
@@ -113,7 +126,6 @@ class Cache:
     def store_page(self, page: CachedPage) -> None:
         if self.root is None:
             return
-        base = self.root / "pages" / _key(page.url)
         meta = {
             "content_type": page.content_type,
             "etag": page.etag,
@@ -122,9 +134,8 @@ class Cache:
             "max_age": page.max_age,
             "sha256": page.sha256,
         }
-        # body first: a reader that finds new metadata with an old body sees a hash mismatch
-        _atomic_write(base.with_suffix(".body"), page.body)
-        _atomic_write(base.with_suffix(".json"), json.dumps(meta).encode())
+        path = (self.root / "pages" / _key(page.url)).with_suffix(".page")
+        _atomic_write(path, json.dumps(meta).encode() + b"\n", page.body)
 
     def touch_page(self, page: CachedPage) -> None:
         page.fetched_at = time.time()
@@ -138,16 +149,46 @@ class Cache:
         path = self.root / "blobs" / kind / _key(identity)
         try:
             data = path.read_bytes()
-            expected = path.with_suffix(".sha256").read_text().strip()
         except OSError:
             return None
-        if hashlib.sha256(data).hexdigest() != expected:
+        if data.startswith(BLOB_MAGIC):
+            expected, data = data[len(BLOB_MAGIC) : BLOB_HEADER - 1], data[BLOB_HEADER:]
+            if hashlib.sha256(data).hexdigest().encode() != expected:
+                return None
+            return data
+        try:  # the two-file layout
+            sidecar = path.with_suffix(".sha256").read_text().strip()
+        except OSError:
             return None
-        return data
+        return data if hashlib.sha256(data).hexdigest() == sidecar else None
 
     def store_blob(self, kind: str, identity: str, data: bytes) -> None:
         if self.root is None:
             return
         path = self.root / "blobs" / kind / _key(identity)
-        _atomic_write(path, data)
-        _atomic_write(path.with_suffix(".sha256"), hashlib.sha256(data).hexdigest().encode())
+        header = BLOB_MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n"
+        _atomic_write(path, header, data)
+
+
+def _checked_page(url: str, meta: object, body: bytes) -> CachedPage | None:
+    if not isinstance(meta, dict):
+        return None
+    try:
+        page = CachedPage(
+            url=url,
+            body=body,
+            content_type=str(meta.get("content_type", "")),
+            etag=_text_or_none(meta.get("etag")),
+            last_modified=_text_or_none(meta.get("last_modified")),
+            fetched_at=float(meta.get("fetched_at", 0)),
+            max_age=int(meta.get("max_age", 0)),
+        )
+    except (TypeError, ValueError):
+        return None
+    if page.sha256 != meta.get("sha256"):
+        return None  # torn or corrupted: behave as if absent, the next fetch rewrites it
+    return page
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,8 +26,6 @@ from urllib.parse import urlsplit
 
 import requests
 from packaging.utils import NormalizedName, canonicalize_name
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from ..errors import IndexFetchError, redact_url
 from ..models import DistFile, ProjectPage
@@ -41,18 +40,22 @@ from .findlinks import (
     list_folder,
     local_path,
 )
+from .http import Answer, Http, RequestAborted, ResponseTooLarge, make_session
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_page
 from .urls import strip_credentials
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
-USER_AGENT = "wheelfit/0.1 (+https://pypi.org/project/wheelfit/)"
+MAX_PAGE_BYTES = 128 * 1024 * 1024  # PyPI's largest project pages are a few tens of MB
 MAX_METADATA_BYTES = 10 * 1024 * 1024  # a METADATA file larger than this is not real
 MAX_RANGE_READ = 32 * 1024 * 1024  # give up reading a wheel's zip beyond this much
 MAX_ARCHIVE_BYTES = 256 * 1024 * 1024  # sdists larger than this are not downloaded
 ARCHIVE_IN_MEMORY_BYTES = 4 * 1024 * 1024  # a larger download is spooled to a temporary file
 DEFAULT_PAGE_MAX_AGE = 600  # PyPI sends max-age=600 on project pages
+# seconds for one request from start to its body's last byte, retries included: the
+# per-read timeout alone never ends an answer trickling in a byte at a time
+DEFAULT_DEADLINE = 180.0
 
 T = TypeVar("T")
 
@@ -81,6 +84,7 @@ class IndexClient:
         session: requests.Session | None = None,
         offline: bool = False,
         timeout: float = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
         retries: int = 3,
         max_workers: int = 16,
         exclude_newer: datetime | None = None,
@@ -100,7 +104,10 @@ class IndexClient:
         self.exclude_newer = exclude_newer
         self.observer: FetchObserver = observer or _SilentObserver()
         self.retries = retries
-        self.session = session or _make_session(retries, max_workers)
+        # connections kept alive: one per thread that may ask at once (both pools, the
+        # targets' threads); with fewer, each answer beyond the pool closes its connection
+        self.session = session or make_session(retries, 2 * max_workers + 4)
+        self.http = Http(self.session, timeout, deadline)
         # Two pools so that no task waits on work queued behind it: the I/O pool runs leaf
         # fetches (pages, metadata) that never wait on other futures; the task pool runs
         # composite work (describing a file) that may wait on the I/O pool.
@@ -114,6 +121,8 @@ class IndexClient:
         self._auth_by_host = {urlsplit(i.url).netloc: i.auth for i in self.indexes if i.auth}
 
     def close(self) -> None:
+        """Stop: queued work is cancelled and requests in flight end at once."""
+        self.http.abort()
         self._io_pool.shutdown(wait=False, cancel_futures=True)
         self._task_pool.shutdown(wait=False, cancel_futures=True)
         self.session.close()
@@ -203,24 +212,26 @@ class IndexClient:
                 headers["If-None-Match"] = cached.etag
             if cached.last_modified:
                 headers["If-Modified-Since"] = cached.last_modified
-        response = self._request("GET", url, headers=headers, auth=auth)
-        if response.status_code == 304 and cached is not None:
+        response = self._request("GET", url, MAX_PAGE_BYTES, headers=headers, auth=auth)
+        if response.status == 304 and cached is not None:
             self.cache.touch_page(cached)
             self.observer.fetched("page", url, True)
             self._read(url, cached.sha256)
             return from_cache
-        if response.status_code == 404:
+        if response.status == 404:
             with self._lock:
                 self.pages_read[url] = ""  # not cached: a result that saw it cannot be reused
             return None
         _raise_for_status(response, url)
-        content_type = response.headers.get("Content-Type", "text/html")
+        # pip refuses an answer without a Content-Type too; it is also what headers cut
+        # short by a dropped connection look like (http.client ends headers at end of file)
+        content_type = response.headers.get("Content-Type", "(none)")
         if content_type.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
             # pip refuses these too: an error page or a proxy's answer is not a project page
             raise IndexFetchError(f"{redact_url(url)}: not a project page ({content_type})")
         page = CachedPage(
             url=response.url,  # after redirects, for resolving relative file URLs
-            body=response.content,
+            body=response.body,
             content_type=content_type,
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
@@ -285,10 +296,10 @@ class IndexClient:
 
     def _fetch_links_page(self, location: str) -> tuple[bytes, str]:
         self._refuse_offline(f"--find-links {redact_url(location)}")
-        response = self._request("GET", location, headers={"Accept": "text/html"})
+        response = self._request("GET", location, MAX_PAGE_BYTES, headers={"Accept": "text/html"})
         _raise_for_status(response, location)
         self.observer.fetched("page", location, False)
-        return response.content, response.url
+        return response.body, response.url
 
     def still_absent(self, urls: list[str]) -> bool:
         """Whether every one of these project pages still answers 404 (asked in parallel)."""
@@ -297,10 +308,10 @@ class IndexClient:
 
         def absent(url: str) -> bool:
             try:  # _request finds the index's credentials by host
-                response = self._request("GET", url, headers={"Accept": ACCEPT})
+                response = self._request("GET", url, MAX_PAGE_BYTES, headers={"Accept": ACCEPT})
             except IndexFetchError:
                 return False
-            return response.status_code == 404
+            return response.status == 404
 
         return all(self._io_pool.map(absent, urls))
 
@@ -334,10 +345,12 @@ class IndexClient:
 
     def _fetch_metadata_file(self, dist: DistFile) -> bytes | None:
         url = dist.url + ".metadata"
-        response = self._request("GET", url)
-        if response.status_code != 200:
+        response = self._request("GET", url, MAX_METADATA_BYTES)
+        if response.status != 200:
             return None  # advertised but missing: fall back to the wheel itself
-        data = response.content
+        data = response.body
+        if not data.strip():
+            raise IndexFetchError(f"{dist.filename}.metadata: the index sent an empty answer")
         if dist.metadata_sha256 and hashlib.sha256(data).hexdigest() != dist.metadata_sha256:
             raise IndexFetchError(f"{dist.filename}.metadata does not match its advertised hash")
         return data
@@ -363,7 +376,7 @@ class IndexClient:
                 info = archive.getinfo(member)
                 if info.file_size > MAX_METADATA_BYTES:
                     raise IndexFetchError(f"{dist.filename}: METADATA is implausibly large")
-                return archive.read(member)
+                return read_member(archive, info)
         except (zipfile.BadZipFile, EOFError, ValueError, KeyError) as exc:
             raise IndexFetchError(f"{dist.filename}: cannot read its METADATA ({exc})") from exc
 
@@ -396,7 +409,7 @@ class IndexClient:
         return members
 
     def _content_length(self, url: str) -> int:
-        response = self._request("HEAD", url)
+        response = self._request("HEAD", url, 0)
         _raise_for_status(response, url)
         length = response.headers.get("Content-Length", "")
         if not length.isdigit():
@@ -404,9 +417,10 @@ class IndexClient:
         return int(length)
 
     def _fetch_range(self, url: str, start: int, end: int) -> tuple[bytes, bool]:
-        response = self._request("GET", url, headers={"Range": f"bytes={start}-{end}"})
+        headers = {"Range": f"bytes={start}-{end}"}
+        response = self._request("GET", url, MAX_RANGE_READ, headers=headers)
         _raise_for_status(response, url)
-        return response.content, response.status_code == 206
+        return response.body, response.status == 206
 
     # -- whole archives (sdists) -----------------------------------------------------------
 
@@ -422,28 +436,28 @@ class IndexClient:
         if path is not None:
             return copy_local(path, dist.filename, limit, ARCHIVE_IN_MEMORY_BYTES)
         self._refuse_offline(dist.filename)
-        response = self._request("GET", dist.url, stream=True)
-        _raise_for_status(response, dist.url)
+        bare, auth = self._credentials(dist.url)
         # returned open: the caller closes it
         archive = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_IN_MEMORY_BYTES)  # noqa: SIM115
-        digest, total = hashlib.sha256(), 0
+        digest = hashlib.sha256()
         try:
-            for chunk in response.iter_content(1 << 16):
-                total += len(chunk)
-                if total > limit:
-                    raise IndexFetchError(f"{dist.filename} is over the {limit} byte limit")
+            for chunk in self.http.stream(bare, limit=limit, auth=auth):
                 digest.update(chunk)
                 archive.write(chunk)
             if dist.sha256 and digest.hexdigest() != dist.sha256:
                 raise IndexFetchError(f"{dist.filename} does not match the index's sha256")
-        except requests.RequestException as exc:  # cut short, reset while streaming
+        except ResponseTooLarge:
             archive.close()
-            raise IndexFetchError(f"{dist.filename}: {_short_reason(exc)}") from None
+            raise IndexFetchError(f"{dist.filename} is over the {limit} byte limit") from None
+        except requests.HTTPError as exc:
+            archive.close()
+            raise IndexFetchError(f"{redact_url(bare)}: {exc}") from None
+        except (requests.RequestException, RequestAborted, zlib.error) as exc:
+            archive.close()  # cut short, reset while streaming, too slow
+            raise IndexFetchError(f"{dist.filename}: {self._reason(exc)}") from None
         except BaseException:
             archive.close()
             raise
-        finally:
-            response.close()
         archive.seek(0)
         self.observer.fetched("archive", dist.filename, False)
         return archive
@@ -458,47 +472,48 @@ class IndexClient:
         if self.offline:
             raise IndexFetchError(f"{what} is not in the cache and --offline is set")
 
+    def _credentials(self, url: str) -> tuple[str, tuple[str, str] | None]:
+        bare, inline_auth = strip_credentials(url)
+        return bare, inline_auth or self._auth_by_host.get(urlsplit(bare).netloc)
+
     def _request(
         self,
         method: str,
         url: str,
+        limit: int,
         *,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
-        stream: bool = False,
-    ) -> requests.Response:
-        bare, inline_auth = strip_credentials(url)
-        auth = auth or inline_auth or self._auth_by_host.get(urlsplit(bare).netloc)
+    ) -> Answer:
+        """The answer with its whole body (at most ``limit`` bytes), or IndexFetchError."""
+        bare, found_auth = self._credentials(url)
+        auth = auth or found_auth
         for attempt in range(self.retries + 1):
             try:
-                return self.session.request(
-                    method, bare, headers=headers, auth=auth, timeout=self.timeout, stream=stream
-                )
+                return self.http.fetch(method, bare, limit=limit, headers=headers, auth=auth)
             except requests.exceptions.ChunkedEncodingError as exc:
                 # urllib3 retries connects and statuses, not a body cut short: retry it here
                 if attempt == self.retries:
-                    raise IndexFetchError(f"{redact_url(bare)}: {_short_reason(exc)}") from None
-                time.sleep(0.5 * 2**attempt)
-            except requests.RequestException as exc:
+                    raise IndexFetchError(f"{redact_url(bare)}: {self._reason(exc)}") from None
+                try:
+                    self.http.pause(0.5 * 2**attempt)
+                except RequestAborted as stopped:
+                    raise IndexFetchError(f"{redact_url(bare)}: {self._reason(stopped)}") from None
+            except ResponseTooLarge as exc:
+                raise IndexFetchError(f"{redact_url(bare)}: {exc}") from None
+            except (requests.RequestException, RequestAborted, zlib.error) as exc:
                 # exception texts can quote the URL: never let credentials through
-                raise IndexFetchError(f"{redact_url(bare)}: {_short_reason(exc)}") from None
+                raise IndexFetchError(f"{redact_url(bare)}: {self._reason(exc)}") from None
         raise AssertionError("unreachable")
 
-
-def _make_session(retries: int, pool_size: int) -> requests.Session:
-    session = requests.Session()
-    retry = Retry(
-        total=retries,
-        backoff_factor=0.5,
-        status_forcelist=(429, 500, 502, 503, 504),
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        raise_on_status=False,
-    )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=8, pool_maxsize=pool_size)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.headers["User-Agent"] = USER_AGENT
-    return session
+    def _reason(self, exc: Exception) -> str:
+        if isinstance(exc, RequestAborted):
+            if exc.reason == "stopped":
+                return "stopped"
+            return f"timed out (no complete answer within {self.http.deadline:g} s)"
+        if isinstance(exc, (zlib.error, requests.exceptions.ContentDecodingError)):
+            return "the answer's compression is invalid or unsupported"
+        return _short_reason(exc)
 
 
 PAGE_CONTENT_TYPES = frozenset(
@@ -523,9 +538,9 @@ def _parsed(
         return None
 
 
-def _raise_for_status(response: requests.Response, url: str) -> None:
-    if response.status_code >= 400:
-        raise IndexFetchError(f"{redact_url(url)}: HTTP {response.status_code} {response.reason}")
+def _raise_for_status(response: Answer, url: str) -> None:
+    if response.status >= 400:
+        raise IndexFetchError(f"{redact_url(url)}: HTTP {response.status} {response.reason}")
 
 
 def _short_reason(exc: Exception) -> str:
@@ -555,6 +570,20 @@ def _uploaded_before(dist: DistFile, cutoff: datetime) -> bool:
     except ValueError:
         return False
     return uploaded <= cutoff
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, inflated a chunk at a time: ``ZipFile.read`` inflates the whole
+    stream in one call, so a member declaring 61 bytes could take a gigabyte before zipfile
+    cuts it to its declared size. Reading past the declared size fails its CRC check."""
+    parts, total = [], 0
+    with archive.open(info) as handle:
+        while chunk := handle.read(1 << 16):
+            total += len(chunk)
+            if total > info.file_size:
+                raise zipfile.BadZipFile(f"{info.filename} is larger than it says")
+            parts.append(chunk)
+    return b"".join(parts)
 
 
 def _metadata_member(archive: zipfile.ZipFile, dist: DistFile) -> str:

@@ -19,7 +19,7 @@ from packaging.utils import NormalizedName
 
 from ..errors import IndexFetchError
 from ..models import DistFile, ProjectPage
-from .simple import make_dist_file, packed_page, parse_html_page
+from .simple import Row, file_and_row, make_dist_file, packed_page, parse_html_page
 
 _HASH_CHUNK = 1 << 20
 
@@ -56,19 +56,19 @@ def list_folder(path: Path) -> list[LocalFile]:
 
 def folder_page(files: list[LocalFile], project: NormalizedName) -> ProjectPage:
     """The project's files among a folder's, each hashed: cached facts are keyed by content."""
-    dists: list[DistFile] = []
+    dists: list[tuple[DistFile, Row]] = []
     for local in files:
         if make_dist_file(local.name, local.path.as_uri(), project) is None:
             continue  # another project's file, or a name pip would not read
-        dist = make_dist_file(
+        made = file_and_row(
             local.name,
             local.path.as_uri(),
             project,
             sha256=_sha256(local.path),
             size=local.size,
         )
-        if dist is not None:
-            dists.append(dist)
+        if made is not None:
+            dists.append(made)
     return packed_page(project, dists)
 
 
@@ -80,8 +80,8 @@ def is_archive_link(location: str) -> bool:
 
 def archive_link_page(location: str, project: NormalizedName) -> ProjectPage:
     filename = unquote(urlsplit(location).path.rsplit("/", 1)[-1])
-    dist = make_dist_file(filename, location.split("#", 1)[0], project)
-    return packed_page(project, [dist] if dist is not None else [])
+    made = file_and_row(filename, location.split("#", 1)[0], project)
+    return packed_page(project, [made] if made is not None else [])
 
 
 def links_page(body: bytes, page_url: str, project: NormalizedName) -> ProjectPage:

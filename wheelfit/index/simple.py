@@ -25,7 +25,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from ..models import NO_TAGS, DistFile, FileDetails, PackedDetails, ProjectPage
+from ..models import NO_TAGS, DistFile, FileDetails, PackedDetails, PackedPage, ProjectPage
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 FileFilter = Callable[[DistFile], bool]
@@ -38,6 +38,7 @@ SDIST_EXTENSIONS = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".
 _SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 _cached_version = lru_cache(maxsize=65536)(Version)
 _cached_tags = lru_cache(maxsize=65536)(parse_tag)
+_cached_name = lru_cache(maxsize=4096)(canonicalize_name)
 
 
 @lru_cache(maxsize=65536)
@@ -55,7 +56,7 @@ def _parse_wheel_filename(filename: str) -> tuple[NormalizedName, Version, froze
         version = _cached_version(parts[1])
     except ValueError:  # InvalidVersion, or a number too long for int()
         raise InvalidWheelFilename(filename) from None
-    name = canonicalize_name(parts[0])
+    name = _cached_name(parts[0])
     tags = _cached_tags("-".join(parts[-3:]))
     return name, version, tags
 
@@ -80,7 +81,11 @@ def parse_sdist_version(filename: str, project: NormalizedName) -> Version | Non
     return None
 
 
-def make_dist_file(
+Row = tuple[object, ...]  # a FileDetails' fields, in order
+_PENDING = FileDetails("", "")  # until the page packs the file's details
+
+
+def file_and_row(
     filename: str,
     url: str,
     project: NormalizedName,
@@ -91,7 +96,10 @@ def make_dist_file(
     size: int | None = None,
     upload_time: str | None = None,
     metadata: bool | dict[str, str] | None = None,
-) -> DistFile | None:
+    with_details: bool = True,
+) -> tuple[DistFile, Row] | None:
+    """The file (its details set when ``with_details``) and its details as a row, or None
+    when pip would not consider a file of that name."""
     try:
         if filename.endswith(".whl"):
             name, version, tags = _parse_wheel_filename(filename)
@@ -108,42 +116,76 @@ def make_dist_file(
         # number of more than 4,300 digits in the version
         return None
     metadata_sha = metadata.get("sha256") if isinstance(metadata, dict) else None
-    details = FileDetails(
-        filename=filename,
-        url=url,
-        size=size,
-        sha256=sha256,
-        upload_time=upload_time,
-        has_metadata_file=bool(metadata),
-        metadata_sha256=metadata_sha,
-        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+    row: Row = (
+        filename,
+        url,
+        size,
+        sha256,
+        upload_time,
+        bool(metadata),
+        metadata_sha,
+        yanked if isinstance(yanked, str) and yanked else None,
     )
-    return DistFile(
+    dist = DistFile(
         project,
         version,
         is_wheel,
-        details,
+        FileDetails(*row) if with_details else _PENDING,  # type: ignore[arg-type]
         tags=frozenset(tags) if tags else NO_TAGS,
         # a project repeats a few Requires-Python strings over thousands of files
         requires_python=sys.intern(requires_python.strip()) if requires_python else None,
         yanked=bool(yanked) or yanked == "",
     )
+    return dist, row
+
+
+def make_dist_file(
+    filename: str,
+    url: str,
+    project: NormalizedName,
+    *,
+    sha256: str | None = None,
+    requires_python: str | None = None,
+    yanked: bool | str = False,
+    size: int | None = None,
+    upload_time: str | None = None,
+    metadata: bool | dict[str, str] | None = None,
+) -> DistFile | None:
+    made = file_and_row(
+        filename,
+        url,
+        project,
+        sha256=sha256,
+        requires_python=requires_python,
+        yanked=yanked,
+        size=size,
+        upload_time=upload_time,
+        metadata=metadata,
+    )
+    return None if made is None else made[0]
 
 
 def packed_page(
-    name: NormalizedName, files: list[DistFile], keep: FileFilter | None = None
+    name: NormalizedName, files: list[tuple[DistFile, Row]], keep: FileFilter | None = None
 ) -> ProjectPage:
-    """The page, each release's file details packed together (see PackedDetails)."""
+    """The page, its files' details packed together (see PackedPage), a slice per release."""
     if keep is not None:
-        files = [f for f in files if keep(f)]
-    by_version: dict[Version, list[DistFile]] = {}
-    for dist in files:
-        by_version.setdefault(dist.version, []).append(dist)
+        files = [(dist, row) for dist, row in files if keep(dist)]
+    by_version: dict[Version, list[tuple[DistFile, Row]]] = {}
+    for made in files:
+        by_version.setdefault(made[0].version, []).append(made)
+    rows: list[Row] = []
+    releases = []
     for release in by_version.values():
-        details = PackedDetails([dist.details for dist in release])
-        for index, dist in enumerate(release):
+        start = len(rows)
+        rows.extend(row for _, row in release)
+        releases.append((start, len(rows), release))
+    packed = PackedPage(rows)
+    for start, stop, release in releases:
+        details = PackedDetails(packed, start, stop)
+        for index, (dist, _) in enumerate(release):
             dist.pack(details, index)
-    return ProjectPage(name=name, files=tuple(files))
+    return ProjectPage(name=name, files=tuple(dist for dist, _ in files))
 
 
 # A page's values are checked for their type where they are read: a hostile index may send a
@@ -191,7 +233,7 @@ def parse_json_page(
             yanked = True
         # PEP 714 renamed dist-info-metadata to core-metadata; indexes may send either.
         metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
-        dist = make_dist_file(
+        made = file_and_row(
             filename,
             url if url.startswith(("https://", "http://")) else urljoin(page_url, url),
             name,
@@ -201,9 +243,10 @@ def parse_json_page(
             size=_size(entry.get("size")),
             upload_time=_text(entry.get("upload-time")),
             metadata=_metadata(metadata),
+            with_details=keep is not None,  # the filter reads upload times
         )
-        if dist is not None:
-            files.append(dist)
+        if made is not None:
+            files.append(made)
     return packed_page(name, files, keep)
 
 
@@ -246,7 +289,7 @@ def parse_html_page(
                 metadata = _metadata({"sha256": metadata_attr.split("=", 1)[1]})
             else:
                 metadata = metadata_attr != "false"
-        dist = make_dist_file(
+        made = file_and_row(
             filename,
             url,
             name,
@@ -254,9 +297,10 @@ def parse_html_page(
             requires_python=attrs.get("data-requires-python"),
             yanked=yanked,
             metadata=metadata,
+            with_details=keep is not None,
         )
-        if dist is not None:
-            files.append(dist)
+        if made is not None:
+            files.append(made)
     return packed_page(name, files, keep)
 
 

@@ -77,7 +77,8 @@ def load(cache_: Cache, key: str, still_absent: Callable[[list[str]], bool]) -> 
 def store(cache_: Cache, key: str, report: TargetReport, pages: dict[str, str]) -> None:
     if report.fetch_errors:
         return  # a network failure is not a result to keep
-    document = {"pages": pages, "report": dataclasses.asdict(report)}
+    # sorted: threads finish pages in any order, and equal results should be equal files
+    document = {"pages": dict(sorted(pages.items())), "report": dataclasses.asdict(report)}
     cache_.store_blob("reports", key, json.dumps(document, default=_plain).encode())
 
 

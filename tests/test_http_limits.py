@@ -1,0 +1,276 @@
+"""The HTTP layer stays bounded whatever the server does: a total deadline per request,
+capped Retry-After, bounded decompression, headers cut short read as an unreadable index,
+Ctrl-C ends the run at once, and shared cache entries are never torn."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+from indexserver import IndexServer
+from packaging.utils import canonicalize_name
+from test_analyze import pkg, sdist, wheel
+
+from wheelfit import Settings, Status, analyze, target_from_image
+from wheelfit.cli import main
+from wheelfit.errors import IndexFetchError
+from wheelfit.index import client as client_module
+from wheelfit.index import http
+from wheelfit.index.cache import Cache
+from wheelfit.index.client import IndexClient, read_member
+from wheelfit.index.simple import make_dist_file
+from wheelfit.models import Report, TargetReport
+from wheelfit.report import stored
+
+SLIM = "python:3.12-slim-bookworm"
+
+
+@pytest.fixture
+def server(fresh_server: IndexServer) -> IndexServer:
+    fresh_server.add_project("first", [wheel("first", "1.0", requires=["second"])])
+    fresh_server.add_project("second", [wheel("second", "2.0")])
+    fresh_server.add_project("built", [sdist("built", "1.0")])
+    return fresh_server
+
+
+def analyse(server: IndexServer, tmp_path: Path, prefix: str, **client: object) -> Report:
+    req = tmp_path / "requirements.txt"
+    req.write_text("first\n")
+    index = f"{server.url}{prefix}/simple/"
+    settings = Settings(index_url=index, cache_dir=tmp_path / "cache")
+    with IndexClient([index], cache=Cache(tmp_path / "cache"), **client) as own:  # type: ignore[arg-type]
+        return analyze([str(req)], [target_from_image(SLIM)], settings, client=own)
+
+
+def unreadable(target: TargetReport, says: str) -> None:
+    first = pkg(target, "first")
+    assert first.status is Status.UNAVAILABLE
+    assert "could not be read" in first.reason and says in first.reason, first.reason
+    assert not target.complete and "first" in target.fetch_errors
+
+
+def requests_to(server: IndexServer, fragment: str) -> int:
+    return sum(1 for _, path, _ in server.requests if fragment in path)
+
+
+@pytest.mark.parametrize("prefix", ["/drip/2", "/driphead/2"])
+def test_a_dripping_page_is_cut_off_at_the_deadline(
+    server: IndexServer, tmp_path: Path, prefix: str
+) -> None:
+    # each byte comes within the per-read timeout: only the total deadline ends it
+    report = analyse(server, tmp_path, prefix, timeout=5.0, deadline=1.5)
+    unreadable(report.targets[0], "timed out")
+    assert requests_to(server, "/simple/first/") == 1  # a request past its deadline is not retried
+
+
+@pytest.mark.parametrize("kind", ["range", "pep658", "sdist"])
+def test_a_dripping_file_is_cut_off_at_the_deadline(
+    server: IndexServer, tmp_path: Path, kind: str
+) -> None:
+    prefix = "/pep658/dripfile/2" if kind == "pep658" else "/dripfile/2"
+    index = f"{server.url}{prefix}/simple/"
+    with IndexClient([index], cache=Cache(None), timeout=5.0, deadline=1.5) as client:
+        project = "built" if kind == "sdist" else "first"
+        dist = client.get_project(project).files[0]
+        assert dist.has_metadata_file is (kind == "pep658")
+        with pytest.raises(IndexFetchError, match="timed out"):
+            if kind == "sdist":
+                client.download(dist)
+            else:
+                client.get_wheel_metadata(dist)
+
+
+def test_retry_after_is_capped(
+    server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http, "MAX_RETRY_AFTER", 0.2)
+    # an hour asked twice: waited 0.2 s each time, then the answer is used
+    report = analyse(server, tmp_path, "/retryafter/2:3600")
+    assert pkg(report.targets[0], "first").status is Status.WHEEL
+    assert requests_to(server, "/simple/first/") == 3
+    server.requests.clear()
+    # asked on every try: the retries are bounded, then the row says why
+    (tmp_path / "again").mkdir()
+    report = analyse(server, tmp_path / "again", "/retryafter/99:3600", retries=2)
+    unreadable(report.targets[0], "HTTP 429")
+    assert requests_to(server, "/simple/first/") == 3
+
+
+@pytest.mark.parametrize("prefix", ["/cutheaders", "/resetheaders"])
+def test_headers_cut_short_mean_an_unreadable_index(
+    server: IndexServer, tmp_path: Path, prefix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = analyse(server, tmp_path, prefix, retries=1)
+    unreadable(report.targets[0], "")
+    assert "not found" not in pkg(report.targets[0], "first").reason
+    req = tmp_path / "requirements.txt"
+    code = main([str(req), "--index-url", f"{server.url}{prefix}/simple/", "--image", SLIM,
+                 "--cache-dir", str(tmp_path / "cli-cache"), "--format", "json"])  # fmt: skip
+    assert code == 2
+    assert "the index could not be read" in capsys.readouterr().err
+
+
+def test_a_compressed_bomb_is_refused_within_the_size_limit(
+    server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "MAX_PAGE_BYTES", 4 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        # 256 MiB of gzipped zeros (~256 KB on the wire) as the page
+        report = analyse(server, tmp_path, "/gzipbomb")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    unreadable(report.targets[0], "larger than 4194304 bytes")
+    assert peak < 40 * 1024 * 1024, peak  # decoding whole would take 256 MiB
+
+
+def test_a_compressed_bomb_as_pep658_metadata_is_refused(server: IndexServer) -> None:
+    filename = "first-1.0-py3-none-any.whl"
+    url = server.file_url(filename, "/gzipbomb/pep658")
+    dist = make_dist_file(filename, url, canonicalize_name("first"), metadata=True)
+    assert dist is not None
+    client = IndexClient([f"{server.url}/simple/"], cache=Cache(None))
+    with client, pytest.raises(IndexFetchError, match="larger than"):
+        client.get_wheel_metadata(dist)
+
+
+def test_honest_deflate_is_decoded(server: IndexServer, tmp_path: Path) -> None:
+    report = analyse(server, tmp_path, "/deflate")
+    assert pkg(report.targets[0], "first").status is Status.WHEEL
+    assert pkg(report.targets[0], "second").version == "2.0"
+
+
+def test_a_zip_member_larger_than_it_says_is_refused_in_bounded_memory() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("x-1.0.dist-info/METADATA", bytes(64 * 1024 * 1024))
+    data = bytearray(buffer.getvalue())
+    # the declared (uncompressed) size, in the local header and the central directory: 61
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.index(signature)
+        data[at + offset : at + offset + 4] = (61).to_bytes(4, "little")
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    info = archive.getinfo("x-1.0.dist-info/METADATA")
+    assert info.file_size == 61
+    tracemalloc.start()
+    try:
+        with pytest.raises(zipfile.BadZipFile):
+            read_member(archive, info)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, peak  # ZipFile.read would inflate all 64 MiB first
+
+
+def test_concurrent_writers_never_tear_an_entry(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+
+    def payload(number: int, round_: int) -> bytes:
+        return f"writer {number} round {round_} ".encode() * 200
+
+    def write_many(number: int) -> None:
+        for round_ in range(150):
+            cache.store_blob("reports", "one-key", payload(number, round_))
+
+    cache.store_blob("reports", "one-key", payload(0, 0))
+    writers = [threading.Thread(target=write_many, args=(n,)) for n in range(8)]
+    for writer in writers:
+        writer.start()
+    reads = 0
+    while any(w.is_alive() for w in writers) or reads < 10:
+        data = cache.load_blob("reports", "one-key")
+        # once written, an entry is always whole: never absent, never two writers mixed
+        # (data and checksum in two files let a reader, or the final state, pair them wrong)
+        assert data is not None
+        assert data.startswith(b"writer ") and len(set(data.split(b"writer ")[1:])) == 1
+        reads += 1
+    for writer in writers:
+        writer.join()
+    assert cache.load_blob("reports", "one-key") is not None
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_a_stored_report_does_not_depend_on_the_order_pages_were_read(tmp_path: Path) -> None:
+    report = TargetReport(target=target_from_image(SLIM), packages=[])
+    pages = {f"https://example.org/simple/p{i}/": f"{i:064x}" for i in range(20)}
+    one, two = Cache(tmp_path / "one"), Cache(tmp_path / "two")
+    stored.store(one, "key", report, pages)
+    stored.store(two, "key", report, dict(reversed(pages.items())))
+    assert one.load_blob("reports", "key") == two.load_blob("reports", "key")
+    document = json.loads(one.load_blob("reports", "key") or b"")
+    assert list(document["pages"]) == sorted(pages)
+
+
+def test_ctrl_c_stops_at_once_without_a_traceback(server: IndexServer, tmp_path: Path) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("first\nsecond\nbuilt\n")
+    # every request would take 30 s; the run would last minutes with its retries
+    args = [sys.executable, "-m", "wheelfit", str(req), "--index-url",
+            f"{server.url}/slow/30/simple/", "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    env = {**os.environ, "NO_COLOR": "1"}
+    process = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        for _ in range(300):  # until the first request is on its way
+            if server.requests:
+                break
+            time.sleep(0.05)
+        assert server.requests, "the run never reached the index"
+        process.send_signal(signal.SIGINT)
+        # 20 s is far below what the queued work would take (30 s a request, with retries)
+        _, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    text = err.decode()
+    assert "Traceback" not in text and "interrupted" in text
+
+
+def test_https_goes_through_the_same_guarded_connections(server: IndexServer) -> None:
+    # the test index speaks plain HTTP: a TLS handshake with it fails, and must fail as an
+    # unreadable index (the guarded HTTPS connection class once broke every HTTPS request)
+    client = IndexClient([f"https://127.0.0.1:{server.port}/simple/"], retries=0)
+    with client, pytest.raises(IndexFetchError, match=r"https://127\.0\.0\.1"):
+        client.get_project("first")
+
+
+def test_a_file_size_asked_with_head_is_not_held_to_a_body_limit(server: IndexServer) -> None:
+    # indexes that give no size (HTML pages) have it asked with HEAD before range reads
+    filename = "first-1.0-py3-none-any.whl"
+    with IndexClient([f"{server.url}/simple/"], cache=Cache(None)) as client:
+        assert client._content_length(server.file_url(filename)) == len(server.file_bytes(filename))
+
+
+def test_closing_the_client_ends_a_wait_between_tries() -> None:
+    waiting = http.Http(http.make_session(0, 1), timeout=1.0, deadline=60.0)
+    stopper = threading.Timer(0.2, waiting.abort)
+    stopper.start()
+    started = time.monotonic()
+    with pytest.raises(http.RequestAborted):
+        waiting.pause(60)
+    stopper.join()
+    assert time.monotonic() - started < 30  # woken by abort(), not by the 60 s wait
+
+
+def test_a_compressed_bomb_in_a_redirect_is_not_inflated(server: IndexServer) -> None:
+    # /simple answers 301 to /simple/; both bodies are the bomb here
+    with IndexClient([f"{server.url}/simple/"], cache=Cache(None)) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(http.ResponseTooLarge):
+                client.http.fetch("GET", f"{server.url}/gzipbomb/simple", limit=1 << 20)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert any(p == "/gzipbomb/simple/" for _, p, _ in server.requests)  # it was followed
+    assert peak < 40 * 1024 * 1024, peak  # requests alone inflates the redirect's 256 MiB

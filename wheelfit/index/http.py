@@ -1,0 +1,436 @@
+"""HTTP for the index client, bounded in time and in size whatever the server does.
+
+requests and urllib3 do the protocol; this module adds what they leave open:
+
+* a total deadline per request. urllib3's timeout is per socket read, so a server sending a
+  byte every few seconds (in the headers or the body) would never time out. A watchdog
+  thread shuts down the socket of a request that outlives its deadline; the request then
+  fails as "timed out" and is not retried;
+* Retry-After capped (a 429 asking for an hour waits a few seconds, then counts as a try);
+* bodies read in chunks against a size limit, and gzip/deflate decoded incrementally with
+  a bound on the output, so a small compressed answer cannot inflate into gigabytes;
+* ``abort()``: every request in flight or waiting to retry fails at once (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.retry import Retry
+
+USER_AGENT = "wheelfit/0.1 (+https://pypi.org/project/wheelfit/)"
+MAX_RETRY_AFTER = 5.0  # seconds; a longer Retry-After is waited this long, then retried
+CHUNK = 256 * 1024
+
+
+class RequestAborted(Exception):
+    """The request outlived its deadline, or the client was closed (not an OSError on
+    purpose: urllib3 retries those)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ResponseTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer is larger than {limit} bytes")
+        self.limit = limit
+
+
+class _Guard:
+    """One request's deadline and the socket to shut down when it passes."""
+
+    __slots__ = ("aborted", "done", "expires", "lock", "sock", "stopped")
+
+    def __init__(self, expires: float, stopped: threading.Event) -> None:
+        self.expires = expires
+        self.stopped = stopped
+        self.sock: socket.socket | None = None
+        self.aborted: str | None = None  # why, once aborted
+        self.done = False
+        self.lock = threading.Lock()
+
+    def attach(self, sock: socket.socket | None) -> None:
+        with self.lock:
+            self.sock = sock
+            reason = self.aborted
+        if reason is not None:
+            raise RequestAborted(reason)
+
+    def abort(self, reason: str) -> None:
+        with self.lock:
+            if self.done or self.aborted is not None:
+                return
+            self.aborted = reason
+            sock = self.sock
+        if sock is not None:
+            # the plain socket's shutdown: a blocked TLS read then sees the end of the stream
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def check(self) -> None:
+        if self.aborted is None and self.stopped.is_set():
+            self.abort("stopped")
+        if self.aborted is not None:
+            raise RequestAborted(self.aborted)
+
+    def wait(self, seconds: float) -> None:
+        """Sleep between tries, cut short by abort() or the deadline."""
+        self.stopped.wait(max(0.0, min(seconds, self.expires - time.monotonic())))
+        self.check()
+
+    def finish(self) -> None:
+        with self.lock:
+            self.done = True
+            self.sock = None
+
+
+class _Watchdog:
+    """One daemon thread aborting the guards whose deadline has passed."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Guard]] = []
+        self._counter = itertools.count()
+        self._condition = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, guard: _Guard) -> None:
+        with self._condition:
+            heapq.heappush(self._heap, (guard.expires, next(self._counter), guard))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="wf-deadline", daemon=True)
+                self._thread.start()
+            if self._heap[0][2] is guard:
+                self._condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._condition.wait()
+                    continue
+                expires, _, guard = self._heap[0]
+                delay = expires - time.monotonic()
+                if delay > 0:
+                    self._condition.wait(min(delay, 1.0))
+                    continue
+                heapq.heappop(self._heap)
+            guard.abort("timed out")
+
+
+_watchdog = _Watchdog()
+_current = threading.local()  # the guard of the request this thread is making
+
+
+def _current_guard() -> _Guard | None:
+    return getattr(_current, "guard", None)
+
+
+class _Guarded:
+    """Mixed into urllib3's connection classes: a request checks its guard before sending,
+    and hands its socket to the guard before waiting for the answer."""
+
+    sock: socket.socket | None
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        guard = _current_guard()
+        if guard is not None:
+            guard.check()
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def getresponse(self) -> Any:
+        guard = _current_guard()
+        if guard is not None:
+            guard.attach(self.sock)  # from here on, the watchdog can cut this socket
+        return super().getresponse()  # type: ignore[misc]
+
+
+class _GuardedHTTPConnection(_Guarded, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_Guarded, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class _GuardedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _BoundedRetry(Retry):
+    """urllib3's retries, with Retry-After capped and no try after a deadline or abort."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, MAX_RETRY_AFTER)
+
+    def increment(self, *args: Any, **kwargs: Any) -> _BoundedRetry:
+        guard = _current_guard()
+        if guard is not None:
+            guard.check()
+        return super().increment(*args, **kwargs)
+
+    def sleep(self, response: Any = None) -> None:
+        seconds = None
+        if self.respect_retry_after_header and response is not None:
+            seconds = self.get_retry_after(response)
+        if seconds is None:
+            seconds = self.get_backoff_time()
+        guard = _current_guard()
+        if guard is None:
+            time.sleep(seconds)
+        else:
+            guard.wait(seconds)
+
+
+def make_session(retries: int, pool_size: int) -> requests.Session:
+    session = requests.Session()
+    retry = _BoundedRetry(
+        total=retries,
+        backoff_factor=0.5,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+    )
+    # one keep-alive pool per host, as large as the worker pool, so no thread opens and
+    # closes connections beyond the pool's size
+    adapter = _GuardedAdapter(max_retries=retry, pool_connections=8, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.hooks["response"].append(_drop_redirect_body)
+    session.headers["User-Agent"] = USER_AGENT
+    # only what this module can decode with a bound (requests would add br/zstd when the
+    # modules happen to be installed)
+    session.headers["Accept-Encoding"] = "gzip, deflate"
+    return session
+
+
+def _drop_redirect_body(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """requests reads a redirect's body whole, and decoded, before following it: a small
+    gzip answer could inflate to gigabytes there. The body of a redirect is never used, so
+    at most 64 KB of it is read, undecoded, and it counts as empty."""
+    if response.is_redirect:
+        with contextlib.suppress(Exception):
+            response.raw.read(64 * 1024, decode_content=False)
+        response._content = b""
+
+
+class Answer:
+    """A response whose body was read whole, within the limits."""
+
+    __slots__ = ("body", "headers", "reason", "status", "url")
+
+    def __init__(self, response: requests.Response, body: bytes) -> None:
+        self.status = response.status_code
+        self.reason = response.reason
+        self.headers = response.headers
+        self.url = response.url
+        self.body = body
+
+
+class Http:
+    """Requests under a total deadline each; ``abort()`` ends every one at once."""
+
+    def __init__(self, session: requests.Session, timeout: float, deadline: float) -> None:
+        self.session = session
+        self.timeout = timeout
+        self.deadline = deadline
+        self._stopped = threading.Event()
+
+    @property
+    def aborted(self) -> bool:
+        return self._stopped.is_set()
+
+    def abort(self) -> None:
+        self._stopped.set()
+        with _watchdog._condition:
+            guards = [guard for _, _, guard in _watchdog._heap]
+        for guard in guards:
+            if guard.stopped is self._stopped:
+                guard.abort("stopped")
+
+    def pause(self, seconds: float) -> None:
+        """Wait between tries; abort() ends the wait."""
+        if self._stopped.wait(seconds):
+            raise RequestAborted("stopped")
+
+    def _guard(self) -> _Guard:
+        guard = _Guard(time.monotonic() + self.deadline, self._stopped)
+        guard.check()
+        _watchdog.watch(guard)
+        return guard
+
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        limit: int,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> Answer:
+        """The response with its whole body (decoded), at most ``limit`` bytes of it.
+
+        Raises RequestAborted, ResponseTooLarge, requests.RequestException and the
+        decoders' zlib.error.
+        """
+        guard = self._guard()
+        _current.guard = guard
+        try:
+            response = self._send(method, url, headers, auth)
+            try:
+                # a HEAD answer's Content-Length is the file's, not a body's
+                body = b"" if method == "HEAD" else b"".join(_body(response, limit, guard))
+            finally:
+                response.close()
+            guard.check()
+            return Answer(response, body)
+        except requests.RequestException:
+            guard.check()  # a socket cut by the watchdog reads as a broken connection
+            raise
+        finally:
+            guard.finish()
+            _current.guard = None
+
+    def stream(
+        self,
+        url: str,
+        *,
+        limit: int,
+        auth: tuple[str, str] | None = None,
+    ) -> Iterator[bytes]:
+        """A GET's body in decoded chunks, at most ``limit`` bytes; raises for status >= 400
+        with ``requests.HTTPError``."""
+        guard = self._guard()
+        _current.guard = guard
+        try:
+            response = self._send("GET", url, None, auth)
+            try:
+                if response.status_code >= 400:
+                    raise requests.HTTPError(
+                        f"HTTP {response.status_code} {response.reason}", response=response
+                    )
+                _current.guard = None  # the caller may run other requests between chunks
+                yield from _body(response, limit, guard)
+            finally:
+                response.close()
+            guard.check()
+        except requests.RequestException:
+            guard.check()
+            raise
+        finally:
+            guard.finish()
+            _current.guard = None
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | None,
+        auth: tuple[str, str] | None,
+    ) -> requests.Response:
+        return self.session.request(
+            method, url, headers=headers, auth=auth, timeout=self.timeout, stream=True
+        )
+
+
+def _body(response: requests.Response, limit: int, guard: _Guard) -> Iterator[bytes]:
+    """The body in chunks, decoded, refusing to go beyond ``limit`` decoded bytes."""
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > limit:
+        raise ResponseTooLarge(limit)
+    decoder = _decoder(response.headers.get("Content-Encoding", ""))
+    total = 0
+    raw = response.raw
+    while True:
+        guard.check()
+        try:
+            chunk = raw.read(CHUNK, decode_content=False)
+        except Exception as exc:  # urllib3's errors, as requests would name them
+            guard.check()
+            raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
+        if not chunk:
+            break
+        if decoder is None:
+            total += len(chunk)
+            if total > limit:
+                raise ResponseTooLarge(limit)
+            yield chunk
+            continue
+        while chunk:
+            # at most what the limit leaves (+1 to notice going over); the rest waits in
+            # unconsumed_tail, so memory stays bounded by the limit
+            out = decoder.decompress(chunk, limit - total + 1)
+            total += len(out)
+            if total > limit:
+                raise ResponseTooLarge(limit)
+            if out:
+                yield out
+            chunk = decoder.unconsumed_tail
+    if decoder is not None:
+        rest = decoder.flush()
+        total += len(rest)
+        if total > limit:
+            raise ResponseTooLarge(limit)
+        if rest:
+            yield rest
+
+
+class _DeflateDecoder:
+    """'deflate' is zlib-wrapped by the standard, raw deflate by some servers: try both."""
+
+    def __init__(self) -> None:
+        self._obj = zlib.decompressobj()
+        self._first = True
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._obj.unconsumed_tail
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._first:
+            self._first = False
+            try:
+                return self._obj.decompress(data, max_length)
+            except zlib.error:
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self._obj.decompress(data, max_length)
+
+    def flush(self) -> bytes:
+        return self._obj.flush()
+
+
+def _decoder(encoding: str) -> Any:
+    value = encoding.strip().lower()
+    if value in ("", "identity"):
+        return None
+    if value in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if value == "deflate":
+        return _DeflateDecoder()
+    raise requests.exceptions.ContentDecodingError(f"unsupported Content-Encoding {encoding!r}")
