@@ -58,7 +58,11 @@ def read_input_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
             if test(mode):
                 raise InputFileError(f"it is {kind}, not a regular file; give a file")
         try:
-            data = handle.read(limit + 1)
+            # read(n) allocates n bytes first: ask for the file's size, not the limit
+            expected = min(os.fstat(descriptor).st_size, limit)
+            data = handle.read(expected + 1)
+            if len(data) > expected:  # it grew since, or a size the kernel does not tell
+                data += handle.read(limit + 1 - len(data))
         except OSError as exc:
             raise InputFileError(describe_os_error(exc)) from None
     if len(data) > limit:
