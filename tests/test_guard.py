@@ -9,6 +9,7 @@ import pytest
 
 from wheelfit import cli
 from wheelfit.ci import github
+from wheelfit.cli import output as cli_output
 
 CANARY = "http://canary-user:S3cr3tT0ken@127.0.0.1:9/simple/"
 
@@ -72,7 +73,7 @@ def _explode(*args: object, **kwargs: object) -> object:
 def test_unexpected_exception_is_a_short_redacted_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "analyze", _explode)
+    monkeypatch.setattr(cli_output, "analyze", _explode)
     argv = [str(_requirements(tmp_path)), "--no-costs"]
     assert cli.main(argv) == cli.EXIT_INTERNAL
     err = capsys.readouterr().err

@@ -421,7 +421,7 @@ def test_dockerfile_from_a_profile_needs_apt_or_apk(
 
 
 def test_python_option_on_ubuntu_warns_that_the_image_ships_its_own() -> None:
-    from wheelfit.cli import _python_overridden
+    from wheelfit.cli.arguments import python_overridden as _python_overridden
 
     (warning,) = _python_overridden("3.13", [target_from_image("ubuntu:24.04")])
     assert warning.startswith("Python 3.13 was asked for, but ubuntu:24.04 ships Python 3.12:")

@@ -29,7 +29,7 @@ def test_wheel_ships_data_and_installed_copy_loads_it(tmp_path: Path) -> None:
     assert "wheelfit/data/images.json" in names
     assert "wheelfit/data/sysdeps/kb.json" in names
     assert not any(n.startswith("wheelfit/data/sources/") for n in names)
-    assert "wheelfit/cli.py" in names
+    assert "wheelfit/cli/__init__.py" in names
     # an installed (non-editable) copy must find its data inside the package
     check = subprocess.run(
         [

@@ -23,9 +23,10 @@ from test_cli import SCHEMA
 from wheelfit import Status, target_from_image
 from wheelfit.cli import main
 from wheelfit.inputs.parsed import IndexOptions
+from wheelfit.resolve.candidates import Req
 from wheelfit.resolve.finder import TargetContext
 from wheelfit.resolve.preference import PYTHON_KEY
-from wheelfit.resolve.resolver import Provider, Req
+from wheelfit.resolve.resolver import Provider
 from wheelfit.targets.tags import supported_tags
 
 # a 2.0 needs b==1.0 and b 2.0 needs a==1.0: two valid answers, (a 2.0, b 1.0) and

@@ -407,7 +407,7 @@ def check_marker(case: dict[str, Any], folder: Path) -> Outcome:
     from packaging.requirements import InvalidRequirement, Requirement
 
     from wheelfit.inputs.markerexpr import requirement_problem
-    from wheelfit.resolve.resolver import evaluate_marker
+    from wheelfit.resolve.candidates import evaluate_marker
     from wheelfit.targets.images import target_from_image
     from wheelfit.targets.tags import marker_environment
 

@@ -27,16 +27,10 @@ from .inspect.pysource import parse_python
 from .models import PackageResult, Report, Status, Target, TargetReport
 from .report import stored
 from .report.recommend import recommend
+from .resolve.candidates import Candidate, Req, evaluate_marker, top_level_requirements
 from .resolve.classify import classify_resolution
 from .resolve.finder import TargetContext
-from .resolve.resolver import (
-    Candidate,
-    Provider,
-    Req,
-    evaluate_marker,
-    resolve,
-    top_level_requirements,
-)
+from .resolve.resolver import Provider, resolve
 from .targets.images import target_from_image
 from .targets.tags import marker_environment, supported_tags
 

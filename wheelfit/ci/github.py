@@ -256,5 +256,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    use_one_malloc_arena()  # a command, like wheelfit itself (see wheelfit.cli)
+    use_one_malloc_arena()  # a command, like wheelfit itself (see wheelfit.cli.process)
     sys.exit(main(sys.argv[1:]))

@@ -13,9 +13,10 @@ from ..models import DistFile, PackageResult, Status
 from ..sysdeps.binaries import check_binaries
 from ..sysdeps.infer import vendored_libraries
 from ..sysdeps.plan import drop_provided_runtime, plan_package
+from .candidates import Candidate, Resolution
 from .explain import older_compatible_wheel, wheel_gap
 from .finder import best_tag
-from .resolver import Candidate, Provider, Resolution, why_no_candidate
+from .resolver import Provider, why_no_candidate
 from .versionfix import add_fixes
 
 

@@ -1,0 +1,39 @@
+"""What the command does to its own process: exit codes and the malloc arena."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+# A malloc setting for the wheelfit command; the library API leaves the process alone.
+#
+# glibc gives each thread that allocates concurrently a malloc arena of its own (up to eight
+# per core). wheelfit's fetch and parse threads each leave freed memory behind in theirs, and
+# one resolution's freed state is not reused by the next target's thread: on a 1,000-package
+# file for three images the peak RSS was 487 MB with live Python objects peaking at 270 MB,
+# and 313 MB with a single arena, for the same time (tracemalloc and /usr/bin/time, see
+# docs/benchmarks.md).
+
+_M_ARENA_MAX = -8  # from glibc's malloc.h
+
+
+def use_one_malloc_arena() -> bool:
+    """Limit glibc to one malloc arena, unless MALLOC_ARENA_MAX says otherwise.
+
+    Must run before the threads start. Returns whether the setting was applied; elsewhere
+    (musl, macOS, Windows) it does nothing.
+    """
+    if platform.system() != "Linux" or "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    if platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_ARENA_MAX, 1))
