@@ -140,28 +140,11 @@ def file_and_row(
 
 
 def make_dist_file(
-    filename: str,
-    url: str,
-    project: NormalizedName,
-    *,
-    sha256: str | None = None,
-    requires_python: str | None = None,
-    yanked: bool | str = False,
-    size: int | None = None,
-    upload_time: str | None = None,
-    metadata: bool | dict[str, str] | None = None,
+    filename: str, url: str, project: NormalizedName, **details: Any
 ) -> DistFile | None:
-    made = file_and_row(
-        filename,
-        url,
-        project,
-        sha256=sha256,
-        requires_python=requires_python,
-        yanked=yanked,
-        size=size,
-        upload_time=upload_time,
-        metadata=metadata,
-    )
+    """One file with its details, outside a page (a --find-links file); ``details`` are
+    file_and_row's keywords."""
+    made = file_and_row(filename, url, project, **details)
     return None if made is None else made[0]
 
 
