@@ -78,10 +78,7 @@ class _Reader:
         self.seen: set[tuple[int, str]] = set()
 
     def error(self, line: int | None, text: str, message: str) -> None:
-        # values from the file may hold a URL with credentials
-        self.result.errors.append(
-            InputError(self.file, line, redact_url(text), redact_url(message))
-        )
+        self.result.errors.append(InputError(self.file, line, text, message))
 
     def read(self) -> None:
         self._warn_tool_tables()

@@ -276,7 +276,7 @@ def _add_requirement(req: object, file: str, constraint: bool, result: ParsedInp
     if requirement is not None and requirement.url and direct is None:
         direct = _shown_url(requirement.url)
     if link is not None and (problem := _egg_problem(link.url)):
-        result.errors.append(InputError(file, line, redact_url(text), problem))
+        result.errors.append(InputError(file, line, text, problem))
     if constraint and direct is not None:
         result.errors.append(
             InputError(
@@ -347,9 +347,7 @@ def _add_unparsed_url(
         except InvalidRequirement:
             requirement = None
     result.errors.append(
-        InputError(
-            file, number, redact_url(line), _egg_problem(url) or "the #egg= fragment cannot be read"
-        )
+        InputError(file, number, line, _egg_problem(url) or "the #egg= fragment cannot be read")
     )
     result.requirements.append(
         InputRequirement(

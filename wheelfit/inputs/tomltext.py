@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import redact_url
 from ..models import InputError
 from .parsed import ParsedInputs
 from .paths import InputFileError, describe_os_error, read_input_bytes
@@ -64,7 +63,7 @@ def load_toml(path: Path, result: ParsedInputs) -> tuple[str, dict[str, Any]] | 
         line = int(match[1]) if match else (len(lines) or None)  # else "at end of document"
         shown_line = lines[line - 1].strip() if line and line <= len(lines) else ""
         message = f"invalid TOML: {exc}; fix the file (it is read as TOML, not line by line)"
-        result_errors.append(InputError(shown, line, redact_url(shown_line), message))
+        result_errors.append(InputError(shown, line, shown_line, message))
         return None
 
 

@@ -53,10 +53,7 @@ class LockReader:
         self._indexes_seen: set[str] = set()
 
     def error(self, line: int | None, text: str, message: str) -> None:
-        # values from the file may hold a URL with credentials
-        self.result.errors.append(
-            InputError(self.file, line, redact_url(text), redact_url(message))
-        )
+        self.result.errors.append(InputError(self.file, line, text, message))
 
     def warn(self, line: int | None, message: str) -> None:
         where = f"{self.file}:{line}" if line else self.file
@@ -119,7 +116,7 @@ class LockReader:
         try:
             requirement = Requirement(spelled)
         except InvalidRequirement as exc:
-            self.error(locked.line, redact_url(spelled), f"cannot use this locked package: {exc}")
+            self.error(locked.line, spelled, f"cannot use this locked package: {exc}")
             return
         self.result.requirements.append(
             InputRequirement(
