@@ -96,10 +96,7 @@ def test_header_index_answers_like_a_dict_of_paths() -> None:
         "ab.h": "libab-dev",
         "sys/time.h": "-",
     }
-    index = HeaderIndex()
-    for path, package in reversed(rows.items()):
-        index.add(path, package)
-    index.finish()
+    index = HeaderIndex.from_rows(reversed(rows.items()))
     assert len(index) == len(rows)
     for path, package in rows.items():
         assert index.get(path) == package
@@ -108,7 +105,7 @@ def test_header_index_answers_like_a_dict_of_paths() -> None:
     assert sorted(index.named("a.h")) == [("a.h", "liba-dev"), ("x/a.h", "libxa-dev")]
     assert list(index.named("parser.h")) == [("libxml2/libxml/parser.h", "libxml2-dev")]
     assert list(index.named("nothing.h")) == []
-    empty = HeaderIndex().finish()
+    empty = HeaderIndex()
     assert len(empty) == 0 and empty.get("zlib.h") is None
 
 

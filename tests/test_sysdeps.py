@@ -475,3 +475,25 @@ def test_make_in_a_comment_is_not_run_and_curated_toolchains_win() -> None:
     assert inspect_sdist("psutil-9.tar.gz", data).build_programs() == []
     uwsgi = plan_package(_native("uwsgi", ["C", "C++"]), _target("slim-bookworm"))
     assert uwsgi is not None and uwsgi.build_packages == ["gcc", "libc6-dev"]
+
+
+@pytest.mark.parametrize("suite", ["bookworm", "trixie"])
+def test_shipped_header_rows_are_one_block_sorted_by_path(suite: str) -> None:
+    """HeaderIndex searches the header rows as they are in the file: a binary search on an
+    unsorted block would miss headers without an error."""
+    import gzip
+
+    from wheelfit import kb
+
+    text = gzip.decompress(kb.read_bytes(f"sysdeps/{suite}-files.tsv.gz")).decode("utf-8")
+    kinds = [line.split("\t", 1)[0] for line in text.splitlines()[1:]]
+    first, last = kinds.index("h"), len(kinds) - kinds[::-1].index("h")
+    assert set(kinds[first:last]) == {"h"} and "h" not in kinds[:first] + kinds[last:]
+    rows = [line.split("\t")[1:3] for line in text.splitlines()[1:][first:last]]
+    paths = [path for path, _ in rows]
+    assert paths == sorted(paths) and len(set(paths)) == len(paths)
+    index = infer._files(suite).headers
+    assert len(index) == len(paths)
+    for path, package in rows[:: len(rows) // 2000] + rows[-1:]:
+        assert index.get(path) == package
+        assert index.get(path + "~") is None and index.get(path[:-1]) in (None, package)

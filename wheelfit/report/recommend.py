@@ -121,16 +121,18 @@ def _version_outliers(report: TargetReport, others: list[TargetReport]) -> list[
     chosen for lack of a file here): the tested combination differs."""
     if len(others) < 2:
         return []
+    # each image's versions by name, once: asking every other image for every package was
+    # quadratic (a tenth of an offline run of 160 pins)
+    versions: dict[str, list[str]] = {}
+    for other in others:
+        for p in other.packages:
+            if not p.build_only and p.version:
+                versions.setdefault(p.name, []).append(p.version)
     outliers = []
     for package in report.packages:
         if package.build_only or package.version is None:
             continue
-        seen = Counter(
-            p.version
-            for other in others
-            for p in other.packages
-            if p.name == package.name and not p.build_only and p.version
-        )
+        seen = Counter(versions.get(package.name, ()))
         if not seen:
             continue
         common, count = seen.most_common(1)[0]

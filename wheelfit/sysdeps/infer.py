@@ -11,12 +11,11 @@ Nothing from the sdist is run. The answer's confidence is "low": includes may si
 from __future__ import annotations
 
 import gzip
-import io
 import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from .. import kb
 from ..inspect.sdist import SdistInfo
@@ -237,9 +236,15 @@ def bundled_packages(sdist: SdistInfo, suite: str) -> set[str]:
     pip build does not need it. One header is not enough (gmpy2 ships copies of gmp.h, mpc.h
     and mpfr.h and still links the system libraries): two different ones are.
     """
+    return set(_bundled(tuple(sdist.headers), suite))
+
+
+@lru_cache(maxsize=256)
+def _bundled(headers: tuple[str, ...], suite: str) -> frozenset[str]:
+    # asked once per image of the same suite: python, slim and alpine all read bookworm's index
     files = _files(suite)
     seen: dict[str, set[str]] = {}
-    for header in sdist.headers:
+    for header in headers:
         parts = header.split("/")
         for start in range(len(parts)):
             path = "/".join(parts[start:])
@@ -247,7 +252,7 @@ def bundled_packages(sdist: SdistInfo, suite: str) -> set[str]:
             if package and package != "-":
                 seen.setdefault(package, set()).add(path)
                 break
-    return {package for package, paths in seen.items() if len(paths) >= 2}
+    return frozenset(package for package, paths in seen.items() if len(paths) >= 2)
 
 
 def library_package(soname: str, suite: str) -> str | None:
@@ -367,23 +372,26 @@ class FileIndex:
 
 @kb.loaded_once
 def _files(suite: str) -> FileIndex:
-    index = FileIndex(HeaderIndex(), {}, {}, {}, {})
-    data = kb.read_bytes(f"sysdeps/{suite}-files.tsv.gz")
-    # read line by line: the whole text and its list of lines took 50 MB at once
-    lines = io.TextIOWrapper(gzip.GzipFile(fileobj=io.BytesIO(data)), encoding="utf-8")
-    header = next(lines).rstrip("\n").split("\t")
+    text = gzip.decompress(kb.read_bytes(f"sysdeps/{suite}-files.tsv.gz")).decode("utf-8")
+    # The rows are sorted by kind, then name: the header rows ("h", 80% of the file) are one
+    # block, kept as text for HeaderIndex; only the other rows are split into dicts here.
+    first = text.find("\nh\t") + 1
+    end = text.find("\n", text.rfind("\nh\t") + 1) + 1 if first else 0
+    headers = text[first:end]
+    index = FileIndex(HeaderIndex(headers[2:].replace("\nh\t", "\n")), {}, {}, {}, {})
+    lines = (text[:first] + text[end:]).splitlines()
+    del text, headers
+    header = lines[0].split("\t")
     at = {column: header.index(column) for column in ("kind", "name", "package")}
     # plain splits: csv.DictReader made this the slowest part of a warm run
-    for line in lines:
-        cells = line.rstrip("\n").split("\t")
+    for line in lines[1:]:
+        cells = line.split("\t")
         if len(cells) < len(header):
             continue
         # package names repeat over thousands of rows: one string object each (about a third
         # of this index's memory)
         kind, name, package = cells[at["kind"]], cells[at["name"]], sys.intern(cells[at["package"]])
-        if kind == "h":
-            index.headers.add(name, package)
-        elif kind == "pc":
+        if kind == "pc":
             index.pkgconfig.setdefault(name, package)
         elif kind == "dev":
             index.dev_libs.setdefault(name, package)
@@ -395,7 +403,6 @@ def _files(suite: str) -> FileIndex:
             index.library_deps.setdefault(name, []).append(package)
         elif kind == "py":
             index.python_build_libraries.add(name)
-    index.headers.finish()
     return index
 
 

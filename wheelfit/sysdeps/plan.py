@@ -185,6 +185,8 @@ def _described(facts: ProjectFacts) -> str:
 def _drop_bundled(needs: SystemNeeds, sdist: SdistInfo, family: str) -> None:
     """Distribution data names -dev packages for libraries the sdist bundles: not needed,
     and neither are the libraries behind them at run time."""
+    if not needs.build_packages:  # nothing to drop: the header index need not be loaded
+        return
     suite = "bookworm" if family == "alpine" else family
     bundled = bundled_packages(sdist, suite)
     libraries = {lib for dev in bundled for lib in runtime_for(dev, suite)}
