@@ -27,7 +27,7 @@ STAGES = [
     "ci",
 ]
 SHARED = {"models", "errors", "units", "kb"}  # values and data every stage may use
-ENTRY_POINTS = {"__init__", "__main__", "cli", "analyze"}
+ENTRY_POINTS = {"__init__", "__main__", "cli", "analyze", "pipeline"}
 PRINTERS = {"cli", "ci"}  # the only rooms that write to the terminal
 NETWORK_LIBRARIES = {"requests", "urllib3", "http", "socket", "urllib.request", "ssl"}
 MAX_TOP_LEVEL = 8
@@ -85,7 +85,8 @@ def _allowed(source: str, target: str) -> bool:
     if source in SHARED:
         return False  # shared values depend on nothing of the pipeline
     if source in ENTRY_POINTS:
-        return target != "ci" and (source != "analyze" or target not in {"cli", "render"})
+        orchestration = source in ("analyze", "pipeline")
+        return target != "ci" and not (orchestration and target in {"cli", "render"})
     if target in ENTRY_POINTS:
         return source == "ci" and target == "cli"  # the Action runs the command
     return target in STAGES and STAGES.index(target) < STAGES.index(source)

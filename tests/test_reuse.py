@@ -107,3 +107,31 @@ def expire_pages(folder: Path) -> None:
         meta = json.loads(head)
         meta["fetched_at"] = 0
         entry.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+
+
+def test_a_warm_run_loads_neither_the_http_client_nor_the_stages(
+    fresh_server: IndexServer, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Start-up is most of a run answered from stored results: the second run, in a fresh
+    interpreter, must not import the HTTP stack, the resolver or the archive readers."""
+    import subprocess
+    import sys
+
+    run(fresh_server, capsys)
+    heavy = ["requests", "urllib3", "resolvelib", "auditwheel", "elftools", "wheelfit.pipeline"]
+    heavy += ["wheelfit.index.client", "wheelfit.resolve.resolver", "wheelfit.inspect.sdist"]
+    script = (
+        "import json, sys\n"
+        "from wheelfit.cli import main\n"
+        f"code = main(['requirements.txt', '--index-url', '{fresh_server.url}/simple/',\n"
+        "  '--cache-dir', 'cache', '--image', 'python:3.12-slim-bookworm',\n"
+        "  '--image', 'python:3.12-alpine', '--format', 'json', '-o', 'warm.json'])\n"
+        f"print(json.dumps([code, [m for m in {heavy!r} if m in sys.modules]]))\n"
+    )
+    fresh_server.requests.clear()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    code, loaded = json.loads(done.stdout.splitlines()[-1])
+    assert (code, loaded) == (0, [])
+    assert fresh_server.requests == []
+    assert json.loads(Path("warm.json").read_text())["targets"]

@@ -2,73 +2,29 @@
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
-
-from packaging.markers import Marker
-from packaging.specifiers import SpecifierSet
-from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from typing import TYPE_CHECKING
 
 from . import kb
-from .costs.estimate import estimate_costs
 from .errors import redact_url
 from .index.cache import Cache, default_cache_dir
-from .index.client import DEFAULT_INDEX, FetchObserver, IndexClient
 from .index.findlinks import local_path
-from .inputs.parsed import LockScope
+from .index.urls import DEFAULT_INDEX
+from .inputs.parsed import IndexOptions, ParsedInputs
 from .inputs.project import declared_python
-from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs, read_requirements
-from .inspect.pysource import parse_python
-from .models import PackageResult, Report, Status, Target, TargetReport
+from .inputs.requirements import read_requirements
+from .models import Report, Settings, Target, TargetReport
 from .report import stored
 from .report.recommend import recommend
-from .resolve.candidates import Candidate, Req, evaluate_marker, top_level_requirements
-from .resolve.classify import classify_resolution
-from .resolve.finder import TargetContext
-from .resolve.resolver import Provider, resolve
 from .targets.images import target_from_image
-from .targets.tags import marker_environment, supported_tags
+
+__all__ = ["Settings", "analyze", "command_line_options", "default_targets", "make_client"]
+
+if TYPE_CHECKING:  # the client and the stages are imported when a target is analysed
+    from .index.client import FetchObserver, IndexClient
 
 DEFAULT_IMAGES = ("python", "slim", "alpine")
-MAX_BUILD_DEPTH = 3
-
-
-@dataclass
-class Settings:
-    """Options that pip would take on its command line.
-
-    As in pip, the requirements files' own options come after these: a file's --index-url
-    replaces ``index_url`` and the extra indexes, its --only-binary/--no-binary apply after
-    these. ``format_steps`` are ("only-binary" | "no-binary", value) pairs in the order given
-    (pip applies them in order, and ``:all:`` clears earlier ones); ``only_binary`` and
-    ``no_binary`` are applied before them, in that order.
-    """
-
-    index_url: str | None = None
-    extra_index_urls: list[str] = field(default_factory=list)
-    no_index: bool = False
-    find_links: list[str] = field(default_factory=list)
-    pre: bool = False
-    prefer_binary: bool = False
-    only_binary: list[str] = field(default_factory=list)
-    no_binary: list[str] = field(default_factory=list)
-    format_steps: list[tuple[str, str]] = field(default_factory=list)
-    exclude_newer: datetime | None = None
-    cache_dir: Path | None = None
-    no_cache: bool = False
-    offline: bool = False
-    build_requirements: bool = True
-    costs: bool = True  # sizes and build times (reads wheel directories: more requests)
-    build_speed_factor: float = 1.0  # build times x this (1.0 = the reference machine)
-    # what pyproject.toml and lock files include besides their main dependencies
-    extras: list[str] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)
-    all_extras: bool = False
 
 
 def default_targets(
@@ -118,8 +74,15 @@ def analyze(
             warnings.append(f"Python {targets[0].python} taken from {source}")
     options = inputs.options
     own_client = client is None
-    if client is None:
-        client = make_client(options, settings, observer)
+    cache = client.cache if client is not None else _cache(settings)
+
+    def the_client() -> IndexClient:
+        # made when first needed: a run answered from stored results makes none
+        nonlocal client
+        if client is None:
+            client = make_client(options, settings, observer, cache)
+        return client
+
     try:
         # stored results first: when every target has one, no page is fetched or parsed
         # a --find-links folder or page has no validators: its results are not reused
@@ -130,30 +93,15 @@ def analyze(
         )
         done: dict[Target, TargetReport] = {}
         for target, key in keys.items():
-            previous = stored.load(client.cache, key, client.still_absent)
+            previous = stored.load(cache, key, lambda urls: the_client().still_absent(urls))
             if previous is not None:
                 done[target] = previous
         missing = [t for t in targets if t not in done]
         if missing:
-            client.prefetch_projects(r.name for r in inputs.installs if r.name)
-            pool = ThreadPoolExecutor(max_workers=len(missing))
-            try:
-                analysed = pool.map(
-                    lambda t: analyze_target(client, t, inputs, options, settings), missing
-                )
-                for target, report in zip(missing, analysed, strict=True):
-                    done[target] = report
-                    if target in keys:
-                        stored.store(client.cache, keys[target], report, dict(client.pages_read))
-            except BaseException:
-                # Ctrl-C (or a bug): stop the network work now instead of waiting for it
-                client.close()
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            pool.shutdown()
+            done.update(_analyze_missing(the_client(), missing, inputs, options, settings, keys))
         reports = [done[t] for t in targets]
     finally:
-        if own_client:
+        if own_client and client is not None:
             client.close()
     return Report(
         inputs=[str(p) for p in requirement_files],
@@ -165,15 +113,52 @@ def analyze(
     )
 
 
+def _analyze_missing(
+    client: IndexClient,
+    missing: list[Target],
+    inputs: ParsedInputs,
+    options: IndexOptions,
+    settings: Settings,
+    keys: dict[Target, str],
+) -> dict[Target, TargetReport]:
+    """The targets without a stored result, analysed in parallel, stored as they finish."""
+    from .pipeline import analyze_target  # the stages: see pipeline's docstring
+
+    done: dict[Target, TargetReport] = {}
+    client.prefetch_projects(r.name for r in inputs.installs if r.name)
+    pool = ThreadPoolExecutor(max_workers=len(missing))
+    try:
+        analysed = pool.map(lambda t: analyze_target(client, t, inputs, options, settings), missing)
+        for target, report in zip(missing, analysed, strict=True):
+            done[target] = report
+            if target in keys:
+                stored.store(client.cache, keys[target], report, dict(client.pages_read))
+    except BaseException:
+        # Ctrl-C (or a bug): stop the network work now instead of waiting for it
+        client.close()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return done
+
+
+def _cache(settings: Settings) -> Cache:
+    return Cache(None if settings.no_cache else (settings.cache_dir or default_cache_dir()))
+
+
 def make_client(
-    options: IndexOptions, settings: Settings, observer: FetchObserver | None = None
+    options: IndexOptions,
+    settings: Settings,
+    observer: FetchObserver | None = None,
+    cache: Cache | None = None,
 ) -> IndexClient:
+    from .index.client import IndexClient
+
     urls = [] if options.no_index else [options.index_url or DEFAULT_INDEX]
     urls += options.extra_index_urls
-    cache_root = None if settings.no_cache else (settings.cache_dir or default_cache_dir())
     return IndexClient(
         urls,
-        cache=Cache(cache_root),
+        cache=cache if cache is not None else _cache(settings),
         offline=settings.offline,
         exclude_newer=settings.exclude_newer,
         observer=observer,
@@ -263,235 +248,4 @@ def _reuse_key(
             settings.costs,
             settings.build_speed_factor,
         ),
-    )
-
-
-def analyze_target(
-    client: IndexClient,
-    target: Target,
-    inputs: ParsedInputs,
-    options: IndexOptions,
-    settings: Settings,
-) -> TargetReport:
-    ctx = TargetContext.for_target(target, supported_tags(target))
-    env = marker_environment(target)
-    requirements, skipped = top_level_requirements(inputs.installs, env)
-    constraints = _constraints(inputs.constraints, env)
-    resolution, provider = resolve(client, ctx, env, requirements, options, constraints)
-    packages = classify_resolution(resolution, provider)
-    packages += _unnamed_direct(inputs.installs)
-    report = TargetReport(
-        target=target,
-        packages=packages,
-        complete=resolution.complete,
-        problems=list(resolution.problems),
-        fetch_errors={str(k): v for k, v in resolution.fetch_errors.items()},
-    )
-    for item in skipped:
-        report.skipped.append(
-            {
-                "name": item.name or item.text,
-                "origin": item.origin,
-                "reason": f"marker excludes this target: {item.requirement.marker}"
-                if item.requirement
-                else "excluded",
-            }
-        )
-    if settings.build_requirements:
-        report.packages += _build_requirements(client, ctx, env, options, packages)
-    _report_blockers(report, packages)
-    outside = _outside_lock_scopes(inputs.scopes, target, env)
-    if outside:
-        report.complete = False
-        report.problems += outside
-    if settings.costs:
-        estimate_costs(client, report, settings.build_speed_factor, settings.exclude_newer)
-    return report
-
-
-def _report_blockers(report: TargetReport, packages: list[PackageResult]) -> None:
-    """Every blocker makes the target incomplete and gets a line among its problems.
-
-    resolvelib stops at the first impossibility, so its explanation names one package; the
-    lenient pass, hash checks and build checks find the others.
-    """
-    named = {problem.split(":", 1)[0] for problem in report.problems}
-    for package in packages:
-        if not package.blocker:
-            continue
-        report.complete = False
-        refused = package.system.version_problems if package.system else []
-        if package.status is Status.WHEEL:
-            report.problems.append(f"{package.name} {package.version}: {package.reason}")
-        elif refused:
-            why = "; ".join(f"{v.package} {v.have} here, it needs {v.need}" for v in refused)
-            report.problems.append(f"{package.name} {package.version}: the build fails: {why}")
-        elif package.status is not Status.UNAVAILABLE:
-            report.problems.append(f"{package.name} {package.version}: the build fails")
-        elif package.name not in named:
-            report.problems.append(
-                f"{package.name}: {package.reason}. Required by: {_first(package.required_by)}"
-            )
-
-
-def _outside_lock_scopes(
-    scopes: Iterable[LockScope], target: Target, env: dict[str, str]
-) -> list[str]:
-    """Lock files whose Requires-Python or environments leave this image out: pip (PEP 751)
-    and uv refuse to install them there."""
-    problems = []
-    python = target.python_full_version
-    for scope in scopes:
-        where = f"{scope.file}:{scope.line}" if scope.line else scope.file
-        if scope.requires_python is not None and not SpecifierSet(scope.requires_python).contains(
-            python, prereleases=True
-        ):
-            problems.append(
-                f"{where}: the lock needs Python {scope.requires_python} and the image has "
-                f"{python}: installing from it fails"
-            )
-        if scope.markers and not any(Marker(m).evaluate(env) for m in scope.markers):
-            problems.append(
-                f"{where}: none of the lock's {scope.what} ({'; '.join(scope.markers)}) "
-                "holds in this image: installing from it fails"
-            )
-    return problems
-
-
-def _first(items: list[str], count: int = 5) -> str:
-    more = len(items) - count
-    return ", ".join(items[:count]) + (f" and {more} more" if more > 0 else "")
-
-
-def _constraints(
-    items: Iterable[InputRequirement], env: dict[str, str]
-) -> dict[NormalizedName, SpecifierSet]:
-    result: dict[NormalizedName, SpecifierSet] = {}
-    for item in items:
-        req = item.requirement
-        if req is None or not evaluate_marker(req.marker, env, ()):
-            continue
-        name = canonicalize_name(req.name)
-        result[name] = result.get(name, SpecifierSet()) & req.specifier
-    return result
-
-
-def _unnamed_direct(items: Iterable[InputRequirement]) -> list[PackageResult]:
-    return [
-        PackageResult(
-            name=NormalizedName(item.direct_url or item.text),
-            version=None,
-            status=Status.DIRECT,
-            url=item.direct_url,
-            required_by=[item.origin],
-            reason=f"{'editable ' if item.editable else ''}direct reference to {item.direct_url}: "
-            "pip builds it from there; not inspected, its dependencies are not known",
-        )
-        for item in items
-        if item.requirement is None
-    ]
-
-
-def _build_requirements(
-    client: IndexClient,
-    ctx: TargetContext,
-    env: dict[str, str],
-    options: IndexOptions,
-    packages: list[PackageResult],
-) -> list[PackageResult]:
-    """Resolve and classify what pip's isolated build environments would install.
-
-    Each sdist gets its own build environment in pip; sdists that ask for the same build
-    requirements share one resolution here. Constraints files do not reach those
-    environments in pip, so they are not applied.
-    """
-    merged: dict[tuple[str, str | None, bool], PackageResult] = {}
-    seen_sets: dict[tuple[str, ...], list[PackageResult]] = {}
-    queue = [(p, 0) for p in packages if p.status in (Status.SDIST_PURE, Status.SDIST_NATIVE)]
-    while queue:
-        package, depth = queue.pop(0)
-        if depth >= MAX_BUILD_DEPTH or package.version is None:
-            continue
-        probe = Provider(client, ctx, env, options, {}, lenient=False)
-        page = probe.page(package.name)
-        dist = page.file_named(package.file or "", Version(package.version))
-        if dist is None:
-            continue
-        info = probe.describe(Candidate(package.name, frozenset(), dist.version, dist))
-        if info.sdist is None:
-            continue
-        reqs, bad = info.sdist.build_requires()
-        key = tuple(sorted(str(r) for r in reqs))
-        if key not in seen_sets:
-            top = [
-                Req(
-                    canonicalize_name(r.name),
-                    frozenset(r.extras),
-                    r.specifier,
-                    f"{package.name} {package.version} (build)",
-                    str(r),
-                )
-                for r in reqs
-                if evaluate_marker(r.marker, env, ())
-            ]
-            resolution, provider = resolve(client, ctx, env, top, options, {})
-            results = classify_resolution(resolution, provider)
-            for result in results:
-                result.build_only = True
-                result.required_by = [f"build of {package.name} {package.version}"]
-            seen_sets[key] = results
-            queue += [
-                (r, depth + 1)
-                for r in results
-                if r.status in (Status.SDIST_PURE, Status.SDIST_NATIVE)
-            ]
-        for result in seen_sets[key]:
-            slot = (result.name, result.version, True)
-            parent = f"build of {package.name} {package.version}"
-            if slot not in merged:
-                merged[slot] = PackageResult(**{**result.__dict__, "required_by": []})
-            if parent not in merged[slot].required_by:
-                merged[slot].required_by.append(parent)
-        if bad:
-            package.notes.append(f"unreadable build requirements: {', '.join(bad)}")
-        _check_pkg_resources(package, info.sdist.texts.get("setup.py", ""), seen_sets[key])
-    return sorted(merged.values(), key=lambda r: r.name)
-
-
-# setuptools 82.0.0 is the first release whose wheel has no pkg_resources package (checked in
-# the wheels' zip directories of 80.9.0, 81.0.0 and 82.0.0); old setup.py files import it.
-_SETUPTOOLS_WITHOUT_PKG_RESOURCES = Version("82")
-
-
-def imports_pkg_resources(setup_py: str) -> bool:
-    """Whether setup.py imports pkg_resources unconditionally (at module level, not in a try).
-
-    Read with ast, never run. An import guarded by try/except or inside a function may not
-    fail, so only top-level statements count.
-    """
-    tree = parse_python(setup_py)
-    if tree is None:
-        return False
-    for node in tree.body:
-        if isinstance(node, ast.Import) and any(a.name == "pkg_resources" for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and node.module == "pkg_resources":
-            return True
-    return False
-
-
-def _check_pkg_resources(
-    package: PackageResult, setup_py: str, build_env: list[PackageResult]
-) -> None:
-    """A setup.py importing pkg_resources fails in a build environment with new setuptools."""
-    setuptools = next((r for r in build_env if r.name == "setuptools" and r.version), None)
-    if setuptools is None or not imports_pkg_resources(setup_py):
-        return
-    if Version(str(setuptools.version)) < _SETUPTOOLS_WITHOUT_PKG_RESOURCES:
-        return
-    package.blocker = True
-    package.reason += (
-        f"; its setup.py imports pkg_resources, which setuptools {setuptools.version} (what "
-        "pip's build environment gets) no longer ships: the build fails unless setuptools<82 "
-        "is forced (PIP_CONSTRAINT) for the build"
     )

@@ -6,6 +6,8 @@ import enum
 import marshal
 import zlib
 from dataclasses import dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
 
 from packaging.tags import Tag
 from packaging.utils import NormalizedName
@@ -455,3 +457,36 @@ class Report:
     options: dict[str, object] = field(default_factory=dict)
     # best target first, with the reason (report.recommend); None with one target or no costs
     recommendation: Recommendation | None = None
+
+
+@dataclass
+class Settings:
+    """Options that pip would take on its command line.
+
+    As in pip, the requirements files' own options come after these: a file's --index-url
+    replaces ``index_url`` and the extra indexes, its --only-binary/--no-binary apply after
+    these. ``format_steps`` are ("only-binary" | "no-binary", value) pairs in the order given
+    (pip applies them in order, and ``:all:`` clears earlier ones); ``only_binary`` and
+    ``no_binary`` are applied before them, in that order.
+    """
+
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    no_index: bool = False
+    find_links: list[str] = field(default_factory=list)
+    pre: bool = False
+    prefer_binary: bool = False
+    only_binary: list[str] = field(default_factory=list)
+    no_binary: list[str] = field(default_factory=list)
+    format_steps: list[tuple[str, str]] = field(default_factory=list)
+    exclude_newer: datetime | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    offline: bool = False
+    build_requirements: bool = True
+    costs: bool = True  # sizes and build times (reads wheel directories: more requests)
+    build_speed_factor: float = 1.0  # build times x this (1.0 = the reference machine)
+    # what pyproject.toml and lock files include besides their main dependencies
+    extras: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    all_extras: bool = False

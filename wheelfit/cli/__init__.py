@@ -16,7 +16,6 @@ from ..errors import KnowledgeBaseError, UserError, WheelfitError, describe_unex
 from ..inputs.paths import check_cache_dir, index_url_problem
 from ..render.output import check_output_path
 from ..render.output import redacted as _redacted
-from ..render.table import render_report
 from ..report.policy import parse_rules
 from .arguments import (
     apply_config,
@@ -27,7 +26,6 @@ from .arguments import (
     python_overridden,
     targets_from_args,
 )
-from .commands import print_images, probe, run_diff, write_dockerfile
 from .output import exit_code, plain_text, render_text, run_analysis, write_text
 from .process import (
     EXIT_FINDINGS,
@@ -66,9 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str], errors: Console) -> int:
     no_color = bool(os.environ.get("NO_COLOR")) or None
     console = Console(file=_redacted(sys.stdout), no_color=no_color)
+    # the subcommands and the table are imported when used: start-up is most of a run
+    # answered from stored results
     if argv[:1] == ["images"] and not Path("images").exists():
+        from .commands import print_images
+
         return print_images(console, argv[1:])
     if argv[:1] == ["probe"] and not Path("probe").exists():
+        from .commands import probe
+
         try:
             return probe(console, argv[1:])
         except OSError as exc:
@@ -130,6 +134,8 @@ def _main(argv: list[str], errors: Console) -> int:
             all_extras=args.all_extras,
         )
         if diff:
+            from .commands import run_diff
+
             return run_diff(args, files, targets, settings, rules, console, errors)
         report = run_analysis(files, explicit_targets(args, targets), settings, errors)
         report.warnings += python_overridden(args.python, targets or [])
@@ -144,13 +150,18 @@ def _main(argv: list[str], errors: Console) -> int:
         return EXIT_INTERNAL
     try:
         if dockerfile:
+            from .commands import write_dockerfile
+
             return write_dockerfile(report, files, args.output, errors)
         if args.format in ("json", "markdown", "sarif", "html"):
             write_text(render_text(args.format, report, rules, args.ignore), args.output)
-        elif args.output:
-            write_text(plain_text(render_report(report)), args.output)
         else:
-            console.print(render_report(report))
+            from ..render.table import render_report
+
+            if args.output:
+                write_text(plain_text(render_report(report)), args.output)
+            else:
+                console.print(render_report(report))
     except UserError as exc:
         errors.print(f"wheelfit: error: {exc}", markup=False, highlight=False)
         return EXIT_USAGE

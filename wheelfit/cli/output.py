@@ -13,11 +13,8 @@ from rich.console import Console
 from ..analyze import Settings, analyze
 from ..errors import redact_url
 from ..models import Report, Target
-from ..render.html import render_html
 from ..render.json import report_to_dict
-from ..render.markdown import render_markdown
 from ..render.output import write_output
-from ..render.sarif import render_sarif
 from ..report.policy import Finding, Rule, evaluate
 from .process import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
@@ -50,11 +47,18 @@ def plain_text(renderable: object) -> str:
 
 
 def render_text(form: str, report: Report, rules: list[Rule], ignore: list[str]) -> str:
+    # each format's module is imported when asked for: start-up counts on a warm run
     if form == "markdown":
+        from ..render.markdown import render_markdown
+
         return render_markdown(report)
     if form == "html":
+        from ..render.html import render_html
+
         return render_html(report)
     if form == "sarif":
+        from ..render.sarif import render_sarif
+
         return json.dumps(render_sarif(report, rules, ignore), indent=2) + "\n"
     return json.dumps(report_to_dict(report), indent=2) + "\n"
 

@@ -43,9 +43,8 @@ from .findlinks import (
 from .http import Answer, Http, RequestAborted, ResponseTooLarge, make_session
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_page
-from .urls import strip_credentials
+from .urls import DEFAULT_INDEX, strip_credentials
 
-DEFAULT_INDEX = "https://pypi.org/simple/"
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 MAX_PAGE_BYTES = 128 * 1024 * 1024  # PyPI's largest project pages are a few tens of MB
 MAX_METADATA_BYTES = 10 * 1024 * 1024  # a METADATA file larger than this is not real

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+DEFAULT_INDEX = "https://pypi.org/simple/"
+
 
 def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     """Split ``https://user:pw@host/path`` into the bare URL and the (user, password) pair."""

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from auditwheel.elfutils import elf_file_filter, elf_find_versioned_symbols, elf_read_dt_needed
-
 from ..errors import ArchiveError
 from ..index.client import MAX_ARCHIVE_BYTES, IndexClient, file_identity
 from ..models import DistFile
@@ -162,6 +160,10 @@ def _copy_member(wheel: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> b
 
 
 def _read_elf(member: str, path: Path) -> ElfObject | None:
+    # imported here: auditwheel and pyelftools are a tenth of the start-up of a run that
+    # reads no wheel (stored results)
+    from auditwheel.elfutils import elf_file_filter, elf_find_versioned_symbols, elf_read_dt_needed
+
     try:
         needed = tuple(elf_read_dt_needed(path))
     except ValueError:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from .. import units
 from ..models import PackageResult, Report, Status, TargetReport, __version__, short_target_id
-from ..resolve.classify import yanked_note
+from ..resolve.candidates import yanked_note
 from ..sysdeps.plan import packages_to_add, target_summary
 from ..sysdeps.versions import display_name
 from ..units import duration

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import PackageResult, Report, Status, TargetReport, short_target_id
-from ..resolve.classify import yanked_note
+from ..resolve.candidates import yanked_note
 from ..sysdeps.plan import target_summary
 from ..units import duration, megabytes
 

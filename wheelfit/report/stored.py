@@ -90,6 +90,14 @@ def _plain(value: object) -> object:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+@cache
+def _fields_of(kind: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A dataclass's field types and its fields set by __init__: get_type_hints evaluates
+    every annotation's text, once per class is enough (it was most of a warm run)."""
+    hints = typing.get_type_hints(kind)
+    return hints, frozenset(f.name for f in dataclasses.fields(kind) if f.init)
+
+
 def _build(kind: Any, value: Any) -> Any:
     """The value of a field type from its JSON form (dataclasses, enums, lists, tuples)."""
     if value is None:
@@ -99,8 +107,7 @@ def _build(kind: Any, value: Any) -> Any:
         options = [a for a in typing.get_args(kind) if a is not type(None)]
         return _build(options[0], value) if len(options) == 1 else value
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        fields = {f.name for f in dataclasses.fields(kind) if f.init}
+        hints, fields = _fields_of(kind)
         make: Any = kind
         return make(**{k: _build(hints[k], v) for k, v in value.items() if k in fields})
     if isinstance(kind, type) and issubclass(kind, enum.Enum):

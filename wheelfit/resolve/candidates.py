@@ -124,3 +124,11 @@ def with_base_split(req: Req) -> list[Req]:
     if req.extras and req.specifier and not req.direct_url:
         return [replace(req, extras=frozenset()), req]
     return [req]
+
+
+def yanked_note(filename: str, reason: str) -> str:
+    because = f" ({reason})" if reason else " (no reason given)"
+    return (
+        f"{filename} is yanked{because}: pip installs it because the requirement pins this "
+        "version, and warns"
+    )

@@ -13,7 +13,7 @@ from ..models import DistFile, PackageResult, Status
 from ..sysdeps.binaries import check_binaries
 from ..sysdeps.infer import vendored_libraries
 from ..sysdeps.plan import drop_provided_runtime, plan_package
-from .candidates import Candidate, Resolution
+from .candidates import Candidate, Resolution, yanked_note
 from .explain import older_compatible_wheel, wheel_gap
 from .finder import best_tag
 from .resolver import Provider, why_no_candidate
@@ -40,14 +40,6 @@ def classify_resolution(resolution: Resolution, provider: Provider) -> list[Pack
         results.append(result)
     drop_provided_runtime(results)
     return results
-
-
-def yanked_note(filename: str, reason: str) -> str:
-    because = f" ({reason})" if reason else " (no reason given)"
-    return (
-        f"{filename} is yanked{because}: pip installs it because the requirement pins this "
-        "version, and warns"
-    )
 
 
 def _hash_matches(provider: Provider, candidate: Candidate, hashes: frozenset[str]) -> bool:

@@ -16,12 +16,15 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from .. import kb
-from ..inspect.sdist import SdistInfo
 from . import knowledge
 from .header_index import HeaderIndex
 from .knowledge import FamilyPackages, ProjectFacts
+
+if TYPE_CHECKING:  # read by annotations only: the archive reader is not loaded for them
+    from ..inspect.sdist import SdistInfo
 
 # Programs a setup script runs to find a library, and the Debian package that ships each
 # (usr/bin/<name> in bookworm's and trixie's Contents-amd64).

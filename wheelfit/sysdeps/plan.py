@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..inspect.sdist import SdistInfo
 from ..models import PackageResult, Status, SystemNeeds, Target, TargetReport
 from . import knowledge, versions
 from .infer import bundled_packages, cargo_rust_version, infer_facts, runtime_for, to_alpine
 from .knowledge import FamilyPackages, ProjectFacts
+
+if TYPE_CHECKING:  # read by annotations only: the archive reader is not loaded for them
+    from ..inspect.sdist import SdistInfo
 
 # Debian and Alpine names of the same tool differ; these are what the official images install.
 _PKG_CONFIG = {"bookworm": "pkg-config", "trixie": "pkgconf", "alpine": "pkgconf"}

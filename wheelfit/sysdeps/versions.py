@@ -19,16 +19,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidSdistFilename, parse_sdist_filename
 from packaging.version import InvalidVersion, Version
 
 from .. import kb
-from ..inspect.sdist import SdistInfo
 from ..models import SystemVersionProblem
 from .cexpr import CExpressionError, evaluate_tokens, tokenize
 from .infer import pkgconfig_package, to_alpine
+
+if TYPE_CHECKING:  # read by annotations only: the archive reader is not loaded for them
+    from ..inspect.sdist import SdistInfo
 
 Encode = Callable[[int, int, int], int]
 
