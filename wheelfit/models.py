@@ -117,13 +117,15 @@ class FileDetails:
 
 
 class PackedPage:
-    """The details of every file of one project page, compressed together.
+    """The details of the files of one project page (or of a run of its releases),
+    compressed together.
 
     A large requirements file's project pages list 200,000+ files whose names, URLs and
     hashes would take ~100 MB as strings, yet a run reads the details of a few thousand:
     choosing among files needs only the light fields kept on DistFile itself. One
-    compression per page, not per release: zlib's set-up cost per call dominated when each
-    of 16,000 releases was compressed on its own.
+    compression per run of releases of about 500 files (index/simple.py), not per release:
+    zlib's set-up cost per call dominated when each of 16,000 releases was compressed on its
+    own; nor per page: a release's details then cost unpacking the whole page.
     """
 
     __slots__ = ("_blob",)

@@ -159,17 +159,31 @@ def packed_page(
     for made in files:
         by_version.setdefault(made[0].version, []).append(made)
     rows: list[Row] = []
-    releases = []
+    releases: list[tuple[int, int, list[tuple[DistFile, Row]]]] = []
     for release in by_version.values():
         start = len(rows)
         rows.extend(row for _, row in release)
         releases.append((start, len(rows), release))
+        if len(rows) >= PACKED_CHUNK_ROWS:
+            _pack(rows, releases)
+            rows, releases = [], []
+    if rows:
+        _pack(rows, releases)
+    return ProjectPage(name=name, files=tuple(dist for dist, _ in files))
+
+
+# Releases are packed in chunks of about this many files: reading one release's details
+# unpacks its chunk, not the whole page (a page of 20,000 files was unpacked once per release
+# looked at, 8% of an offline run), while zlib's set-up cost stays small next to a chunk.
+PACKED_CHUNK_ROWS = 512
+
+
+def _pack(rows: list[Row], releases: list[tuple[int, int, list[tuple[DistFile, Row]]]]) -> None:
     packed = PackedPage(rows)
     for start, stop, release in releases:
         details = PackedDetails(packed, start, stop)
         for index, (dist, _) in enumerate(release):
             dist.pack(details, index)
-    return ProjectPage(name=name, files=tuple(dist for dist, _ in files))
 
 
 # A page's values are checked for their type where they are read: a hostile index may send a
