@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from functools import lru_cache
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
@@ -226,6 +227,7 @@ def _build_requirements(
 _SETUPTOOLS_WITHOUT_PKG_RESOURCES = Version("82")
 
 
+@lru_cache(maxsize=256)  # once per setup.py, not once per image
 def imports_pkg_resources(setup_py: str) -> bool:
     """Whether setup.py imports pkg_resources unconditionally (at module level, not in a try).
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .pysource import parse_python
 
@@ -46,6 +47,8 @@ class Fallback:
     switches: tuple[str, ...]  # environment variables that make the build pure Python
 
 
+# asked of the same setup.py by several stages and once per image: parsed once
+@lru_cache(maxsize=256)
 def read_fallback(setup_py: str) -> Fallback:
     tree = parse_python(setup_py)
     if tree is None:

@@ -31,6 +31,9 @@ class TargetContext:
     target: Target
     tag_rank: dict[Tag, int]  # lower is better
     python_version: Version
+    _ranks_by_tags: dict[frozenset[Tag], int | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def for_target(cls, target: Target, supported: Sequence[Tag]) -> TargetContext:
@@ -40,8 +43,13 @@ class TargetContext:
         return cls(target, ranks, Version(target.python_full_version))
 
     def wheel_rank(self, dist: DistFile) -> int | None:
+        # a page's files share a few dozen tag sets (one object each): rank each set once
+        if dist.tags in self._ranks_by_tags:
+            return self._ranks_by_tags[dist.tags]
         ranks = [self.tag_rank[tag] for tag in dist.tags if tag in self.tag_rank]
-        return min(ranks) if ranks else None
+        rank = min(ranks) if ranks else None
+        self._ranks_by_tags[dist.tags] = rank
+        return rank
 
     def python_allowed(self, requires_python: str | None) -> bool:
         if not requires_python:

@@ -74,6 +74,10 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self.marker_problems: dict[NormalizedName, list[str]] = {}
         self.pages: dict[NormalizedName, ProjectPage] = {}
         self._compatible: dict[NormalizedName, list[DistFile]] = {}
+        # resolvelib asks for the same project under the same specifier again and again
+        # while it adds criteria and backtracks (awx: 1,775 asks, 960 different)
+        self._ranked: dict[tuple[NormalizedName, SpecifierSet, frozenset[str]], list[Any]] = {}
+        self._satisfied: dict[tuple[SpecifierSet, Version], bool] = {}
         self.preference = PipPreference(user_order or {})
         self.python_candidate = Candidate(
             NormalizedName(PYTHON_KEY), frozenset(), ctx.python_version
@@ -182,7 +186,10 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             return not (requirement.explicit and candidate.direct_url is None)
         if candidate.name == PYTHON_KEY and self.lenient:
             return True  # the lenient pass shows the rest; the strict pass said why
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        key = (requirement.specifier, candidate.version)
+        if key not in self._satisfied:  # asked for every pin at every round of resolvelib
+            self._satisfied[key] = requirement.specifier.contains(key[1], prereleases=True)
+        return self._satisfied[key]
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
         if candidate.version is None or candidate.dist is None:
@@ -241,10 +248,13 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         hashes: frozenset[str],
         rejections: Rejections | None = None,
     ) -> list[Any]:
+        key = (name, specifier, hashes)
+        if rejections is None and key in self._ranked:
+            return list(self._ranked[key])
         files = self.page(name).files
         if name not in self._compatible:
             self._compatible[name] = compatible_files(files, self.ctx, self.options.format_control)
-        return rank_candidates(
+        ranked = rank_candidates(
             files,
             self.ctx,
             self.options.format_control,
@@ -255,6 +265,9 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             rejections=rejections,
             precomputed=self._compatible[name],
         )
+        if rejections is None:
+            self._ranked[key] = ranked
+        return list(ranked)
 
     def dist_for(self, candidate: Candidate) -> DistFile:
         if candidate.dist is None:
