@@ -344,3 +344,24 @@ def test_python_sources_are_parsed_one_thread_at_a_time() -> None:
         thread.join()
     assert failures == []
     assert parse_python("def (") is None and parse_python("(" * 10_000) is None
+
+
+def test_include_search_finds_what_the_anchored_pattern_finds() -> None:
+    """The fast search for #include lines (a '#' found, then the line's start looked at)
+    gives the same names in the same order as the pattern anchored at each line's start."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from wheelfit.inspect.sdist import _INCLUDE, _include_names
+
+    pieces = ["#", "include", " ", "\t", "\n", "\r", "<", ">", "a.h", "x", "/", '"',
+              "cdef extern from ", "#include <b.h>\n", "  # include <c/d.h>"]  # fmt: skip
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(st.sampled_from(pieces), max_size=40))
+    def check(parts: list[str]) -> None:
+        text = "".join(parts).encode()
+        expected = [match[1] or match[2] for match in _INCLUDE.finditer(text)]
+        assert list(_include_names(text)) == expected
+
+    check()

@@ -11,7 +11,7 @@ import io
 import re
 import tarfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import IO
@@ -54,6 +54,7 @@ MAX_SOURCE_COUNT_BYTES = 16 * 1024 * 1024
 _INCLUDE = re.compile(
     rb'^[ \t]*#[ \t]*include[ \t]*<([^>\n]+)>|cdef extern from [<"]([^>"\n]+)[>"]', re.M
 )
+_HASH_INCLUDE = re.compile(rb"#[ \t]*include[ \t]*<([^>\n]+)>")
 _SCANNED_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".hh", ".pyx", ".pxd", ".pxi"}
 _INCLUDE_LANGUAGES = {"", "C", "C++", "Cython"}  # "": headers and .pxd files
 _HEADER_SUFFIXES = {".h", ".hpp", ".hh", ".hxx", ".inc", ".pxd"}
@@ -305,12 +306,25 @@ def _external_includes(info: SdistInfo) -> list[str]:
 def _scan_source(info: SdistInfo, text: bytes) -> None:
     info._scanned += 1
     seen = set(info.includes)
-    for match in _INCLUDE.finditer(text):
-        raw = (match[1] or match[2]).strip()
+    for raw in _include_names(text):
+        raw = raw.strip()
         name = raw.decode("utf-8", errors="replace")
         if name and name not in seen and len(seen) < 4 * MAX_INCLUDES:
             seen.add(name)
             info.includes.append(name)
+
+
+def _include_names(text: bytes) -> Iterator[bytes]:
+    """What _INCLUDE finds, in order. Without Cython's `cdef extern`, a search for '#' and a
+    look back to the line's start does it about 10 times faster than the anchored pattern,
+    which the regex engine tries at every byte (it was the largest part of reading an sdist)."""
+    if b"cdef extern" in text:
+        yield from (match[1] or match[2] for match in _INCLUDE.finditer(text))
+        return
+    for match in _HASH_INCLUDE.finditer(text):
+        start = match.start()
+        if not text[text.rfind(b"\n", 0, start) + 1 : start].strip(b" \t"):
+            yield match[1]
 
 
 def _relative(name: str) -> str | None:
@@ -413,7 +427,9 @@ def _take(info: SdistInfo, wanted: str, read: Callable[[int], bytes]) -> None:
                 info.cython_cplus = True
         if language in _INCLUDE_LANGUAGES and info._scanned < MAX_SOURCES_SCANNED:
             _scan_source(info, data[:MAX_SOURCE_SCAN_BYTES])
-            if language != "Cython" and _ERROR.search(data) and len(info.version_guards) < 50:
+            # the substring first: the anchored pattern is tried at every byte
+            guarded = b"error" in data and _ERROR.search(data)
+            if language != "Cython" and guarded and len(info.version_guards) < 50:
                 guards = find_version_guards(path, _decode(data))
                 info.version_guards += [g.to_json() for g in guards]
     elif wanted == "Cargo.lock":
