@@ -377,13 +377,11 @@ class FileIndex:
 def _files(suite: str) -> FileIndex:
     text = gzip.decompress(kb.read_bytes(f"sysdeps/{suite}-files.tsv.gz")).decode("utf-8")
     # The rows are sorted by kind, then name: the header rows ("h", 80% of the file) are one
-    # block, kept as text for HeaderIndex; only the other rows are split into dicts here.
+    # block, searched in place by HeaderIndex; only the other rows are split into dicts here.
     first = text.find("\nh\t") + 1
     end = text.find("\n", text.rfind("\nh\t") + 1) + 1 if first else 0
-    headers = text[first:end]
-    index = FileIndex(HeaderIndex(headers[2:].replace("\nh\t", "\n")), {}, {}, {}, {})
+    index = FileIndex(HeaderIndex(text, first, end, prefix="h\t"), {}, {}, {}, {})
     lines = (text[:first] + text[end:]).splitlines()
-    del text, headers
     header = lines[0].split("\t")
     at = {column: header.index(column) for column in ("kind", "name", "package")}
     # plain splits: csv.DictReader made this the slowest part of a warm run
