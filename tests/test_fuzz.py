@@ -168,8 +168,6 @@ def test_sdist_reader_refuses_or_reads_any_bytes(data: bytes, filename: str) -> 
 )
 def test_client_page_reader_never_raises(body: bytes, content_type: str) -> None:
     """Any body the index sends is a page or a refusal (None), never an exception."""
-    from wheelfit.index.cache import CachedPage
-    from wheelfit.index.client import _parsed
+    from wheelfit.index.simple import parse_project_page
 
-    page = CachedPage("https://i.invalid/simple/p/", body, content_type, None, None, 0.0, 0)
-    _parsed(page, "p")  # type: ignore[arg-type]
+    parse_project_page(body, content_type, "https://i.invalid/simple/p/", "p", None)  # type: ignore[arg-type]

@@ -497,3 +497,9 @@ def test_shipped_header_rows_are_one_block_sorted_by_path(suite: str) -> None:
     for path, package in rows[:: len(rows) // 2000] + rows[-1:]:
         assert index.get(path) == package
         assert index.get(path + "~") is None and index.get(path[:-1]) in (None, package)
+    by_name: dict[str, set[tuple[str, str]]] = {}
+    for path, package in rows:
+        by_name.setdefault(path.rsplit("/", 1)[-1], set()).add((path, package))
+    for name in [*sorted(by_name)[:: len(by_name) // 500], "config.h", "types.h"]:
+        assert set(index.named(name)) == by_name[name]
+    assert list(index.named("no-such-header.h")) == []

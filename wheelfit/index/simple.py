@@ -10,6 +10,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
@@ -388,3 +389,26 @@ def parse_page(
     if content_type.split(";")[0].strip().lower() == JSON_CONTENT_TYPE:
         return parse_json_page(body, page_url, project, keep)
     return parse_html_page(body, page_url, project, keep)
+
+
+def parse_project_page(
+    body: bytes, content_type: str, url: str, name: NormalizedName, cutoff: datetime | None
+) -> ProjectPage | None:
+    """The page's files (uploaded by ``cutoff``, when given), or None when its body is not a
+    valid JSON or HTML project page."""
+    keep = None if cutoff is None else (lambda dist: _uploaded_before(dist, cutoff))
+    try:
+        return parse_page(body, content_type, url, name, keep)
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+        return None
+
+
+def _uploaded_before(dist: DistFile, cutoff: datetime) -> bool:
+    # A file the index gives no upload time for cannot be proven old enough: uv drops it too.
+    if not dist.upload_time:
+        return False
+    try:
+        uploaded = datetime.fromisoformat(dist.upload_time.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return uploaded <= cutoff

@@ -16,6 +16,10 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 
+# an index by file name packs a hash of the name (44 bits) and a line number (20 bits)
+_INDEX_BITS = 20
+_INDEX_MASK = (1 << _INDEX_BITS) - 1
+
 
 class HeaderIndex:
     def __init__(self, text: str = "", start: int = 0, end: int | None = None, prefix: str = ""):
@@ -26,7 +30,7 @@ class HeaderIndex:
         self._end = len(text) if end is None else end
         self._skip = len(prefix)
         self._names = re.compile("^" + re.escape(prefix) + r"(?:[^\t\n]*/)?([^/\t\n]*)\t", re.M)
-        self._by_name: array[int] | None = None
+        self._by_name: tuple[array[int], array[int]] | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -59,20 +63,29 @@ class HeaderIndex:
 
     def named(self, file_name: str) -> Iterator[tuple[str, str]]:
         """(path, package) of every header with this file name."""
-        by_name = self._name_order()
-        first = bisect_left(by_name, file_name, key=self._file_name_at)
-        for offset in by_name[first:]:
-            path, package = self._line(offset)
-            if _file_name(path) != file_name:
-                break
-            yield path, package
+        keys, offsets = self._name_order()
+        wanted = _name_hash(file_name)
+        at = bisect_left(keys, wanted << _INDEX_BITS)
+        while at < len(keys) and keys[at] >> _INDEX_BITS == wanted:
+            path, package = self._line(offsets[keys[at] & _INDEX_MASK])
+            if _file_name(path) == file_name:  # another name with the same hash: skipped
+                yield path, package
+            at += 1
 
-    def _name_order(self) -> array[int]:
+    def _name_order(self) -> tuple[array[int], array[int]]:
+        """Each line's file-name hash and line number in one 64-bit number, sorted: equal
+        names are neighbours and a lookup is a binary search. Numbers, not names, so that
+        the sort holds no strings (an index by name cost 33 MB at a run's peak)."""
         with self._lock:  # targets run in threads: sort once
             if self._by_name is None:
-                found = self._names.finditer(self._text, self._start, self._end)
-                names = sorted((match[1], match.start()) for match in found)
-                self._by_name = array("L", (offset for _, offset in names))
+                lines = (self._text, self._start, self._end)
+                offsets = array("L", (match.start() for match in self._names.finditer(*lines)))
+                if len(offsets) > _INDEX_MASK:
+                    raise ValueError("too many headers for the index by name")
+                # a second pass rather than a list of 260,000 match objects
+                found = enumerate(self._names.finditer(*lines))
+                keys = array("Q", (_name_hash(m[1]) << _INDEX_BITS | i for i, m in found))
+                self._by_name = (array("Q", sorted(keys)), offsets)
             return self._by_name
 
     def _line(self, offset: int) -> tuple[str, str]:
@@ -84,6 +97,10 @@ class HeaderIndex:
         return _file_name(
             self._text[offset + self._skip : self._text.index("\t", offset + self._skip)]
         )
+
+
+def _name_hash(name: str) -> int:
+    return hash(name) & ((1 << (64 - _INDEX_BITS)) - 1)
 
 
 def _file_name(path: str) -> str:
