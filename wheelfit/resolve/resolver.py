@@ -76,8 +76,8 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self._compatible: dict[NormalizedName, list[DistFile]] = {}
         # resolvelib asks for the same project under the same specifier again and again
         # while it adds criteria and backtracks (awx: 1,775 asks, 960 different)
-        self._ranked: dict[tuple[NormalizedName, SpecifierSet, frozenset[str]], list[Any]] = {}
-        self._satisfied: dict[tuple[SpecifierSet, Version], bool] = {}
+        self._ranked: dict[tuple[NormalizedName, str, frozenset[str]], list[Any]] = {}
+        self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
         self.preference = PipPreference(user_order or {})
         self.python_candidate = Candidate(
             NormalizedName(PYTHON_KEY), frozenset(), ctx.python_version
@@ -186,10 +186,16 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             return not (requirement.explicit and candidate.direct_url is None)
         if candidate.name == PYTHON_KEY and self.lenient:
             return True  # the lenient pass shows the rest; the strict pass said why
-        key = (requirement.specifier, candidate.version)
-        if key not in self._satisfied:  # asked for every pin at every round of resolvelib
-            self._satisfied[key] = requirement.specifier.contains(key[1], prereleases=True)
-        return self._satisfied[key]
+        # asked for every pin at every round of resolvelib: remembered per specifier object
+        # (hashing a SpecifierSet canonicalizes every version in it, each time), which is
+        # kept in the entry so that a new object at the same address is never taken for it
+        specifier = requirement.specifier
+        known = self._satisfied.get((id(specifier), candidate.version))
+        if known is not None and known[0] is specifier:
+            return known[1]
+        fits = specifier.contains(candidate.version, prereleases=True)
+        self._satisfied[(id(specifier), candidate.version)] = (specifier, fits)
+        return fits
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
         if candidate.version is None or candidate.dist is None:
@@ -248,7 +254,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         hashes: frozenset[str],
         rejections: Rejections | None = None,
     ) -> list[Any]:
-        key = (name, specifier, hashes)
+        key = (name, str(specifier), hashes)  # str: hashing a SpecifierSet costs more
         if rejections is None and key in self._ranked:
             return list(self._ranked[key])
         files = self.page(name).files
