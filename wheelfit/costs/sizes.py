@@ -13,7 +13,7 @@ import gzip
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .. import kb
@@ -90,6 +90,14 @@ class Closure:
     unknown: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=64)
+def _present(release: str, installed: frozenset[str]) -> frozenset[str]:
+    """The installed packages and the names they provide: the same few images' lists are
+    asked about for every package (it was a scan of every provided name per package)."""
+    providers = debian_table(release)[1]
+    return installed | {name for name, by in providers.items() if not installed.isdisjoint(by)}
+
+
 def apt_closure(release: str, wanted: Iterable[str], installed: Iterable[str]) -> Closure:
     """The packages ``apt-get install --no-install-recommends wanted`` adds to an image.
 
@@ -97,9 +105,7 @@ def apt_closure(release: str, wanted: Iterable[str], installed: Iterable[str]) -
     counts, else the first that exists (or provides the name), as apt picks by default.
     """
     packages, providers = debian_table(release)
-    present = set(installed)
-    for name in list(present):
-        present.update(p for p, provs in providers.items() if name in provs)
+    present = set(_present(release, frozenset(installed)))
     result = Closure()
     todo = list(wanted)
     while todo:
