@@ -13,9 +13,10 @@ from __future__ import annotations
 import gzip
 import re
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 from .. import kb
@@ -239,12 +240,22 @@ def bundled_packages(sdist: SdistInfo, suite: str) -> set[str]:
     pip build does not need it. One header is not enough (gmpy2 ships copies of gmp.h, mpc.h
     and mpfr.h and still links the system libraries): two different ones are.
     """
-    return set(_bundled(tuple(sdist.headers), suite))
+    key = (tuple(sdist.headers), suite)
+    # asked by every image of the same suite at about the same time (the images are analysed
+    # in parallel): the lock makes the first one compute it and the others wait for it
+    with _BUNDLED_LOCK:
+        if key not in _BUNDLED:
+            if len(_BUNDLED) >= 256:  # a long-lived process analysing many files
+                _BUNDLED.clear()
+            _BUNDLED[key] = _bundled(*key)
+        return set(_BUNDLED[key])
 
 
-@lru_cache(maxsize=256)
+_BUNDLED_LOCK = threading.Lock()
+_BUNDLED: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
+
+
 def _bundled(headers: tuple[str, ...], suite: str) -> frozenset[str]:
-    # asked once per image of the same suite: python, slim and alpine all read bookworm's index
     files = _files(suite)
     seen: dict[str, set[str]] = {}
     for header in headers:
