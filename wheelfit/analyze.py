@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 from . import kb
 from .errors import redact_url
 from .index.cache import Cache, default_cache_dir
-from .index.findlinks import local_path
-from .index.urls import DEFAULT_INDEX
+from .index.urls import DEFAULT_INDEX, local_path
 from .inputs.parsed import IndexOptions, ParsedInputs
 from .inputs.project import declared_python
 from .inputs.requirements import read_requirements

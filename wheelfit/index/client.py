@@ -38,12 +38,11 @@ from .findlinks import (
     is_archive_link,
     links_page,
     list_folder,
-    local_path,
 )
 from .http import Answer, Http, RequestAborted, ResponseTooLarge, make_session
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_project_page
-from .urls import DEFAULT_INDEX, strip_credentials
+from .urls import DEFAULT_INDEX, local_path, strip_credentials
 
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 MAX_PAGE_BYTES = 128 * 1024 * 1024  # PyPI's largest project pages are a few tens of MB

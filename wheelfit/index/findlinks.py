@@ -31,16 +31,6 @@ class LocalFile:
     size: int
 
 
-def local_path(location: str) -> Path | None:
-    """The folder or file a location names on this machine, or None for an http(s) URL."""
-    parts = urlsplit(location)
-    if parts.scheme in ("http", "https"):
-        return None
-    if parts.scheme == "file":
-        return Path(unquote(parts.path))
-    return Path(location)
-
-
 def list_folder(path: Path) -> list[LocalFile]:
     """The regular files of a folder (not its subfolders, as pip), or the file itself."""
     if path.is_file():

@@ -5,6 +5,7 @@ What is printed goes through wheelfit.errors.redact_url instead.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
@@ -21,3 +22,13 @@ def strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     bare = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
     return bare, (unquote(parts.username or ""), unquote(parts.password or ""))
+
+
+def local_path(location: str) -> Path | None:
+    """The folder or file a location names on this machine, or None for an http(s) URL."""
+    parts = urlsplit(location)
+    if parts.scheme in ("http", "https"):
+        return None
+    if parts.scheme == "file":
+        return Path(unquote(parts.path))
+    return Path(location)
