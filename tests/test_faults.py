@@ -12,6 +12,7 @@ from test_analyze import pkg, wheel
 from wheelfit import Settings, Status, analyze, target_from_image
 from wheelfit.index.cache import Cache
 from wheelfit.index.client import IndexClient
+from wheelfit.index.http import READ_RETRIES
 from wheelfit.models import Report
 
 SLIM = "python:3.12-slim-bookworm"
@@ -91,3 +92,17 @@ def test_a_slow_index_times_out_into_a_row(server: IndexServer, tmp_path: Path) 
     report = analyse(server, tmp_path, "/slow/3", timeout=0.5, retries=0)
     first = pkg(report.targets[0], "first")
     assert first.status is Status.UNAVAILABLE and "timed out" in first.reason
+
+
+def test_a_stalled_index_is_given_up_after_two_read_timeouts(
+    server: IndexServer, tmp_path: Path
+) -> None:
+    # the server accepts and says nothing for 3 s; each read waits 0.2 s: the page is asked
+    # for READ_RETRIES + 1 times (not once per retry allowed for statuses), then the row says
+    # the index could not be read, well before the request's total deadline
+    report = analyse(server, tmp_path, "/slow/3", timeout=0.2, retries=3, deadline=600.0)
+    first = pkg(report.targets[0], "first")
+    assert first.status is Status.UNAVAILABLE
+    assert "could not be read" in first.reason and "timed out" in first.reason
+    assert "600" not in first.reason  # a read timeout, not the total deadline
+    assert attempts(server, "/simple/first/") == READ_RETRIES + 1

@@ -17,8 +17,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import requests
 from indexserver import IndexServer, gzip_bomb
 from packaging.utils import canonicalize_name
+from requests.structures import CaseInsensitiveDict
 from test_analyze import pkg, sdist, wheel
 
 from wheelfit import Settings, Status, analyze, target_from_image
@@ -276,3 +278,66 @@ def test_a_compressed_bomb_in_a_redirect_is_not_inflated(server: IndexServer) ->
             tracemalloc.stop()
     assert any(p == "/gzipbomb/simple/" for _, p, _ in server.requests)  # it was followed
     assert peak < 40 * 1024 * 1024, peak  # requests alone inflates the redirect's 256 MiB
+
+
+class _CountingRaw:
+    """A response's raw stream that counts what is read of it."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = io.BytesIO(data)
+        self.read_bytes = 0
+
+    def read(self, size: int, decode_content: bool = False) -> bytes:
+        chunk = self.data.read(size)
+        self.read_bytes += len(chunk)
+        return chunk
+
+
+class _CountingDecoder:
+    """The gzip decoder _body uses, counting every byte it inflates."""
+
+    def __init__(self, encoding: str) -> None:
+        self.inner = http_decoder(encoding)
+        self.inflated = 0
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return bytes(self.inner.unconsumed_tail)
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        out = bytes(self.inner.decompress(data, max_length))
+        self.inflated += len(out)
+        return out
+
+    def flush(self) -> bytes:
+        out = bytes(self.inner.flush())
+        self.inflated += len(out)
+        return out
+
+
+http_decoder = http._decoder
+
+
+def test_a_gzip_bomb_is_inflated_no_further_than_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decoders: list[_CountingDecoder] = []
+
+    def counting(encoding: str) -> _CountingDecoder:
+        decoders.append(_CountingDecoder(encoding))
+        return decoders[-1]
+
+    monkeypatch.setattr(http, "_decoder", counting)
+    response = requests.Response()
+    response.headers = CaseInsensitiveDict({"Content-Encoding": "gzip"})
+    raw = _CountingRaw(gzip_bomb())  # 256 MiB of zeros, about 256 KB
+    response.raw = raw
+    limit = 1 << 20
+    guard = http._Guard(float("inf"), threading.Event())
+    with pytest.raises(http.ResponseTooLarge):
+        for _ in http._body(response, limit, guard):
+            pass
+    # of the 256 MiB the bomb holds, the limit and one byte (to notice going over) were
+    # inflated, from one chunk read off the wire
+    assert decoders[0].inflated == limit + 1
+    assert raw.read_bytes <= http.CHUNK

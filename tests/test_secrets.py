@@ -148,3 +148,41 @@ def test_a_bad_option_value_is_echoed_by_argparse_without_credentials(
     err = capsys.readouterr().err
     assert "invalid choice: 'http://***@example.invalid/'" in err
     assert TOKEN not in err
+
+
+SLASHED = f"http://pr/obe:{TOKEN}/x@example.invalid/simple/"  # host "pr", the rest a path
+
+
+@pytest.mark.parametrize(
+    ("where", "option"),
+    [
+        ("argv", "--index-url"),
+        ("argv", "--extra-index-url"),
+        ("argv", "--find-links"),
+        ("file", "-i"),
+        ("file", "--extra-index-url"),
+        ("file", "--find-links"),
+    ],
+)
+def test_an_index_url_with_a_slash_in_its_password_is_refused_unshown(
+    fresh_server: IndexServer,
+    project: Path,
+    where: str,
+    option: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a valid URL whose host is "pr": redaction cannot know "obe:TOKEN/x@" is a password
+    args = ["--index-url", f"{fresh_server.url}/simple/", "--no-cache", "--no-costs"]
+    if where == "argv":
+        args += [option, SLASHED]
+    else:
+        (project / "requirements.txt").write_text(f"plain\n{option} {SLASHED}\n")
+    texts = outputs([*args, "--image", "python:3.12-slim-bookworm"], capsys)
+    out = project / "out.json"
+    assert main(["requirements.txt", *args, "--format", "json", "-o", str(out)]) == 2
+    texts += [*capsys.readouterr()]
+    if out.exists():
+        texts.append(out.read_text())
+    located = f"{option}:" if where == "argv" else "requirements.txt:2"
+    assert any(located in t and "%2F" in t for t in texts)
+    assert not any(TOKEN in t for t in texts)

@@ -97,8 +97,10 @@ def _main(argv: list[str], errors: Console) -> int:
             check_output_path(args.output)
         if args.cache_dir is not None and not args.no_cache:
             check_cache_dir(args.cache_dir)
-        for option, url in [("--index-url", args.index_url)] + [
-            ("--extra-index-url", u) for u in args.extra_index_url
+        for option, url in [
+            ("--index-url", args.index_url),
+            *(("--extra-index-url", u) for u in args.extra_index_url),
+            *(("--find-links", u) for u in args.find_links if "://" in u),
         ]:
             if url is not None and (problem := index_url_problem(url)):
                 raise UserError(f"{option}: {problem}")

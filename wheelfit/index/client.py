@@ -39,7 +39,7 @@ from .findlinks import (
     links_page,
     list_folder,
 )
-from .http import Answer, Http, RequestAborted, ResponseTooLarge, make_session
+from .http import DEFAULT_TIMEOUT, Answer, Http, RequestAborted, ResponseTooLarge, make_session
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_project_page
 from .urls import DEFAULT_INDEX, local_path, strip_credentials
@@ -81,7 +81,7 @@ class IndexClient:
         cache: Cache | None = None,
         session: requests.Session | None = None,
         offline: bool = False,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
         retries: int = 3,
         max_workers: int = 16,
@@ -105,7 +105,7 @@ class IndexClient:
         # connections kept alive: one per thread that may ask at once (both pools, the
         # targets' threads); with fewer, each answer beyond the pool closes its connection
         self.session = session or make_session(retries, 2 * max_workers + 4)
-        self.http = Http(self.session, timeout, deadline)
+        self.http = Http(self.session, timeout, deadline, retries)
         # Two pools so that no task waits on work queued behind it: the I/O pool runs leaf
         # fetches (pages, metadata) that never wait on other futures; the task pool runs
         # composite work (describing a file) that may wait on the I/O pool.
@@ -496,23 +496,13 @@ class IndexClient:
         """The answer with its whole body (at most ``limit`` bytes), or IndexFetchError."""
         bare, found_auth = self._credentials(url)
         auth = auth or found_auth
-        for attempt in range(self.retries + 1):
-            try:
-                return self.http.fetch(method, bare, limit=limit, headers=headers, auth=auth)
-            except requests.exceptions.ChunkedEncodingError as exc:
-                # urllib3 retries connects and statuses, not a body cut short: retry it here
-                if attempt == self.retries:
-                    raise IndexFetchError(f"{redact_url(bare)}: {self._reason(exc)}") from None
-                try:
-                    self.http.pause(0.5 * 2**attempt)
-                except RequestAborted as stopped:
-                    raise IndexFetchError(f"{redact_url(bare)}: {self._reason(stopped)}") from None
-            except ResponseTooLarge as exc:
-                raise IndexFetchError(f"{redact_url(bare)}: {exc}") from None
-            except (requests.RequestException, RequestAborted, zlib.error) as exc:
-                # exception texts can quote the URL: never let credentials through
-                raise IndexFetchError(f"{redact_url(bare)}: {self._reason(exc)}") from None
-        raise AssertionError("unreachable")
+        try:
+            return self.http.fetch(method, bare, limit=limit, headers=headers, auth=auth)
+        except ResponseTooLarge as exc:
+            raise IndexFetchError(f"{redact_url(bare)}: {exc}") from None
+        except (requests.RequestException, RequestAborted, zlib.error) as exc:
+            # exception texts can quote the URL: never let credentials through
+            raise IndexFetchError(f"{redact_url(bare)}: {self._reason(exc)}") from None
 
     def _reason(self, exc: Exception) -> str:
         if isinstance(exc, RequestAborted):

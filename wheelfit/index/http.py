@@ -28,10 +28,18 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 USER_AGENT = "wheelfit/0.1 (+https://pypi.org/project/wheelfit/)"
 MAX_RETRY_AFTER = 5.0  # seconds; a longer Retry-After is waited this long, then retried
+# seconds a socket read may wait for the next byte (pip's default too): a slow index still
+# starts answering well within it, a stalled one is given up after READ_RETRIES + 1 of them
+DEFAULT_TIMEOUT = 15.0
+READ_RETRIES = 1  # a read that timed out or broke is tried once more, not ``retries`` times
+# the longest a request to a server that accepts and then never answers can take: every try
+# waits one read timeout, and urllib3 retries the first read error without a backoff
+STALL_BOUND = (READ_RETRIES + 1) * DEFAULT_TIMEOUT
 CHUNK = 256 * 1024
 
 
@@ -212,6 +220,7 @@ def make_session(retries: int, pool_size: int) -> requests.Session:
     session = requests.Session()
     retry = _BoundedRetry(
         total=retries,
+        read=min(retries, READ_RETRIES),
         backoff_factor=0.5,
         status_forcelist=(429, 500, 502, 503, 504),
         allowed_methods=frozenset({"GET", "HEAD"}),
@@ -256,10 +265,13 @@ class Answer:
 class Http:
     """Requests under a total deadline each; ``abort()`` ends every one at once."""
 
-    def __init__(self, session: requests.Session, timeout: float, deadline: float) -> None:
+    def __init__(
+        self, session: requests.Session, timeout: float, deadline: float, retries: int = 0
+    ) -> None:
         self.session = session
         self.timeout = timeout
         self.deadline = deadline
+        self.retries = retries  # tries again after a body cut short, within the one deadline
         self._stopped = threading.Event()
 
     @property
@@ -296,20 +308,30 @@ class Http:
     ) -> Answer:
         """The response with its whole body (decoded), at most ``limit`` bytes of it.
 
-        Raises RequestAborted, ResponseTooLarge, requests.RequestException and the
+        urllib3 retries connects, statuses and a read error before the headers; a body cut
+        short is tried again here, ``retries`` times. Every try counts toward the one
+        deadline. Raises RequestAborted, ResponseTooLarge, requests.RequestException and the
         decoders' zlib.error.
         """
         guard = self._guard()
         _current.guard = guard
         try:
-            response = self._send(method, url, headers, auth)
-            try:
-                # a HEAD answer's Content-Length is the file's, not a body's
-                body = b"" if method == "HEAD" else b"".join(_body(response, limit, guard))
-            finally:
-                response.close()
-            guard.check()
-            return Answer(response, body)
+            for attempt in itertools.count():
+                try:
+                    response = self._send(method, url, headers, auth)
+                    try:
+                        # a HEAD answer's Content-Length is the file's, not a body's
+                        body = b"" if method == "HEAD" else b"".join(_body(response, limit, guard))
+                    finally:
+                        response.close()
+                    guard.check()
+                    return Answer(response, body)
+                except requests.exceptions.ChunkedEncodingError:
+                    guard.check()
+                    if attempt >= self.retries:
+                        raise
+                    guard.wait(0.5 * 2**attempt)
+            raise AssertionError("unreachable")
         except requests.RequestException:
             guard.check()  # a socket cut by the watchdog reads as a broken connection
             raise
@@ -371,6 +393,9 @@ def _body(response: requests.Response, limit: int, guard: _Guard) -> Iterator[by
         guard.check()
         try:
             chunk = raw.read(CHUNK, decode_content=False)
+        except ReadTimeoutError:  # the server stopped sending: not tried again
+            guard.check()
+            raise requests.exceptions.ReadTimeout("timed out") from None
         except Exception as exc:  # urllib3's errors, as requests would name them
             guard.check()
             raise requests.exceptions.ChunkedEncodingError(str(exc)) from None

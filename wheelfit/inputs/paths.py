@@ -116,6 +116,13 @@ def index_url_problem(url: str) -> str | None:
         return "the URL names no host"
     if parts.fragment or "#" in url:
         return "an index URL has no #fragment (a # in a password must be written %23)"
+    if parts.scheme != "file" and "@" in parts.path + parts.query:
+        # http://user:pass/word@host/ is the host "user" and a path holding the password:
+        # no client sends it as one, and redaction cannot tell it from a path
+        return (
+            "the URL has an @ after its host; if it holds a password with a / or ?, write "
+            "them %2F and %3F (and @ as %40)"
+        )
     del port
     for part in (parts.username, parts.password):
         try:

@@ -417,6 +417,9 @@ def _apply_option(
         elif key == "find_links":
             # pip takes the first location of a line and ignores the others
             first, *others = [str(v) for v in value]  # type: ignore[attr-defined]
+            if "://" in first and (problem := index_url_problem(first)):
+                result.errors.append(InputError(str(path), line, "", f"--find-links: {problem}"))
+                continue
             opts.find_links.append(_find_link(first, path))
             if others:
                 result.warnings.append(
