@@ -321,3 +321,27 @@ def test_one_malloc_arena_is_set_unless_the_environment_says_otherwise() -> None
         env={"MALLOC_ARENA_MAX": "4"},
     ).stdout.strip()
     assert kept == "False"
+
+
+def test_what_is_read_in_a_setup_py_is_remembered_without_keeping_the_source() -> None:
+    """The stages ask the same question of the same setup.py once per image: it is answered
+    once, and the answer is kept by the source's digest, never by the source itself."""
+    import sys
+
+    from wheelfit.inspect.pysource import remembered_by_source
+
+    calls: list[int] = []
+
+    @remembered_by_source
+    def length(source: str) -> int:
+        calls.append(1)
+        return len(source)
+
+    source = "x = 1\n" * 100_000 + str(id(calls))  # a new string object
+    references = sys.getrefcount(source)
+    assert length(source) == length("" + source) == len(source)
+    assert len(calls) == 1
+    assert sys.getrefcount(source) == references  # not kept by the cache
+    for n in range(300):  # bounded: an old answer may be forgotten, never wrong
+        assert length(f"y = {n}\n") == len(f"y = {n}\n")
+    assert length(source) == len(source)

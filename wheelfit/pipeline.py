@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from functools import lru_cache
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
@@ -19,7 +18,7 @@ from .costs.estimate import estimate_costs
 from .index.client import IndexClient
 from .inputs.parsed import LockScope
 from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs
-from .inspect.pysource import parse_python
+from .inspect.pysource import parse_python, remembered_by_source
 from .models import PackageResult, Settings, Status, Target, TargetReport
 from .resolve.candidates import Candidate, Req, evaluate_marker, top_level_requirements
 from .resolve.classify import classify_resolution
@@ -227,7 +226,7 @@ def _build_requirements(
 _SETUPTOOLS_WITHOUT_PKG_RESOURCES = Version("82")
 
 
-@lru_cache(maxsize=256)  # once per setup.py, not once per image
+@remembered_by_source  # once per setup.py, not once per image
 def imports_pkg_resources(setup_py: str) -> bool:
     """Whether setup.py imports pkg_resources unconditionally (at module level, not in a try).
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from .pysource import parse_python
+from .pysource import parse_python, remembered_by_source
 
 # what setuptools and distutils raise when the compiler is missing or fails
 _COMPILER_ERRORS = {
@@ -47,8 +46,7 @@ class Fallback:
     switches: tuple[str, ...]  # environment variables that make the build pure Python
 
 
-# asked of the same setup.py by several stages and once per image: parsed once
-@lru_cache(maxsize=256)
+@remembered_by_source  # asked by several stages and once per image
 def read_fallback(setup_py: str) -> Fallback:
     tree = parse_python(setup_py)
     if tree is None:
