@@ -11,6 +11,7 @@ Nothing from the sdist is run. The answer's confidence is "low": includes may si
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import sys
 import threading
@@ -240,22 +241,24 @@ def bundled_packages(sdist: SdistInfo, suite: str) -> set[str]:
     pip build does not need it. One header is not enough (gmpy2 ships copies of gmp.h, mpc.h
     and mpfr.h and still links the system libraries): two different ones are.
     """
-    key = (tuple(sdist.headers), suite)
     # asked by every image of the same suite at about the same time (the images are analysed
-    # in parallel): the lock makes the first one compute it and the others wait for it
+    # in parallel): the lock makes the first one compute it and the others wait for it. Kept
+    # by a digest of the header list (up to 20,000 paths), not by the list itself.
+    joined = "\n".join(sdist.headers).encode("utf-8", "surrogatepass")  # names may hold any
+    digest = hashlib.blake2b(joined, digest_size=16).digest()
     with _BUNDLED_LOCK:
-        if key not in _BUNDLED:
+        if (digest, suite) not in _BUNDLED:
             if len(_BUNDLED) >= 256:  # a long-lived process analysing many files
                 _BUNDLED.clear()
-            _BUNDLED[key] = _bundled(*key)
-        return set(_BUNDLED[key])
+            _BUNDLED[digest, suite] = _bundled(sdist.headers, suite)
+        return set(_BUNDLED[digest, suite])
 
 
 _BUNDLED_LOCK = threading.Lock()
-_BUNDLED: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
+_BUNDLED: dict[tuple[bytes, str], frozenset[str]] = {}
 
 
-def _bundled(headers: tuple[str, ...], suite: str) -> frozenset[str]:
+def _bundled(headers: Sequence[str], suite: str) -> frozenset[str]:
     files = _files(suite)
     seen: dict[str, set[str]] = {}
     for header in headers:
