@@ -74,6 +74,7 @@ class PipPreference:
         self.user_order = user_order
         self._conflict_counts: defaultdict[str, int] = defaultdict(int)
         self._promoted: set[str] = set()
+        self._known: dict[int, tuple[_Requirement, tuple[bool, bool, bool, bool]]] = {}
 
     def narrow(
         self,
@@ -103,24 +104,43 @@ class PipPreference:
         return promoted or identifiers
 
     def key(self, identifier: str, information: Iterable[Any]) -> Preference:
-        direct = False
-        operators: list[tuple[str, str]] = []
+        direct = pinned = upper_bounded = has_operators = False
         for info in information:
-            requirement: _Requirement = info.requirement
-            if requirement.explicit or requirement.direct_url:
-                direct = True
-                continue  # pip's explicit requirements carry no specifier
-            operators += [(spec.operator, spec.version) for spec in requirement.specifier]
-        pinned = any(op in ("==", "===") and "*" not in version for op, version in operators)
-        upper_bounded = any(
-            op in ("<", "<=", "~=") or (op == "==" and "*" in version) for op, version in operators
-        )
+            facts = self._facts(info.requirement)
+            direct = direct or facts[0]
+            has_operators = has_operators or facts[1]
+            pinned = pinned or facts[2]
+            upper_bounded = upper_bounded or facts[3]
         return (
             identifier not in self._promoted,
             not direct,
             not pinned,
             not upper_bounded,
             self.user_order.get(identifier, math.inf),
-            not operators,
+            not has_operators,
             identifier,
         )
+
+    def _facts(self, requirement: _Requirement) -> tuple[bool, bool, bool, bool]:
+        """(direct, has operators, pinned, upper-bounded) of one requirement, worked out
+        once: resolvelib asks for the key of every open project at every round. Kept with
+        the requirement object itself, so a new object at a reused address is never taken
+        for it."""
+        known = self._known.get(id(requirement))
+        if known is not None and known[0] is requirement:
+            return known[1]
+        if requirement.explicit or requirement.direct_url:
+            facts = (True, False, False, False)  # pip's explicit requirements: no specifier
+        else:
+            operators = [(spec.operator, spec.version) for spec in requirement.specifier]
+            facts = (
+                False,
+                bool(operators),
+                any(op in ("==", "===") and "*" not in version for op, version in operators),
+                any(
+                    op in ("<", "<=", "~=") or (op == "==" and "*" in version)
+                    for op, version in operators
+                ),
+            )
+        self._known[id(requirement)] = (requirement, facts)
+        return facts
