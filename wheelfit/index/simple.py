@@ -202,12 +202,19 @@ def _size(value: object) -> int | None:
 
 def _sha256(hashes: object) -> str | None:
     value = hashes.get("sha256") if isinstance(hashes, dict) else None
-    return value if isinstance(value, str) and _SHA256_RE.fullmatch(value) else None
+    return _valid_sha256(value if isinstance(value, str) else None)
+
+
+def _valid_sha256(value: str | None) -> str | None:
+    return value if value is not None and _SHA256_RE.fullmatch(value) else None
 
 
 def _metadata(value: object) -> bool | dict[str, str] | None:
+    """PEP 658/714's value: a bool, or hashes (their sha256 kept when it is valid)."""
     if isinstance(value, bool):
         return value
+    if isinstance(value, _Hashes):  # the typed reader's form of the same object
+        value = {"sha256": value.sha256}
     if isinstance(value, dict):
         return {"sha256": sha} if (sha := _sha256(value)) else True
     return None
@@ -270,22 +277,12 @@ def parse_json_page(
             yanked=entry.yanked,
             size=entry.size if entry.size is None or entry.size >= 0 else None,
             upload_time=entry.upload_time,
-            metadata=_metadata_of(metadata),
+            metadata=_metadata(metadata),
             with_details=keep is not None,  # the filter reads upload times
         )
         if made is not None:
             files.append(made)
     return packed_page(name, files, keep)
-
-
-def _valid_sha256(value: str | None) -> str | None:
-    return value if value is not None and _SHA256_RE.fullmatch(value) else None
-
-
-def _metadata_of(value: bool | _Hashes | None) -> bool | dict[str, str] | None:
-    if isinstance(value, _Hashes):
-        return {"sha256": sha} if (sha := _valid_sha256(value.sha256)) else True
-    return value
 
 
 def _parse_json_page_leniently(

@@ -93,11 +93,6 @@ class HeaderIndex:
         path, _, package = line.partition("\t")
         return path, package
 
-    def _file_name_at(self, offset: int) -> str:
-        return _file_name(
-            self._text[offset + self._skip : self._text.index("\t", offset + self._skip)]
-        )
-
 
 def _name_hash(name: str) -> int:
     return hash(name) & ((1 << (64 - _INDEX_BITS)) - 1)
