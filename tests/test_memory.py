@@ -28,9 +28,10 @@ from wheelfit.errors import IndexFetchError
 from wheelfit.index import client as client_module
 from wheelfit.index.cache import Cache
 from wheelfit.index.client import IndexClient
+from wheelfit.index.page import PackedReleases
 from wheelfit.index.simple import parse_json_page
 from wheelfit.inspect.sdist import inspect_sdist
-from wheelfit.models import DistFile, PackedDetails
+from wheelfit.models import DistFile, ReleaseDetails
 from wheelfit.resolve import resolver as resolve_module
 from wheelfit.resolve.lean_resolver import CopyOnWriteDict, LeanResolver
 from wheelfit.sysdeps.header_index import HeaderIndex
@@ -50,24 +51,30 @@ def _pyyaml_page(sha256: str | None = None) -> Any:
 
 def _unpacked(dist: DistFile) -> bool:
     details = dist._details
-    return not isinstance(details, PackedDetails) or details._unpacked is not None
+    return not isinstance(details, ReleaseDetails) or details._unpacked is not None
 
 
 # -- file details ----------------------------------------------------------------------------
 
 
-def test_a_parsed_page_keeps_every_release_packed_until_a_file_is_looked_at() -> None:
+def test_a_parsed_page_makes_a_release_s_files_when_asked_and_their_details_when_read() -> None:
     page = _pyyaml_page()
-    assert len({f.version for f in page.files}) > 2
-    assert not any(_unpacked(f) for f in page.files)
+    (part,) = page._parts
+    assert isinstance(part, PackedReleases)
+    assert len(page.versions()) > 2
+    assert part._made == {}  # nothing made yet
+
+    release = page.files_of(Version("5.3.1"))
+    assert release and set(part._made) == {Version("5.3.1")}
     # what choosing among files reads leaves the details packed
-    assert {f.version for f in page.files if f.is_wheel and f.tags and not f.yanked}
-    assert not any(_unpacked(f) for f in page.files)
+    assert {f.version for f in release if f.is_wheel and f.tags and not f.yanked}
+    assert not any(_unpacked(f) for f in release)
 
     sdist = page.file_named("PyYAML-5.3.1.tar.gz", Version("5.3.1"))
     assert sdist is not None and sdist.url.endswith("/PyYAML-5.3.1.tar.gz")
-    unpacked = {f.version for f in page.files if _unpacked(f)}
-    assert unpacked == {Version("5.3.1")}
+    assert all(_unpacked(f) for f in release)  # one release unpacked together
+    assert set(part._made) == {Version("5.3.1")}
+    assert not any(_unpacked(f) for f in page.files if f.version != Version("5.3.1"))
 
 
 def test_files_hash_without_unpacking_and_compare_by_value() -> None:

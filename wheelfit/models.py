@@ -5,8 +5,11 @@ from __future__ import annotations
 import enum
 import marshal
 import zlib
-from dataclasses import dataclass, field, fields
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import accumulate
 from pathlib import Path
 
 from packaging.tags import Tag
@@ -116,51 +119,40 @@ class FileDetails:
     yanked_reason: str | None = None
 
 
-class PackedPage:
-    """The details of the files of one project page (or of a run of its releases),
-    compressed together.
+class PackedRows:
+    """The rows of a run of releases of a project page, compressed together.
 
     A large requirements file's project pages list 200,000+ files whose names, URLs and
-    hashes would take ~100 MB as strings, yet a run reads the details of a few thousand:
-    choosing among files needs only the light fields kept on DistFile itself. One
-    compression per run of releases of about 500 files (index/simple.py), not per release:
-    zlib's set-up cost per call dominated when each of 16,000 releases was compressed on its
-    own; nor per page: a release's details then cost unpacking the whole page.
+    hashes would take ~100 MB as strings, while a run looks at a few versions of each
+    project. One compression per run of releases of about 500 files (index/simple.py): zlib's
+    set-up cost per call dominated when each of 16,000 releases was compressed on its own.
+    Each release is marshalled on its own (marshal, not JSON: several times faster for tuples
+    of str/int/None/bool, and only this process reads it back), so that reading one release
+    inflates the run, which zlib does without holding the GIL, but turns only that release's
+    rows back into objects.
     """
 
-    __slots__ = ("_blob",)
+    __slots__ = ("_blob", "_ends")
 
-    def __init__(self, rows: list[tuple[object, ...]]) -> None:
-        # marshal, not JSON: several times faster for tuples of str/int/None/bool, and only
-        # this process reads it back
-        self._blob = zlib.compress(marshal.dumps(rows), 1)
+    def __init__(self, releases: list[list[tuple[object, ...]]]) -> None:
+        parts = [marshal.dumps(rows) for rows in releases]
+        self._ends = array("L", accumulate(map(len, parts)))
+        self._blob = zlib.compress(b"".join(parts), 1)
 
-    def rows(self, start: int, stop: int) -> list[tuple[object, ...]]:
-        rows: list[tuple[object, ...]] = marshal.loads(zlib.decompress(self._blob))
-        return rows[start:stop]
+    def __len__(self) -> int:
+        return len(self._ends)
 
+    def release(self, index: int, inflated: bytes | None = None) -> list[tuple[object, ...]]:
+        """The rows of release ``index``; ``inflated``: the run's bytes, when at hand."""
+        data = memoryview(self.inflate() if inflated is None else inflated)
+        start = self._ends[index - 1] if index else 0
+        rows: list[tuple[object, ...]] = marshal.loads(data[start : self._ends[index]])
+        return rows
 
-class PackedDetails:
-    """One release's file details: rows ``start:stop`` of its page's PackedPage, unpacked
-    when a file of the release is first looked at."""
-
-    __slots__ = ("_page", "_start", "_stop", "_unpacked")
-
-    def __init__(self, page: PackedPage, start: int, stop: int) -> None:
-        self._page = page
-        self._start = start
-        self._stop = stop
-        self._unpacked: tuple[FileDetails, ...] | None = None
-
-    def get(self, index: int) -> FileDetails:
-        unpacked = self._unpacked
-        if unpacked is None:  # two threads may both unpack: the results are equal
-            rows = self._page.rows(self._start, self._stop)
-            unpacked = self._unpacked = tuple(FileDetails(*row) for row in rows)  # type: ignore[arg-type]
-        return unpacked[index]
+    def inflate(self) -> bytes:
+        return zlib.decompress(self._blob)
 
 
-_DETAIL_FIELDS = tuple(f.name for f in fields(FileDetails))
 NO_TAGS: frozenset[Tag] = frozenset()
 
 
@@ -168,9 +160,10 @@ class DistFile:
     """One file of a project as the index lists it.
 
     The fields the finder compares for every file (version, tags, Requires-Python, yanked)
-    are attributes; the rest (name, URL, hashes, size) are read from its FileDetails, which
-    a page keeps packed per release (PackedDetails). Two files are equal when all their
-    fields are; the hash uses the light fields only, so hashing never unpacks details.
+    are attributes; the rest (name, URL, hashes, size) are its FileDetails, which a file of
+    an index page reads from its release's packed rows when first asked (ReleaseDetails).
+    Two files are equal when all their fields are; the hash uses the light fields only, so
+    hashing never unpacks details.
     """
 
     __slots__ = (
@@ -189,7 +182,7 @@ class DistFile:
         project: NormalizedName,
         version: Version,
         is_wheel: bool,
-        details: FileDetails | PackedDetails,
+        details: FileDetails | ReleaseDetails,
         *,
         index: int = 0,
         tags: frozenset[Tag] = NO_TAGS,
@@ -203,17 +196,12 @@ class DistFile:
         self.requires_python = requires_python
         self.yanked = yanked
         self._details = details
-        self._index = index
+        self._index = index  # the file's row in its ReleaseDetails
 
     @property
     def details(self) -> FileDetails:
         details = self._details
         return details if isinstance(details, FileDetails) else details.get(self._index)
-
-    def pack(self, details: PackedDetails, index: int) -> None:
-        """Keep the details in ``details`` at ``index`` from now on: called once, by the page
-        parser that made the file, before anything else can see it."""
-        self._details, self._index = details, index
 
     @property
     def filename(self) -> str:
@@ -271,16 +259,26 @@ class DistFile:
         return f"DistFile({self.filename!r})"
 
 
-@dataclass(frozen=True)
-class ProjectPage:
-    name: NormalizedName
-    files: tuple[DistFile, ...]
+Row = tuple[object, ...]  # one file as a page parser keeps it (index/simple.py), last its position
 
-    def file_named(self, filename: str, version: Version) -> DistFile | None:
-        """The file called ``filename`` of ``version`` (only that release's details are read)."""
-        return next(
-            (f for f in self.files if f.version == version and f.filename == filename), None
-        )
+
+class ReleaseDetails:
+    """The FileDetails of one release's files, made from its packed rows when a file's
+    details are first read: a run keeps the light fields of every file it looks at (the
+    lenient pass looks at every version of a project) and the details of a few."""
+
+    __slots__ = ("_index", "_make", "_run", "_unpacked")
+
+    def __init__(self, run: PackedRows, index: int, make: Callable[[Row], FileDetails]) -> None:
+        self._run, self._index, self._make = run, index, make
+        self._unpacked: tuple[FileDetails, ...] | None = None
+
+    def get(self, row: int) -> FileDetails:
+        unpacked = self._unpacked
+        if unpacked is None:  # two threads may both unpack: the results are equal
+            rows = self._run.release(self._index)
+            unpacked = self._unpacked = tuple(map(self._make, rows))
+        return unpacked[row]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from packaging.version import Version
 
 from ..errors import ArchiveError, IndexFetchError
 from ..index.client import IndexClient
+from ..index.page import ProjectPage
 from ..inspect.distinfo import describe
 from ..inspect.sdist import SdistInfo
 from ..models import (
@@ -26,7 +27,6 @@ from ..models import (
     ImageCost,
     PackageCost,
     PackageResult,
-    ProjectPage,
     Seconds,
     Status,
     Target,
@@ -99,7 +99,7 @@ def _page(client: IndexClient, name: NormalizedName) -> ProjectPage:
     try:
         return client.get_project(name)
     except IndexFetchError:
-        return ProjectPage(name, ())
+        return ProjectPage(name)
 
 
 def _sizing_wheel(page: ProjectPage, dist: DistFile, target: Target) -> DistFile | None:
@@ -108,9 +108,7 @@ def _sizing_wheel(page: ProjectPage, dist: DistFile, target: Target) -> DistFile
     if dist.is_wheel:
         return dist
     # Linux wheels only: Windows and macOS builds differ in size and bundle other libraries
-    wheels = [
-        f for f in page.files if f.is_wheel and f.version == dist.version and "linux" in f.filename
-    ]
+    wheels = [f for f in page.files_of(dist.version) if f.is_wheel and "linux" in f.filename]
     python = f"cp{target.python_version[0]}{target.python_version[1]}"
 
     def rank(f: DistFile) -> tuple[bool, bool, bool, str]:

@@ -28,7 +28,7 @@ import requests
 from packaging.utils import NormalizedName, canonicalize_name
 
 from ..errors import IndexFetchError, redact_url
-from ..models import DistFile, ProjectPage
+from ..models import DistFile
 from .cache import Cache, CachedPage
 from .findlinks import (
     LocalFile,
@@ -40,6 +40,7 @@ from .findlinks import (
     list_folder,
 )
 from .http import DEFAULT_TIMEOUT, Answer, Http, RequestAborted, ResponseTooLarge, make_session
+from .page import ProjectPage
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_project_page
 from .urls import DEFAULT_INDEX, local_path, strip_credentials
@@ -159,7 +160,7 @@ class IndexClient:
         return self._once("project", name, lambda: self._fetch_project(name))
 
     def _fetch_project(self, name: NormalizedName) -> ProjectPage:
-        files: list[DistFile] = []
+        pages: list[ProjectPage] = []
         errors: list[str] = []
         found = False
         for index in self.indexes:
@@ -172,7 +173,7 @@ class IndexClient:
             if page is None:
                 continue  # 404: not on this index
             found = True
-            files.extend(page.files)
+            pages.append(page)
         for location in self.find_links:
             try:
                 linked = self._find_links_page(location, name)
@@ -180,10 +181,10 @@ class IndexClient:
                 errors.append(str(exc))
                 continue
             found = found or bool(linked.files)
-            files.extend(linked.files)
+            pages.append(linked)
         if not found and errors:
             raise IndexFetchError("; ".join(errors))
-        return ProjectPage(name=name, files=tuple(files))
+        return ProjectPage.joined(name, pages)
 
     def _get_page(
         self, url: str, auth: tuple[str, str] | None, name: NormalizedName

@@ -18,8 +18,9 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import NormalizedName
 
 from ..errors import IndexFetchError
-from ..models import DistFile, ProjectPage
-from .simple import Row, file_and_row, make_dist_file, packed_page, parse_html_page
+from ..models import DistFile
+from .page import ProjectPage
+from .simple import make_dist_file, parse_html_page
 
 _HASH_CHUNK = 1 << 20
 
@@ -46,11 +47,11 @@ def list_folder(path: Path) -> list[LocalFile]:
 
 def folder_page(files: list[LocalFile], project: NormalizedName) -> ProjectPage:
     """The project's files among a folder's, each hashed: cached facts are keyed by content."""
-    dists: list[tuple[DistFile, Row]] = []
+    dists: list[DistFile] = []
     for local in files:
         if make_dist_file(local.name, local.path.as_uri(), project) is None:
-            continue  # another project's file, or a name pip would not read
-        made = file_and_row(
+            continue  # another project's file, or a name pip would not read: not hashed
+        made = make_dist_file(
             local.name,
             local.path.as_uri(),
             project,
@@ -59,7 +60,7 @@ def folder_page(files: list[LocalFile], project: NormalizedName) -> ProjectPage:
         )
         if made is not None:
             dists.append(made)
-    return packed_page(project, dists)
+    return ProjectPage(project, dists)
 
 
 def is_archive_link(location: str) -> bool:
@@ -70,8 +71,8 @@ def is_archive_link(location: str) -> bool:
 
 def archive_link_page(location: str, project: NormalizedName) -> ProjectPage:
     filename = unquote(urlsplit(location).path.rsplit("/", 1)[-1])
-    made = file_and_row(filename, location.split("#", 1)[0], project)
-    return packed_page(project, [made] if made is not None else [])
+    made = make_dist_file(filename, location.split("#", 1)[0], project)
+    return ProjectPage(project, [made] if made is not None else [])
 
 
 def links_page(body: bytes, page_url: str, project: NormalizedName) -> ProjectPage:

@@ -11,8 +11,9 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from html.parser import HTMLParser
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -27,7 +28,15 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from ..models import NO_TAGS, DistFile, FileDetails, PackedDetails, PackedPage, ProjectPage
+from ..models import (
+    NO_TAGS,
+    DistFile,
+    FileDetails,
+    PackedRows,
+    ReleaseDetails,
+    Row,
+)
+from .page import PackedReleases, ProjectPage
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 FileFilter = Callable[[DistFile], bool]
@@ -83,11 +92,22 @@ def parse_sdist_version(filename: str, project: NormalizedName) -> Version | Non
     return None
 
 
-Row = tuple[object, ...]  # a FileDetails' fields, in order
-_PENDING = FileDetails("", "")  # until the page packs the file's details
+def listed_version(filename: str, project: NormalizedName) -> Version | None:
+    """The version a file name claims for ``project``, or None when pip would not consider
+    the name; cheap, for every file of a page: whether the whole name (its tags) parses is
+    checked when the file is made (make_dist_file)."""
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        if len(parts) not in (5, 6) or _cached_name(parts[0]) != project:
+            return None
+        try:
+            return _cached_version(parts[1])
+        except ValueError:  # InvalidVersion, or a number too long for int()
+            return None
+    return parse_sdist_version(filename, project)
 
 
-def file_and_row(
+def make_dist_file(
     filename: str,
     url: str,
     project: NormalizedName,
@@ -98,10 +118,17 @@ def file_and_row(
     size: int | None = None,
     upload_time: str | None = None,
     metadata: bool | dict[str, str] | None = None,
-    with_details: bool = True,
-) -> tuple[DistFile, Row] | None:
-    """The file (its details set when ``with_details``) and its details as a row, or None
-    when pip would not consider a file of that name."""
+) -> DistFile | None:
+    """The file, or None when pip would not consider a file of that name."""
+    row = (filename, url, sha256, requires_python, yanked, size, upload_time, metadata, 0)
+    return _light_file(project, row, _details(row))
+
+
+def _light_file(
+    project: NormalizedName, row: Row, details: FileDetails | ReleaseDetails, index: int = 0
+) -> DistFile | None:
+    """A row's file with the given details, or None when pip would not consider its name."""
+    filename: str = row[0]  # type: ignore[assignment]
     try:
         if filename.endswith(".whl"):
             name, version, tags = _parse_wheel_filename(filename)
@@ -117,74 +144,102 @@ def file_and_row(
         # pip ignores files whose names it cannot read; ValueError: InvalidVersion, or a
         # number of more than 4,300 digits in the version
         return None
-    metadata_sha = metadata.get("sha256") if isinstance(metadata, dict) else None
-    row: Row = (
-        filename,
-        url,
-        size,
-        sha256,
-        upload_time,
-        bool(metadata),
-        metadata_sha,
-        yanked if isinstance(yanked, str) and yanked else None,
-    )
-    dist = DistFile(
+    requires_python: str | None = row[3]  # type: ignore[assignment]
+    yanked = row[4]
+    return DistFile(
         project,
         version,
         is_wheel,
-        FileDetails(*row) if with_details else _PENDING,  # type: ignore[arg-type]
+        details,
+        index=index,
         tags=frozenset(tags) if tags else NO_TAGS,
         # a project repeats a few Requires-Python strings over thousands of files
         requires_python=sys.intern(requires_python.strip()) if requires_python else None,
         yanked=bool(yanked) or yanked == "",
     )
-    return dist, row
 
 
-def make_dist_file(
-    filename: str, url: str, project: NormalizedName, **details: Any
-) -> DistFile | None:
-    """One file with its details, outside a page (a --find-links file); ``details`` are
-    file_and_row's keywords."""
-    made = file_and_row(filename, url, project, **details)
-    return None if made is None else made[0]
+def _details(row: Row) -> FileDetails:
+    """A row's FileDetails; the row's hashes are checked here (see _PageRows)."""
+    filename, url, sha256, _, yanked, size, upload_time, metadata, _ = row
+    if isinstance(metadata, str):  # a sha256 not yet checked
+        metadata = _metadata({"sha256": metadata})
+    return FileDetails(
+        filename,  # type: ignore[arg-type]
+        url,  # type: ignore[arg-type]
+        size,  # type: ignore[arg-type]
+        _valid_sha256(sha256),  # type: ignore[arg-type]
+        upload_time,  # type: ignore[arg-type]
+        bool(metadata),
+        metadata.get("sha256") if isinstance(metadata, dict) else None,
+        yanked if isinstance(yanked, str) and yanked else None,
+    )
 
 
-def packed_page(
-    name: NormalizedName, files: list[tuple[DistFile, Row]], keep: FileFilter | None = None
-) -> ProjectPage:
-    """The page, its files' details packed together (see PackedPage), a slice per release."""
-    if keep is not None:
-        files = [(dist, row) for dist, row in files if keep(dist)]
-    by_version: dict[Version, list[tuple[DistFile, Row]]] = {}
-    for made in files:
-        by_version.setdefault(made[0].version, []).append(made)
-    rows: list[Row] = []
-    releases: list[tuple[int, int, list[tuple[DistFile, Row]]]] = []
-    for release in by_version.values():
-        start = len(rows)
-        rows.extend(row for _, row in release)
-        releases.append((start, len(rows), release))
-        if len(rows) >= PACKED_CHUNK_ROWS:
-            _pack(rows, releases)
-            rows, releases = [], []
-    if rows:
-        _pack(rows, releases)
-    return ProjectPage(name=name, files=tuple(dist for dist, _ in files))
+class _PageRows:
+    """A page's files as rows, grouped by the version their names claim, in page order.
+
+    A row is (filename, url, sha256, requires-python, yanked, size, upload time, metadata,
+    position on the page), the metadata a bool, None or its sha256: what marshal can pack.
+    """
+
+    def __init__(self, project: NormalizedName) -> None:
+        self.project = project
+        self.by_version: dict[Version, list[Row]] = {}
+        self.count = 0
+
+    def add(
+        self,
+        filename: str,
+        url: str,
+        sha256: str | None,
+        requires_python: str | None,
+        yanked: bool | str,
+        size: int | None,
+        upload_time: str | None,
+        metadata: bool | str | dict[str, str] | None,
+    ) -> None:
+        """One file; ``metadata`` may be its sha256 not yet checked, as a str."""
+        version = listed_version(filename, self.project)
+        if version is None:
+            return
+        packed_metadata = metadata.get("sha256") if isinstance(metadata, dict) else metadata
+        row = (filename, url, sha256, requires_python, yanked, size, upload_time, packed_metadata)
+        self.by_version.setdefault(version, []).append((*row, self.count))
+        self.count += 1
+
+    def page(self, keep: FileFilter | None) -> ProjectPage:
+        """The page, its rows packed in runs of releases; with ``keep``, the files it keeps
+        (made at once: the filter reads their upload times)."""
+        make = partial(_light_file, self.project)
+        if keep is not None:
+            rows = sorted((r for rs in self.by_version.values() for r in rs), key=itemgetter(-1))
+            made = (make(row, _details(row)) for row in rows)
+            return ProjectPage(self.project, [d for d in made if d is not None and keep(d)])
+        at: dict[Version, tuple[PackedRows, int]] = {}
+        run: list[tuple[Version, list[Row]]] = []
+        size = 0
+        for version, release in self.by_version.items():
+            run.append((version, release))
+            size += len(release)
+            if size >= PACKED_RUN_ROWS:
+                _pack(run, at)
+                run, size = [], 0
+        if run:
+            _pack(run, at)
+        return ProjectPage(self.project, releases=[PackedReleases(at, make, _details)])
 
 
-# Releases are packed in chunks of about this many files: reading one release's details
-# unpacks its chunk, not the whole page (a page of 20,000 files was unpacked once per release
-# looked at, 8% of an offline run), while zlib's set-up cost stays small next to a chunk.
-PACKED_CHUNK_ROWS = 512
+# Releases are packed in runs of about this many files: reading one release inflates its run,
+# not the whole page (a page of 20,000 files was inflated once per release looked at, 8% of
+# an offline run), while zlib's set-up cost stays small next to a run.
+PACKED_RUN_ROWS = 512
 
 
-def _pack(rows: list[Row], releases: list[tuple[int, int, list[tuple[DistFile, Row]]]]) -> None:
-    packed = PackedPage(rows)
-    for start, stop, release in releases:
-        details = PackedDetails(packed, start, stop)
-        for index, (dist, _) in enumerate(release):
-            dist.pack(details, index)
+def _pack(run: list[tuple[Version, list[Row]]], at: dict[Version, tuple[PackedRows, int]]) -> None:
+    packed = PackedRows([release for _, release in run])
+    for index, (version, _) in enumerate(run):
+        at[version] = (packed, index)
 
 
 # A page's values are checked for their type where they are read: a hostile index may send a
@@ -213,8 +268,6 @@ def _metadata(value: object) -> bool | dict[str, str] | None:
     """PEP 658/714's value: a bool, or hashes (their sha256 kept when it is valid)."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, _Hashes):  # the typed reader's form of the same object
-        value = {"sha256": value.sha256}
     if isinstance(value, dict):
         return {"sha256": sha} if (sha := _sha256(value)) else True
     return None
@@ -259,30 +312,30 @@ def parse_json_page(
         page = _PAGE_DECODER.decode(body)
     except msgspec.MsgspecError:
         return _parse_json_page_leniently(body, page_url, project, keep)
-    name = canonicalize_name(project)
-    files = []
+    rows = _PageRows(canonicalize_name(project))
     for entry in page.files:
         filename, url = entry.filename, entry.url
         if not filename or not url:
             continue
-        metadata = entry.core_metadata
-        if metadata is msgspec.UNSET:  # PEP 714 renamed dist-info-metadata to core-metadata
-            metadata = entry.dist_info_metadata
-        made = file_and_row(
+        given = entry.core_metadata
+        if given is msgspec.UNSET:  # PEP 714 renamed dist-info-metadata to core-metadata
+            given = entry.dist_info_metadata
+        metadata: bool | str | None  # a sha256 is checked when the file is made
+        if isinstance(given, _Hashes):
+            metadata = given.sha256 if given.sha256 is not None else True
+        else:
+            metadata = given
+        rows.add(
             filename,
             url if url.startswith(("https://", "http://")) else urljoin(page_url, url),
-            name,
-            sha256=_valid_sha256(entry.hashes.sha256),
-            requires_python=entry.requires_python,
-            yanked=entry.yanked,
-            size=entry.size if entry.size is None or entry.size >= 0 else None,
-            upload_time=entry.upload_time,
-            metadata=_metadata(metadata),
-            with_details=keep is not None,  # the filter reads upload times
+            entry.hashes.sha256,
+            entry.requires_python,
+            entry.yanked,
+            entry.size if entry.size is None or entry.size >= 0 else None,
+            entry.upload_time,
+            metadata,
         )
-        if made is not None:
-            files.append(made)
-    return packed_page(name, files, keep)
+    return rows.page(keep)
 
 
 def _parse_json_page_leniently(
@@ -290,8 +343,7 @@ def _parse_json_page_leniently(
 ) -> ProjectPage:
     """A page whose values may be of any type: each is checked where it is read."""
     document: dict[str, Any] = json.loads(body)
-    name = canonicalize_name(project)
-    files = []
+    rows = _PageRows(canonicalize_name(project))
     for entry in document.get("files", []):
         if not isinstance(entry, dict):
             continue
@@ -304,21 +356,17 @@ def _parse_json_page_leniently(
             yanked = True
         # PEP 714 renamed dist-info-metadata to core-metadata; indexes may send either.
         metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
-        made = file_and_row(
+        rows.add(
             filename,
             url if url.startswith(("https://", "http://")) else urljoin(page_url, url),
-            name,
-            sha256=_sha256(entry.get("hashes")),
-            requires_python=_text(entry.get("requires-python")),
-            yanked=yanked,
-            size=_size(entry.get("size")),
-            upload_time=_text(entry.get("upload-time")),
-            metadata=_metadata(metadata),
-            with_details=keep is not None,  # the filter reads upload times
+            _sha256(entry.get("hashes")),
+            _text(entry.get("requires-python")),
+            yanked,
+            _size(entry.get("size")),
+            _text(entry.get("upload-time")),
+            _metadata(metadata),
         )
-        if made is not None:
-            files.append(made)
-    return packed_page(name, files, keep)
+    return rows.page(keep)
 
 
 class _AnchorCollector(HTMLParser):
@@ -341,8 +389,7 @@ def parse_html_page(
     collector = _AnchorCollector()
     collector.feed(body.decode("utf-8", errors="replace"))
     base = urljoin(page_url, collector.base) if collector.base else page_url
-    name = canonicalize_name(project)
-    files = []
+    rows = _PageRows(canonicalize_name(project))
     for attrs in collector.anchors:
         href = attrs.get("href")
         if not href:
@@ -360,19 +407,10 @@ def parse_html_page(
                 metadata = _metadata({"sha256": metadata_attr.split("=", 1)[1]})
             else:
                 metadata = metadata_attr != "false"
-        made = file_and_row(
-            filename,
-            url,
-            name,
-            sha256=sha256,
-            requires_python=attrs.get("data-requires-python"),
-            yanked=yanked,
-            metadata=metadata,
-            with_details=keep is not None,
+        rows.add(
+            filename, url, sha256, attrs.get("data-requires-python"), yanked, None, None, metadata
         )
-        if made is not None:
-            files.append(made)
-    return packed_page(name, files, keep)
+    return rows.page(keep)
 
 
 def parse_page(

@@ -20,7 +20,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from ..errors import ArchiveError, IndexFetchError
 from ..index.client import IndexClient, file_identity
-from ..models import DistFile, ProjectPage
+from ..index.page import ProjectPage
+from ..models import DistFile
 from .metadata import CoreMetadata, parse_metadata
 from .pysource import parse_python
 from .sdist import SdistInfo, inspect_sdist
@@ -134,7 +135,7 @@ def _sdist_dependencies(client: IndexClient, page: ProjectPage, info: DistInfo) 
 
 
 def _sibling_wheel(page: ProjectPage, dist: DistFile) -> DistFile | None:
-    wheels = [f for f in page.files if f.is_wheel and f.version == dist.version and not f.yanked]
+    wheels = [f for f in page.files_of(dist.version) if f.is_wheel and not f.yanked]
 
     def closeness(wheel: DistFile) -> tuple[bool, bool, int]:
         # a pure wheel's metadata is the most general; else the newest CPython on Linux

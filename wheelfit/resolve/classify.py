@@ -130,9 +130,7 @@ def _check_binaries(result: PackageResult, provider: Provider, dist: DistFile) -
 def _vendored(provider: Provider, name: NormalizedName, version: Version) -> list[str]:
     """Libraries the project's manylinux wheel of this version vendors (x86_64 first)."""
     wheels = [
-        f
-        for f in provider.page(name).files
-        if f.is_wheel and f.version == version and "manylinux" in f.filename
+        f for f in provider.page(name).files_of(version) if f.is_wheel and "manylinux" in f.filename
     ]
     wheels.sort(key=lambda f: ("x86_64" not in f.filename, f.filename))
     for dist in wheels[:1]:

@@ -9,8 +9,9 @@ from collections.abc import Iterable
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from ..index.page import ProjectPage
 from ..inputs.requirements import FormatControl, IndexOptions
-from ..models import DistFile, Libc, ProjectPage
+from ..models import DistFile, Libc
 from .finder import Rejections, TargetContext, compatible_files, files_by_version
 
 _MANYLINUX_LEGACY = {
@@ -80,7 +81,7 @@ def _python_range(pythons: set[str]) -> str:
 def wheel_gap(page: ProjectPage, version: Version, ctx: TargetContext) -> str:
     """Why this version has no wheel for the target, naming the closest wheels it does have."""
     target = ctx.target
-    wheels = [f for f in page.files if f.version == version and f.is_wheel]
+    wheels = [f for f in page.files_of(version) if f.is_wheel]
     need = needed_tag(ctx)
     if not wheels:
         return f"{version} ships no wheels, only an sdist"
@@ -143,10 +144,14 @@ def older_compatible_wheel(
     options: IndexOptions,
 ) -> DistFile | None:
     """The newest version older than ``version``, allowed by ``specifier``, with a wheel here."""
+    # only the versions the specifier may admit are made into files (see Provider.ranked)
+    older = [v for v in specifier.filter(page.versions(), prereleases=True) if v < version]
     usable = [
         f
-        for f in compatible_files(page.files, ctx, options.format_control)
-        if f.is_wheel and not f.yanked and f.version < version
+        for f in compatible_files(
+            [f for v in older for f in page.files_of(v)], ctx, options.format_control
+        )
+        if f.is_wheel and not f.yanked
     ]
     allowed = set(
         specifier.filter({f.version for f in usable}, prereleases=True if options.pre else None)

@@ -130,16 +130,15 @@ def rank_candidates(
     prefer_binary: bool,
     hashes: frozenset[str] = frozenset(),
     rejections: Rejections | None = None,
-    precomputed: list[DistFile] | None = None,
+    applicable: list[DistFile] | None = None,
 ) -> list[DistFile]:
     """The best file of each applicable version, in the order pip would try them.
 
-    ``precomputed`` is ``compatible_files(files, ...)`` when the caller already has it:
-    the resolver asks about the same project many times while it backtracks.
+    ``applicable`` is ``compatible_files(files, ...)`` when the caller already has it (then
+    ``files`` is not read): the resolver asks about the same project many times while it
+    backtracks.
     """
-    if precomputed is not None and rejections is None:
-        applicable = precomputed
-    else:
+    if applicable is None or rejections is not None:
         applicable = compatible_files(files, ctx, formats, rejections)
     allowed_versions = set(
         specifier.filter(

@@ -25,9 +25,10 @@ from packaging.version import Version
 
 from ..errors import IndexFetchError
 from ..index.client import IndexClient
+from ..index.page import ProjectPage
 from ..inputs.requirements import IndexOptions
 from ..inspect import distinfo
-from ..models import DistFile, ProjectPage
+from ..models import DistFile
 from .candidates import (
     Candidate,
     Req,
@@ -73,10 +74,12 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         # per package: its dependencies' markers that cannot be evaluated on this target
         self.marker_problems: dict[NormalizedName, list[str]] = {}
         self.pages: dict[NormalizedName, ProjectPage] = {}
-        self._compatible: dict[NormalizedName, list[DistFile]] = {}
         # resolvelib asks for the same project under the same specifier again and again
         # while it adds criteria and backtracks (awx: 1,775 asks, 960 different)
         self._ranked: dict[tuple[NormalizedName, str, frozenset[str]], list[Any]] = {}
+        # per project and version: its files this target can take (before specifiers)
+        self._compatible: dict[NormalizedName, dict[Version, list[DistFile]]] = {}
+        self._unusable_versions: dict[NormalizedName, frozenset[Version]] = {}
         self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
         self.preference = PipPreference(user_order or {})
         self.python_candidate = Candidate(
@@ -151,18 +154,17 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         """The lenient pass's last resorts, after every real candidate: the versions pip
         would take if they had a file for this image (newest first, without dependencies),
         then, for what nothing can satisfy, a stand-in that satisfies anything."""
-        files = self.page(name).files
-        usable = {d.version for d in self._compatible.get(name, ())}
-        published = {d.version for d in files if not d.yanked}
+        page = self.page(name)
+        published, unusable = page.published_versions(), self._unusable(page)
         allowed = specifier.filter(published, prereleases=True if self.options.pre else None)
         result = [
             Candidate(name, extras, version)
-            for version in sorted(set(allowed) - usable - bad, reverse=True)
+            for version in sorted(unusable.intersection(allowed) - bad, reverse=True)
         ]
         anything = (
             self.stand_in_for is None
             or name in self.stand_in_for
-            or not files
+            or not page.files
             or any(
                 req in self.user_requirements
                 and not any(
@@ -178,6 +180,15 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         if anything and None not in bad and not any(r.explicit for r in reqs):
             result.append(Candidate(name, extras, None))
         return result
+
+    def _unusable(self, page: ProjectPage) -> frozenset[Version]:
+        """The versions with a file not yanked but none this target can take: asked at every
+        lenient round, worked out once (a few versions, where all of them were kept before)."""
+        if page.name not in self._unusable_versions:
+            formats = self.options.format_control
+            usable = {d.version for d in compatible_files(page.files, self.ctx, formats)}
+            self._unusable_versions[page.name] = page.published_versions() - usable
+        return self._unusable_versions[page.name]
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
         if candidate.version is None:
@@ -244,7 +255,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
                 self.pages[name] = self.client.get_project(name)
             except IndexFetchError as exc:
                 self.fetch_errors[name] = str(exc)
-                self.pages[name] = ProjectPage(name=name, files=())
+                self.pages[name] = ProjectPage(name)
         return self.pages[name]
 
     def ranked(
@@ -257,11 +268,15 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         key = (name, str(specifier), hashes)  # str: hashing a SpecifierSet costs more
         if rejections is None and key in self._ranked:
             return list(self._ranked[key])
-        files = self.page(name).files
-        if name not in self._compatible:
-            self._compatible[name] = compatible_files(files, self.ctx, self.options.format_control)
+        page = self.page(name)
+        applicable = None
+        if rejections is None:
+            # files are made only for the versions the specifier may admit: pre-releases too,
+            # since which of those count depends on the applicable files (rank_candidates)
+            wanted = specifier.filter(page.versions(), prereleases=True)
+            applicable = [dist for v in wanted for dist in self._compatible_files(page, v)]
         ranked = rank_candidates(
-            files,
+            page.files if applicable is None else (),  # all: why each was not applicable
             self.ctx,
             self.options.format_control,
             specifier,
@@ -269,11 +284,18 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             prefer_binary=self.options.prefer_binary,
             hashes=hashes,
             rejections=rejections,
-            precomputed=self._compatible[name],
+            applicable=applicable,
         )
         if rejections is None:
             self._ranked[key] = ranked
         return list(ranked)
+
+    def _compatible_files(self, page: ProjectPage, version: Version) -> list[DistFile]:
+        known = self._compatible.setdefault(page.name, {})
+        if version not in known:
+            files = page.files_of(version)
+            known[version] = compatible_files(files, self.ctx, self.options.format_control)
+        return known[version]
 
     def dist_for(self, candidate: Candidate) -> DistFile:
         if candidate.dist is None:
