@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from indexserver import IndexServer
 from test_analyze import sdist, wheel
 
@@ -84,3 +87,39 @@ def test_every_damaged_cache_entry_is_refetched(fresh_server: IndexServer, tmp_p
     assert second.returncode == 0, err
     assert stable(out) == stable(good)
     assert fresh_server.requests, "damaged entries were fetched again"
+
+
+def test_cache_writes_are_done_when_a_run_returns(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    """Pages and blobs are written by a thread behind the fetches: a run waits for them, so
+    the same input then runs offline from what the first run stored."""
+    from test_analyze import run
+
+    fresh_server.add_project("alpha", [wheel("alpha", "1.0", ["beta"])])
+    fresh_server.add_project("beta", [wheel("beta", "2.0")])
+    first = run(fresh_server, tmp_path, "alpha\n", costs=False)
+    fresh_server.reset()
+    shutil.rmtree(tmp_path / "c" / "blobs" / "reports")  # the pages, not a stored result
+    again = run(fresh_server, tmp_path, "alpha\n", costs=False, offline=True)
+    assert fresh_server.requests == []
+    names = lambda report: [(p.name, p.version) for p in report.targets[0].packages]  # noqa: E731
+    assert names(again) == names(first) == [("alpha", "1.0"), ("beta", "2.0")]
+
+
+def test_a_cache_write_that_fails_is_one_warning_not_a_failed_run(
+    fresh_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_analyze import run
+
+    from wheelfit.index.cache import Cache
+
+    def full_disk(*args: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Cache, "store_blob", full_disk)
+    monkeypatch.setattr(Cache, "store_page", full_disk)
+    fresh_server.add_project("alpha", [wheel("alpha", "1.0")])
+    report = run(fresh_server, tmp_path, "alpha\n", costs=False)
+    assert [(p.name, p.version) for p in report.targets[0].packages] == [("alpha", "1.0")]
+    assert report.warnings == ["the cache folder could not be written (No space left on device)"]

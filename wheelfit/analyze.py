@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING
 
 from . import kb
@@ -99,6 +100,10 @@ def analyze(
         if missing:
             done.update(_analyze_missing(the_client(), missing, inputs, options, settings, keys))
         reports = [done[t] for t in targets]
+        if client is not None:
+            client.writer.flush()  # the next run finds everything this one fetched
+            if client.writer.error:
+                warnings.append(client.writer.error)
     finally:
         if own_client and client is not None:
             client.close()
@@ -131,7 +136,9 @@ def _analyze_missing(
         for target, report in zip(missing, analysed, strict=True):
             done[target] = report
             if target in keys:
-                stored.store(client.cache, keys[target], report, dict(client.pages_read))
+                client.writer.flush()  # a stored result reads the pages it saw from the cache
+                key, pages = keys[target], dict(client.pages_read)
+                client.writer.submit(partial(stored.store, client.cache, key, report, pages))
     except BaseException:
         # Ctrl-C (or a bug): stop the network work now instead of waiting for it
         client.close()

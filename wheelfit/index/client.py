@@ -44,6 +44,7 @@ from .page import ProjectPage
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_project_page
 from .urls import DEFAULT_INDEX, local_path, strip_credentials
+from .writer import CacheWriter
 
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 MAX_PAGE_BYTES = 128 * 1024 * 1024  # PyPI's largest project pages are a few tens of MB
@@ -113,6 +114,7 @@ class IndexClient:
         self._io_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-io")
         self._task_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-task")
         self._parse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wf-parse")
+        self.writer = CacheWriter(self.cache.root is not None)
         self._futures: dict[tuple[str, str], Future[object]] = {}
         # every project page read, with its body's sha256: what a stored result depends on
         self.pages_read: dict[str, str] = {}
@@ -126,12 +128,15 @@ class IndexClient:
         self._io_pool.shutdown(wait=False, cancel_futures=True)
         self._task_pool.shutdown(wait=False, cancel_futures=True)
         self._parse_pool.shutdown(wait=False, cancel_futures=True)
+        self.writer.stop()
         self.session.close()
 
     def __enter__(self) -> IndexClient:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.writer.flush()  # a block that ends normally leaves a complete cache
         self.close()
 
     # -- memoized concurrent work ----------------------------------------------------------
@@ -215,7 +220,7 @@ class IndexClient:
                 headers["If-Modified-Since"] = cached.last_modified
         response = self._request("GET", url, MAX_PAGE_BYTES, headers=headers, auth=auth)
         if response.status == 304 and cached is not None:
-            self.cache.touch_page(cached)
+            self.writer.submit(lambda: self.cache.touch_page(cached))
             self.observer.fetched("page", url, True)
             self._read(url, cached.sha256)
             return from_cache
@@ -243,7 +248,7 @@ class IndexClient:
         if parsed is None:
             raise IndexFetchError(f"{redact_url(url)}: not a valid project page")
         page_for_cache = CachedPage(**{**page.__dict__, "url": url})
-        self.cache.store_page(page_for_cache)
+        self.writer.submit(lambda: self.cache.store_page(page_for_cache))
         self.observer.fetched("page", url, False)
         self._read(url, page.sha256)
         return parsed
@@ -348,7 +353,7 @@ class IndexClient:
             data = self._fetch_metadata_file(dist)
         if data is None:
             data = self._read_metadata_by_range(dist)
-        self.cache.store_blob("metadata", identity, data)
+        self.writer.submit(lambda: self.cache.store_blob("metadata", identity, data))
         self.observer.fetched("metadata", dist.filename, False)
         return data
 
@@ -414,7 +419,12 @@ class IndexClient:
 
     def _store_members(self, dist: DistFile, archive: zipfile.ZipFile) -> list[tuple[str, int]]:
         members = [(i.filename, i.file_size) for i in archive.infolist()]
-        self.cache.store_blob("members", file_identity(dist), json.dumps(members).encode())
+        known: Future[list[tuple[str, int]]] = Future()
+        known.set_result(members)
+        with self._lock:  # asked for next (sizes): kept here, not read back from the cache
+            self._futures.setdefault(("members", dist.url), known)  # type: ignore[arg-type]
+        data = json.dumps(members).encode()
+        self.writer.submit(lambda: self.cache.store_blob("members", file_identity(dist), data))
         return members
 
     def _content_length(self, url: str) -> int:

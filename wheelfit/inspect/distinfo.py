@@ -95,7 +95,8 @@ def load_sdist(client: IndexClient, dist: DistFile) -> SdistInfo:
             pass  # an entry from another version of wheelfit: inspect again
     with client.download(dist) as archive:
         info = inspect_sdist(dist.filename, archive)
-    client.cache.store_blob(kind, identity, json.dumps(info.to_json()).encode())
+    data = json.dumps(info.to_json()).encode()
+    client.writer.submit(lambda: client.cache.store_blob(kind, identity, data))
     return info
 
 

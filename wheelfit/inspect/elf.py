@@ -194,5 +194,6 @@ def _load(client: IndexClient, dist: DistFile) -> WheelBinaries:
             pass  # an entry from another version of wheelfit: read the wheel again
     with client.download(dist, MAX_ARCHIVE_BYTES) as archive:
         binaries = inspect_binaries(archive)
-    client.cache.store_blob(kind, identity, json.dumps(binaries.to_json()).encode())
+    data = json.dumps(binaries.to_json()).encode()
+    client.writer.submit(lambda: client.cache.store_blob(kind, identity, data))
     return binaries
