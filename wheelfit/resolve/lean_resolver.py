@@ -109,7 +109,31 @@ class _Items(ItemsView[K, V]):
 
 
 class _LeanResolution(Resolution):  # type: ignore[type-arg]
+    def __init__(self, provider: Any, reporter: Any) -> None:
+        super().__init__(provider, reporter)
+        # whether a criterion's pin satisfies it, per criterion and pin object: resolvelib
+        # asks for every criterion at every round (twice), while a round replaces only the
+        # criteria it changes (awx, ten images: a seventh of the run). An entry holds both
+        # objects, so that an address reused by a new one is never taken for the old; only
+        # this round's and the last round's answers are kept, not every criterion ever made.
+        self._answers: dict[tuple[int, int], tuple[Any, Any, bool]] = {}
+        self._last_answers: dict[tuple[int, int], tuple[Any, Any, bool]] = {}
+
+    def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
+        pin = self.state.mapping.get(name, _MISSING)
+        if pin is _MISSING:
+            return False
+        key = (id(criterion), id(pin))
+        known = self._answers.get(key) or self._last_answers.get(key)
+        if known is not None and known[0] is criterion and known[1] is pin:
+            self._answers[key] = known
+            return known[2]
+        satisfied: bool = super()._is_current_pin_satisfying(name, criterion)
+        self._answers[key] = (criterion, pin, satisfied)
+        return satisfied
+
     def _push_new_state(self) -> None:
+        self._last_answers, self._answers = self._answers, {}  # a new round
         super()._push_new_state()
         state = self._states[-1]
         # the root state's OrderedDict and dict, converted once and then copied cheaply
