@@ -80,7 +80,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         # per project and version: its files this target can take (before specifiers)
         self._compatible: dict[NormalizedName, dict[Version, list[DistFile]]] = {}
         self._unusable_versions: dict[NormalizedName, frozenset[Version]] = {}
-        self._satisfied: dict[tuple[int, Version], tuple[SpecifierSet, bool]] = {}
+        self._satisfied: dict[tuple[int, int], tuple[SpecifierSet, Version, bool]] = {}
         self.preference = PipPreference(user_order or {})
         self.python_candidate = Candidate(
             NormalizedName(PYTHON_KEY), frozenset(), ctx.python_version
@@ -197,15 +197,17 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             return not (requirement.explicit and candidate.direct_url is None)
         if candidate.name == PYTHON_KEY and self.lenient:
             return True  # the lenient pass shows the rest; the strict pass said why
-        # asked for every pin at every round of resolvelib: remembered per specifier object
-        # (hashing a SpecifierSet canonicalizes every version in it, each time), which is
-        # kept in the entry so that a new object at the same address is never taken for it
-        specifier = requirement.specifier
-        known = self._satisfied.get((id(specifier), candidate.version))
-        if known is not None and known[0] is specifier:
-            return known[1]
-        fits = specifier.contains(candidate.version, prereleases=True)
-        self._satisfied[(id(specifier), candidate.version)] = (specifier, fits)
+        # asked for every pin at every round of resolvelib: remembered per specifier and
+        # version object (hashing a SpecifierSet canonicalizes every version in it, and a
+        # Version hashes its whole key, each time), both kept in the entry so that a new
+        # object at the same address is never taken for them
+        specifier, version = requirement.specifier, candidate.version
+        key = (id(specifier), id(version))
+        known = self._satisfied.get(key)
+        if known is not None and known[0] is specifier and known[1] is version:
+            return known[2]
+        fits = specifier.contains(version, prereleases=True)
+        self._satisfied[key] = (specifier, version, fits)
         return fits
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
