@@ -145,3 +145,20 @@ def test_a_pinned_requirement_makes_one_version_and_no_file_details() -> None:
     assert isinstance(details, ReleaseDetails) and details._unpacked is None  # light fields only
     assert best.filename == "demo-1.1-py3-none-any.whl"  # read when asked for
     assert details._unpacked is not None and _made(page) == {Version("1.1")}
+
+
+@settings(max_examples=100, deadline=None)
+@given(first=st.lists(_file, max_size=12), second=st.lists(_file, max_size=12))
+def test_pages_of_several_indexes_keep_pip_s_order(
+    first: list[dict[str, Any]], second: list[dict[str, Any]]
+) -> None:
+    """pip lists the files of every index one after the other (then --find-links files): a
+    version's files, and all files, keep that order however they are made."""
+    one, two = _page(first), _page(second)
+    linked = ProjectPage(NAME, _page(first[:3]).files)  # made at once, as --find-links is
+    joined = ProjectPage.joined(NAME, [_page(first), _page(second), linked])
+    expected = one.files + two.files + linked.files
+    for version in joined.versions():
+        assert list(joined.files_of(version)) == [f for f in expected if f.version == version]
+    assert joined.files == expected
+    assert joined.published_versions() == {f.version for f in expected if not f.yanked}
