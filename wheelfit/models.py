@@ -139,9 +139,6 @@ class PackedRows:
         self._ends = array("L", accumulate(map(len, parts)))
         self._blob = zlib.compress(b"".join(parts), 1)
 
-    def __len__(self) -> int:
-        return len(self._ends)
-
     def release(self, index: int, inflated: bytes | None = None) -> list[tuple[object, ...]]:
         """The rows of release ``index``; ``inflated``: the run's bytes, when at hand."""
         data = memoryview(self.inflate() if inflated is None else inflated)

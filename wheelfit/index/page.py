@@ -62,6 +62,7 @@ class PackedReleases:
                 rows = run.release(index, inflated[run])
                 if version not in self._made:
                     self._made.setdefault(version, self._release(run, index, rows))
+                # a made file's _index is its row in the release: rows without a file skipped
                 files = {dist._index: dist for dist in self._made[version]}
                 made += ((row[-1], files[i]) for i, row in enumerate(rows) if i in files)  # type: ignore[misc]
             self._all = tuple(dist for _, dist in sorted(made, key=lambda pair: pair[0]))
