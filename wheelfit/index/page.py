@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
@@ -132,6 +133,12 @@ class ProjectPage:
                 )
             self._versions = frozenset(found)
         return self._versions
+
+    def versions_admitted(self, specifier: SpecifierSet) -> list[Version]:
+        """The versions ``specifier`` may admit, pre-releases included: which pre-releases
+        count depends on the files that fit an image, which the finder decides among these,
+        so making only their files changes no answer (tests/test_lazy_releases.py)."""
+        return list(specifier.filter(self.versions(), prereleases=True))
 
     def published_versions(self) -> frozenset[Version]:
         """The versions with a file not yanked (made from every file)."""

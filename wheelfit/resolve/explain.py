@@ -144,8 +144,7 @@ def older_compatible_wheel(
     options: IndexOptions,
 ) -> DistFile | None:
     """The newest version older than ``version``, allowed by ``specifier``, with a wheel here."""
-    # only the versions the specifier may admit are made into files (see Provider.ranked)
-    older = [v for v in specifier.filter(page.versions(), prereleases=True) if v < version]
+    older = [v for v in page.versions_admitted(specifier) if v < version]
     usable = [
         f
         for f in compatible_files(

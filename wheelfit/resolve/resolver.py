@@ -273,9 +273,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         page = self.page(name)
         applicable = None
         if rejections is None:
-            # files are made only for the versions the specifier may admit: pre-releases too,
-            # since which of those count depends on the applicable files (rank_candidates)
-            wanted = specifier.filter(page.versions(), prereleases=True)
+            wanted = page.versions_admitted(specifier)  # files made for these versions only
             applicable = [dist for v in wanted for dist in self._compatible_files(page, v)]
         ranked = rank_candidates(
             page.files if applicable is None else (),  # all: why each was not applicable
