@@ -127,12 +127,16 @@ def _analyze_missing(
 ) -> dict[Target, TargetReport]:
     """The targets without a stored result, analysed in parallel, stored as they finish."""
     from .pipeline import analyze_target  # the stages: see pipeline's docstring
+    from .resolve.shared import SharedResolutions
 
     done: dict[Target, TargetReport] = {}
     client.prefetch_projects(r.name for r in inputs.installs if r.name)
+    shared = SharedResolutions()
     pool = ThreadPoolExecutor(max_workers=len(missing))
     try:
-        analysed = pool.map(lambda t: analyze_target(client, t, inputs, options, settings), missing)
+        analysed = pool.map(
+            lambda t: analyze_target(client, t, inputs, options, settings, shared), missing
+        )
         for target, report in zip(missing, analysed, strict=True):
             done[target] = report
             if target in keys:

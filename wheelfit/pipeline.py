@@ -23,7 +23,8 @@ from .models import PackageResult, Settings, Status, Target, TargetReport
 from .resolve.candidates import Candidate, Req, evaluate_marker, top_level_requirements
 from .resolve.classify import classify_resolution
 from .resolve.finder import TargetContext
-from .resolve.resolver import Provider, resolve
+from .resolve.resolver import Provider
+from .resolve.shared import SharedResolutions
 from .targets.tags import marker_environment, supported_tags
 
 MAX_BUILD_DEPTH = 3
@@ -35,12 +36,15 @@ def analyze_target(
     inputs: ParsedInputs,
     options: IndexOptions,
     settings: Settings,
+    shared: SharedResolutions | None = None,
 ) -> TargetReport:
+    """``shared``: the run's resolutions, so that images resolving alike resolve once."""
+    shared = shared or SharedResolutions()
     ctx = TargetContext.for_target(target, supported_tags(target))
     env = marker_environment(target)
     requirements, skipped = top_level_requirements(inputs.installs, env)
     constraints = _constraints(inputs.constraints, env)
-    resolution, provider = resolve(client, ctx, env, requirements, options, constraints)
+    resolution, provider = shared.resolve(client, ctx, env, requirements, options, constraints)
     packages = classify_resolution(resolution, provider)
     packages += _unnamed_direct(inputs.installs)
     report = TargetReport(
@@ -61,7 +65,7 @@ def analyze_target(
             }
         )
     if settings.build_requirements:
-        report.packages += _build_requirements(client, ctx, env, options, packages)
+        report.packages += _build_requirements(client, ctx, env, options, packages, shared)
     _report_blockers(report, packages)
     outside = _outside_lock_scopes(inputs.scopes, target, env)
     if outside:
@@ -161,6 +165,7 @@ def _build_requirements(
     env: dict[str, str],
     options: IndexOptions,
     packages: list[PackageResult],
+    shared: SharedResolutions,
 ) -> list[PackageResult]:
     """Resolve and classify what pip's isolated build environments would install.
 
@@ -197,7 +202,7 @@ def _build_requirements(
                 for r in reqs
                 if evaluate_marker(r.marker, env, ())
             ]
-            resolution, provider = resolve(client, ctx, env, top, options, {})
+            resolution, provider = shared.resolve(client, ctx, env, top, options, {})
             results = classify_resolution(resolution, provider)
             for result in results:
                 result.build_only = True

@@ -13,6 +13,7 @@ instead of hiding the rest.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -85,6 +86,13 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         self.python_candidate = Candidate(
             NormalizedName(PYTHON_KEY), frozenset(), ctx.python_version
         )
+
+    def for_context(self, ctx: TargetContext) -> Provider:
+        """This provider for another image that resolves alike (resolve/shared.py): the
+        same pages and rankings, with that image's context for what classifying it asks."""
+        twin = copy.copy(self)  # the memo tables stay shared: the rankings are the same
+        twin.ctx = ctx
+        return twin
 
     # -- resolvelib interface --------------------------------------------------------------
 
