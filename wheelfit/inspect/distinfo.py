@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import configparser
 import json
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
@@ -40,8 +41,12 @@ class DistInfo:
 
 def describe(client: IndexClient, page: ProjectPage, dist: DistFile) -> DistInfo:
     """Shared across targets: one description per file URL."""
-    future = client.submit("distinfo", dist.url, lambda: _describe(client, page, dist))
-    return future.result()
+    return start_describing(client, page, dist).result()
+
+
+def start_describing(client: IndexClient, page: ProjectPage, dist: DistFile) -> Future[DistInfo]:
+    """The file's description, made in the background on the client's task pool."""
+    return client.submit("distinfo", dist.url, lambda: _describe(client, page, dist))
 
 
 def _describe(client: IndexClient, page: ProjectPage, dist: DistFile) -> DistInfo:

@@ -325,10 +325,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
                 self._prefetch(Candidate(req.name, req.extras, ranked[0].version, dist=ranked[0]))
 
     def _prefetch(self, candidate: Candidate) -> None:
-        page, dist = self.page(candidate.name), self.dist_for(candidate)
-        self.client.submit(
-            "distinfo", dist.url, lambda: distinfo._describe(self.client, page, dist)
-        )
+        distinfo.start_describing(self.client, self.page(candidate.name), self.dist_for(candidate))
 
 
 def combined_specifier(reqs: Iterable[Req], constraint: SpecifierSet | None) -> SpecifierSet:
