@@ -131,7 +131,7 @@ def _analyze_missing(
 
     done: dict[Target, TargetReport] = {}
     client.prefetch_projects(r.name for r in inputs.installs if r.name)
-    shared = SharedResolutions()
+    shared = SharedResolutions(client, options)
     pool = ThreadPoolExecutor(max_workers=len(missing))
     try:
         analysed = pool.map(

@@ -39,12 +39,12 @@ def analyze_target(
     shared: SharedResolutions | None = None,
 ) -> TargetReport:
     """``shared``: the run's resolutions, so that images resolving alike resolve once."""
-    shared = shared or SharedResolutions()
+    shared = shared or SharedResolutions(client, options)
     ctx = TargetContext.for_target(target, supported_tags(target))
     env = marker_environment(target)
     requirements, skipped = top_level_requirements(inputs.installs, env)
     constraints = _constraints(inputs.constraints, env)
-    resolution, provider = shared.resolve(client, ctx, env, requirements, options, constraints)
+    resolution, provider = shared.resolve(ctx, env, requirements, constraints)
     packages = classify_resolution(resolution, provider)
     packages += _unnamed_direct(inputs.installs)
     report = TargetReport(
@@ -202,7 +202,7 @@ def _build_requirements(
                 for r in reqs
                 if evaluate_marker(r.marker, env, ())
             ]
-            resolution, provider = shared.resolve(client, ctx, env, top, options, {})
+            resolution, provider = shared.resolve(ctx, env, top, {})
             results = classify_resolution(resolution, provider)
             for result in results:
                 result.build_only = True

@@ -13,7 +13,6 @@ from collections.abc import Hashable, Mapping
 from concurrent.futures import Future
 
 from packaging.specifiers import SpecifierSet
-from packaging.tags import Tag
 from packaging.utils import NormalizedName
 
 from ..index.client import IndexClient
@@ -28,20 +27,20 @@ class SharedResolutions:
 
     A resolution reads the image only through its tags (ranked), its marker environment, and
     the libc, CPU and Python that the explanations name (resolve/explain.py): two images
-    equal in these get equal resolutions, word for word.
+    equal in these get equal resolutions, word for word. The client and pip's options are
+    the run's, the same for every image.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, client: IndexClient, options: IndexOptions) -> None:
+        self.client, self.options = client, options
         self._lock = threading.Lock()
         self._done: dict[Hashable, Future[tuple[Resolution, Provider]]] = {}
 
     def resolve(
         self,
-        client: IndexClient,
         ctx: TargetContext,
         env: Mapping[str, str],
         requirements: list[Req],
-        options: IndexOptions,
         constraints: Mapping[NormalizedName, SpecifierSet],
     ) -> tuple[Resolution, Provider]:
         key = (
@@ -49,7 +48,6 @@ class SharedResolutions:
             tuple(sorted(env.items())),
             tuple(requirements),  # in order: the order is the user's preference (pip's too)
             tuple(sorted(constraints.items())),
-            id(options),
         )
         with self._lock:
             future = self._done.get(key)
@@ -58,19 +56,19 @@ class SharedResolutions:
                 future = self._done[key] = Future()
         if first:
             try:
-                future.set_result(resolve(client, ctx, env, requirements, options, constraints))
+                outcome = resolve(self.client, ctx, env, requirements, self.options, constraints)
             except BaseException as exc:
                 future.set_exception(exc)
                 raise
+            future.set_result(outcome)
         resolution, provider = future.result()  # an image waiting for its twin's turn
         return resolution, provider if provider.ctx is ctx else provider.for_context(ctx)
 
 
 def _image_key(ctx: TargetContext) -> Hashable:
     target = ctx.target
-    tags: tuple[Tag, ...] = tuple(sorted(ctx.tag_rank, key=ctx.tag_rank.__getitem__))
     return (
-        tags,
+        tuple(ctx.tag_rank),  # the image's tags, best first (the order ranks files)
         target.libc,
         target.libc_version,
         target.machine,
