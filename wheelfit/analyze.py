@@ -126,11 +126,12 @@ def _analyze_missing(
     keys: dict[Target, str],
 ) -> dict[Target, TargetReport]:
     """The targets without a stored result, analysed in parallel, stored as they finish."""
+    # the pages first: they are fetched while the stages are imported
+    client.prefetch_projects(r.name for r in inputs.installs if r.name)
     from .pipeline import analyze_target  # the stages: see pipeline's docstring
     from .resolve.shared import SharedResolutions
 
     done: dict[Target, TargetReport] = {}
-    client.prefetch_projects(r.name for r in inputs.installs if r.name)
     shared = SharedResolutions(client, options)
     pool = ThreadPoolExecutor(max_workers=len(missing))
     try:
