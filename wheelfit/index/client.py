@@ -56,6 +56,10 @@ DEFAULT_PAGE_MAX_AGE = 600  # PyPI sends max-age=600 on project pages
 # seconds for one request from start to its body's last byte, retries included: the
 # per-read timeout alone never ends an answer trickling in a byte at a time
 DEFAULT_DEADLINE = 180.0
+# threads in each of the I/O and task pools: more wait on the GIL more than on the network
+# (cold awx, three images: 8 threads 5.31 s and 5.3 s of CPU, 16 threads 5.63 s and 6.2 s,
+# 32 half as slow again; 4 and 6 slower than 8: docs/benchmarks.md, fourth pass)
+WORKERS = 8
 
 T = TypeVar("T")
 
@@ -86,7 +90,7 @@ class IndexClient:
         timeout: float = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
         retries: int = 3,
-        max_workers: int = 16,
+        max_workers: int = WORKERS,
         exclude_newer: datetime | None = None,
         observer: FetchObserver | None = None,
         find_links: Iterable[str] = (),
