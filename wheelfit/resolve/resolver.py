@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import resolvelib
@@ -124,7 +124,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         identifier: str,
         requirements: Mapping[str, Iterator[Req]],
         incompatibilities: Mapping[str, Iterator[Candidate]],
-    ) -> list[Candidate]:
+    ) -> list[Candidate] | Callable[[], Iterator[Candidate]]:
         reqs = list(requirements[identifier])
         if not reqs:
             return []
@@ -148,8 +148,24 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         if found:
             self._prefetch(found[0])
         if self.lenient:
-            found += self._stand_ins(name, extras, specifier, reqs, bad)
+            # the stand-ins are worked out only when resolvelib runs out of real candidates
+            # (it takes a factory of an iterator, as pip's provider gives it): they need
+            # every file of the page, and a project with a real candidate left never gets
+            # there (714-pin file offline: peak 322 and 327 -> 316 and 318 MB)
+            return lambda: self._then_stand_ins(found, name, extras, specifier, reqs, bad)
         return found
+
+    def _then_stand_ins(
+        self,
+        found: list[Candidate],
+        name: NormalizedName,
+        extras: frozenset[str],
+        specifier: SpecifierSet,
+        reqs: list[Req],
+        bad: set[Version | None],
+    ) -> Iterator[Candidate]:
+        yield from found
+        yield from self._stand_ins(name, extras, specifier, reqs, bad)
 
     def _stand_ins(
         self,
