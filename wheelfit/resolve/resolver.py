@@ -152,20 +152,12 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             # (it takes a factory of an iterator, as pip's provider gives it): they need
             # every file of the page, and a project with a real candidate left never gets
             # there (714-pin file offline: peak 322 and 327 -> 316 and 318 MB)
-            return lambda: self._then_stand_ins(found, name, extras, specifier, reqs, bad)
-        return found
+            def then_stand_ins() -> Iterator[Candidate]:
+                yield from found
+                yield from self._stand_ins(name, extras, specifier, reqs, bad)
 
-    def _then_stand_ins(
-        self,
-        found: list[Candidate],
-        name: NormalizedName,
-        extras: frozenset[str],
-        specifier: SpecifierSet,
-        reqs: list[Req],
-        bad: set[Version | None],
-    ) -> Iterator[Candidate]:
-        yield from found
-        yield from self._stand_ins(name, extras, specifier, reqs, bad)
+            return then_stand_ins
+        return found
 
     def _stand_ins(
         self,
