@@ -12,7 +12,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from wheelfit import target_from_image
+from wheelfit import models, target_from_image
 from wheelfit.index.page import PackedReleases, ProjectPage
 from wheelfit.index.simple import parse_json_page
 from wheelfit.inputs.parsed import IndexOptions
@@ -145,6 +145,25 @@ def test_a_pinned_requirement_makes_one_version_and_no_file_details() -> None:
     assert isinstance(details, ReleaseDetails) and details._unpacked is None  # light fields only
     assert best.filename == "demo-1.1-py3-none-any.whl"  # read when asked for
     assert details._unpacked is not None and _made(page) == {Version("1.1")}
+
+
+def test_walking_a_page_s_versions_inflates_its_run_once() -> None:
+    files = [
+        {"version": v, "tag": t, "build": False, "yanked": False, "requires_python": None}
+        for v in VERSIONS
+        for t in (None, "py3-none-any")
+    ]
+    page = _page(files)
+    inflated = models._inflated
+    inflated.cache_clear()
+
+    for version in sorted(page.versions(), reverse=True):  # as a resolution walks them
+        page.files_of(version)
+        for dist in page.files_of(version):
+            assert dist.url.endswith(dist.filename)  # the details: the run is read again
+
+    assert inflated.cache_info().misses == 1  # one run (under PACKED_RUN_ROWS files)
+    assert inflated.cache_info().hits > len(page.versions())
 
 
 @settings(max_examples=100, deadline=None)
