@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from indexserver import IndexServer
 from packaging.version import Version
+from resolvelib.structs import RequirementInformation
 
 from wheelfit import Settings, analyze, target_from_image
 from wheelfit.errors import IndexFetchError
@@ -34,6 +35,7 @@ from wheelfit.inspect.sdist import inspect_sdist
 from wheelfit.models import DistFile, ReleaseDetails
 from wheelfit.resolve import resolver as resolve_module
 from wheelfit.resolve.lean_resolver import CopyOnWriteDict, LeanResolver
+from wheelfit.resolve.preference import PipPreference
 from wheelfit.sysdeps.header_index import HeaderIndex
 
 PAGES = Path(__file__).parent / "data" / "index" / "pages"
@@ -256,6 +258,54 @@ def test_lean_resolver_answers_like_resolvelib_on_random_projects(index: Any, ro
     # the lenient pass's walk to the requirements: the same pins, and never a RecursionError
     safe = _outcome(LeanResolver, index, roots, cycle_safe=True)
     assert safe == expected or (expected == "RecursionError" and isinstance(safe, list))
+
+
+class _TuplePreference(PipPreference):
+    """pip's key over toy requirements: one allowed version counts as a pin, a range
+    without the newest version as an upper bound."""
+
+    def _facts(self, requirement: Any) -> tuple[bool, bool, bool, bool]:
+        allowed = requirement[1]
+        return (False, True, len(allowed) == 1, 3 not in allowed)
+
+
+class _PreferringToyProvider(_ToyProvider):
+    """The toy index, with projects pinned in the order pip's key gives."""
+
+    def __init__(self, index: dict[str, dict[int, list[tuple[str, set[int]]]]]) -> None:
+        super().__init__(index)
+        self.preference = _TuplePreference({})
+
+    def get_preference(self, identifier: str, *args: Any, **kwargs: Any) -> Any:
+        return self.preference.key(identifier, kwargs["information"][identifier])
+
+
+@settings(max_examples=300, deadline=None)
+@given(index=_TOY_INDEX, roots=st.lists(_DEPENDENCY, min_size=1, max_size=3))
+def test_pip_s_preference_answers_alike_from_lists_and_from_iterators(
+    index: Any, roots: Any
+) -> None:
+    """The lean resolver hands the preference each criterion's information list, whose key
+    it remembers; resolvelib hands it iterators, never remembered."""
+
+    def outcome(resolver_class: Any) -> Any:
+        resolver = resolver_class(_PreferringToyProvider(index), resolvelib.BaseReporter())
+        try:
+            return list(resolver.resolve(roots, max_rounds=200).mapping.items())
+        except (resolvelib.ResolutionError, RecursionError) as exc:
+            return type(exc).__name__
+
+    assert outcome(LeanResolver) == outcome(resolvelib.Resolver)
+
+
+def test_pip_s_preference_remembers_a_list_s_key_and_not_another_s() -> None:
+    preference = _TuplePreference({})
+    pinned = [RequirementInformation(("a", {1}), None)]
+    ranged = [RequirementInformation(("a", {1, 2}), None)]
+    assert preference.key("a", pinned) == preference.key("a", iter(pinned))
+    assert preference.key("a", pinned)[2] is False  # pinned: sorts first
+    assert preference.key("a", ranged)[2] is True  # another list, its own answer
+    assert preference.key("a", pinned)[2] is False
 
 
 def test_copy_on_write_dict_copies_only_what_it_changes() -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, MutableMapping
 from itertools import chain
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import resolvelib
 from resolvelib.resolvers import Resolution, Result
 from resolvelib.resolvers.resolution import _build_result
-from resolvelib.structs import DirectedGraph
+from resolvelib.structs import DirectedGraph, IteratorMapping
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -132,6 +133,17 @@ class _LeanResolution(Resolution):  # type: ignore[type-arg]
         self._answers[key] = (criterion, pin, satisfied)
         return satisfied
 
+    def _get_preference(self, name: Any) -> Any:
+        # resolvelib's, but the provider gets each criterion's information list itself
+        # rather than an iterator over it, so that it can remember its answer per list
+        return self._p.get_preference(
+            identifier=name,
+            resolutions=self.state.mapping,
+            candidates=IteratorMapping(self.state.criteria, _CANDIDATES),
+            information=_InformationLists(self.state.criteria),
+            backtrack_causes=self.state.backtrack_causes,
+        )
+
     def _push_new_state(self) -> None:
         self._last_answers, self._answers = self._answers, {}  # a new round
         super()._push_new_state()
@@ -143,6 +155,27 @@ class _LeanResolution(Resolution):  # type: ignore[type-arg]
             # resolvelib types it as a dict; it only uses methods the map provides
             state = state._replace(criteria=CopyOnWriteDict(state.criteria))  # type: ignore[arg-type]
         self._states[-1] = state
+
+
+_CANDIDATES = attrgetter("candidates")
+
+
+class _InformationLists(Mapping[Any, Any]):
+    """Each criterion's information list (resolvelib never changes one in place)."""
+
+    __slots__ = ("_criteria",)
+
+    def __init__(self, criteria: Mapping[Any, Any]) -> None:
+        self._criteria = criteria
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._criteria[key].information
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._criteria)
+
+    def __len__(self) -> int:
+        return len(self._criteria)
 
 
 class LeanResolver(resolvelib.Resolver):  # type: ignore[type-arg]

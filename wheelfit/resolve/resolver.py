@@ -114,7 +114,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         identifier: str,
         resolutions: Mapping[str, Candidate],
         candidates: Mapping[str, Iterator[Candidate]],
-        information: Mapping[str, Iterator[Any]],
+        information: Mapping[str, Iterable[Any]],  # lists from the lean resolver (remembered)
         backtrack_causes: Sequence[Any],
     ) -> Preference:
         return self.preference.key(identifier, information[identifier])
