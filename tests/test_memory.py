@@ -25,6 +25,7 @@ from packaging.version import Version
 from resolvelib.structs import RequirementInformation
 
 from wheelfit import Settings, analyze, target_from_image
+from wheelfit.cli.process import GC_FIRST_THRESHOLD
 from wheelfit.errors import IndexFetchError
 from wheelfit.index import client as client_module
 from wheelfit.index.cache import Cache
@@ -378,6 +379,18 @@ def test_one_malloc_arena_is_set_unless_the_environment_says_otherwise() -> None
         env={"MALLOC_ARENA_MAX": "4"},
     ).stdout.strip()
     assert kept == "False"
+
+
+def test_the_command_runs_the_collector_less_often_and_keeps_its_older_generations() -> None:
+    code = (
+        "import atexit, gc, sys; before = gc.get_threshold();"
+        " atexit.register(lambda: print(before, gc.get_threshold()));"
+        " sys.argv = ['wheelfit', '--version']; from wheelfit.cli import entrypoint; entrypoint()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    before, after = done.stdout.strip().splitlines()[-1].split(") (")
+    assert after.startswith(f"{GC_FIRST_THRESHOLD}, ")  # raised from 700
+    assert before.split(", ", 1)[1] == after.split(", ", 1)[1].rstrip(")")  # the rest kept
 
 
 def test_what_is_read_in_a_setup_py_is_remembered_without_keeping_the_source() -> None:

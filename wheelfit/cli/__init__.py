@@ -33,6 +33,7 @@ from .process import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    collect_garbage_less_often,
     use_one_malloc_arena,
 )
 
@@ -172,6 +173,7 @@ def _main(argv: list[str], errors: Console) -> int:
 
 def entrypoint() -> None:
     use_one_malloc_arena()
+    collect_garbage_less_often()
     try:
         code = main()
     except KeyboardInterrupt:

@@ -1,8 +1,9 @@
-"""What the command does to its own process: exit codes and the malloc arena."""
+"""What the command does to its own process: exit codes, the malloc arena, the collector."""
 
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import platform
 
@@ -37,3 +38,17 @@ def use_one_malloc_arena() -> bool:
     except (OSError, AttributeError):
         return False
     return bool(mallopt(_M_ARENA_MAX, 1))
+
+
+# A garbage collector setting for the wheelfit command, too. Parsing pages makes millions of
+# short-lived tuples, and the collector's default first threshold (700 allocations) runs it
+# over and over: awx on three images from a warm cache (offline, stored results removed),
+# 5 alternated runs, 2.54 s against 2.19 s with 10,000, the same peak memory; the 714-pin
+# file's peak did not move either. A cold run waits on the index and gained nothing measurable.
+GC_FIRST_THRESHOLD = 10_000
+
+
+def collect_garbage_less_often() -> None:
+    """Raise the collector's first threshold (the older generations' are kept)."""
+    _, second, third = gc.get_threshold()
+    gc.set_threshold(GC_FIRST_THRESHOLD, second, third)
