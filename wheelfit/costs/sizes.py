@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from .. import kb
@@ -58,7 +58,13 @@ def wheel_installed_bytes(members: Iterable[tuple[str, int]]) -> int:
 @dataclass(frozen=True)
 class DebianPackage:
     installed_kib: int
-    depends: tuple[tuple[str, ...], ...]  # groups of alternatives
+    depends_line: str  # as the table has it: a run follows a few hundred of 4,700 packages
+
+    @cached_property
+    def depends(self) -> tuple[tuple[str, ...], ...]:
+        """Groups of alternatives."""
+        groups = self.depends_line.split(",")
+        return tuple(tuple(map(str.strip, group.split("|"))) for group in groups if group.strip())
 
 
 @kb.loaded_once
@@ -77,10 +83,7 @@ def debian_table(release: str) -> tuple[dict[str, DebianPackage], dict[str, tupl
         if len(cells) < len(columns):
             continue
         name, kib, depends, provides = (cells[i] for i in at)
-        groups = tuple(
-            tuple(map(str.strip, group.split("|"))) for group in depends.split(",") if group.strip()
-        )
-        packages[name] = DebianPackage(int(kib or 0), groups)
+        packages[name] = DebianPackage(int(kib or 0), depends)
         for provided in filter(None, map(str.strip, provides.split(","))):
             providers.setdefault(provided, []).append(name)
     return packages, {k: tuple(v) for k, v in providers.items()}
