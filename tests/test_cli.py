@@ -199,3 +199,26 @@ def test_offline_replays_from_cache(
     assert fresh_server.requests == []
     strip = lambda d: [(p["name"], p["version"], p["status"]) for p in d["targets"][0]["packages"]]  # noqa: E731
     assert strip(online) == strip(offline)
+
+
+def test_a_console_is_made_when_first_used_and_answers_as_rich_does() -> None:
+    import io
+
+    from wheelfit.cli.terminal import lazy_console
+
+    stream = io.StringIO()
+    console = lazy_console(stream, no_color=True, soft_wrap=True)
+    assert console.is_terminal is False  # a StringIO is no terminal: rich is not asked
+    assert console._console is None  # type: ignore[attr-defined]
+    console.print("wheelfit: error: one line", markup=False)
+    assert stream.getvalue() == "wheelfit: error: one line\n"
+    assert console.is_terminal is False  # now rich's own answer
+
+
+def test_a_forced_terminal_is_rich_s_to_decide(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from wheelfit.cli.terminal import lazy_console
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert lazy_console(io.StringIO()).is_terminal is True

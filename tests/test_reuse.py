@@ -113,13 +113,15 @@ def test_a_warm_run_loads_neither_the_http_client_nor_the_stages(
     fresh_server: IndexServer, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Start-up is most of a run answered from stored results: the second run, in a fresh
-    interpreter, must not import the HTTP stack, the resolver or the archive readers."""
+    interpreter, must not import the HTTP stack, the resolver, the archive readers, nor rich
+    when it writes its report to a file."""
     import subprocess
     import sys
 
     run(fresh_server, capsys)
     heavy = ["requests", "urllib3", "resolvelib", "auditwheel", "elftools", "wheelfit.pipeline"]
     heavy += ["wheelfit.index.client", "wheelfit.resolve.resolver", "wheelfit.inspect.sdist"]
+    heavy += ["rich"]  # nothing printed to the terminal: the consoles are never made
     script = (
         "import json, sys\n"
         "from wheelfit.cli import main\n"

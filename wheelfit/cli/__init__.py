@@ -7,9 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
-
-from rich.console import Console
+from typing import TYPE_CHECKING, NoReturn
 
 from ..analyze import Settings
 from ..errors import KnowledgeBaseError, UserError, WheelfitError, describe_unexpected
@@ -36,6 +34,10 @@ from .process import (
     collect_garbage_less_often,
     use_one_malloc_arena,
 )
+from .terminal import lazy_console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -54,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     no_color = bool(os.environ.get("NO_COLOR")) or None
     # soft_wrap: an error line stays whole, so file:line can be copied or grepped
-    errors = Console(file=_redacted(sys.stderr), no_color=no_color, soft_wrap=True)
+    errors = lazy_console(_redacted(sys.stderr), no_color=no_color, soft_wrap=True)
     try:
         return _main(argv, errors)
     except Exception as exc:  # the last guard: a bug must not dump a traceback with secrets
@@ -64,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: list[str], errors: Console) -> int:
     no_color = bool(os.environ.get("NO_COLOR")) or None
-    console = Console(file=_redacted(sys.stdout), no_color=no_color)
+    console = lazy_console(_redacted(sys.stdout), no_color=no_color)
     # the subcommands and the table are imported when used: start-up is most of a run
     # answered from stored results
     if argv[:1] == ["images"] and not Path("images").exists():

@@ -7,8 +7,7 @@ import json
 import sys
 import threading
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from ..analyze import Settings, analyze
 from ..errors import redact_url
@@ -17,6 +16,9 @@ from ..render.json import report_to_dict
 from ..render.output import write_output
 from ..report.policy import Finding, Rule, evaluate
 from .process import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class Progress:
@@ -41,6 +43,8 @@ class Progress:
 
 
 def plain_text(renderable: object) -> str:
+    from rich.console import Console
+
     buffer = io.StringIO()
     Console(file=buffer, width=160, no_color=True).print(renderable)
     return buffer.getvalue()
