@@ -17,7 +17,9 @@ from wheelfit.cli import main
 from wheelfit.errors import IndexFetchError
 from wheelfit.index.client import IndexClient
 from wheelfit.index.simple import make_dist_file
+from wheelfit.index.urls import DEFAULT_INDEX
 from wheelfit.models import PackageResult, Report
+from wheelfit.render.dockerfile import render_dockerfile
 
 SLIM = "python:3.12-slim-bookworm"
 
@@ -175,6 +177,54 @@ def test_the_dockerfile_gives_pip_the_same_locations(
         f"pip install --no-cache-dir --no-index --find-links /find-links/wheels "
         f"--find-links {page} -r r.txt" in text
     )
+
+
+def test_the_dockerfile_gives_pip_the_same_indexes_and_choices_without_credentials(
+    links_server: IndexServer, tmp_path: Path
+) -> None:
+    (tmp_path / "r.txt").write_text("six\n")
+    out = tmp_path / "Dockerfile"
+    index = f"{links_server.url}/simple/"
+    extra = index.replace("http://", "http://deploy:s3cret@")
+    argv = ["dockerfile", str(tmp_path / "r.txt"), "-i", index, "--extra-index-url", extra]
+    argv += ["--pre", "--only-binary", ":all:", "--no-binary", "six"]
+    assert main([*argv, "--image", SLIM, "--no-costs", "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "s3cret" not in text and "deploy" not in text
+    assert f"# --extra-index-url {index}: pip needs its credentials in the build" in text
+    # :all: first, so that pip takes six back out of it: the sets the analysis used
+    assert (
+        f"pip install --no-cache-dir --index-url {index} --extra-index-url {index} --pre "
+        "--only-binary :all: --no-binary six -r r.txt" in text
+    )
+
+
+def test_the_dockerfile_names_no_index_pip_uses_by_default(
+    links_server: IndexServer, tmp_path: Path
+) -> None:
+    report = run(tmp_path, "six\n", index_url=f"{links_server.url}/simple/")
+    text = render_dockerfile(
+        report.targets[0], ["r.txt"], options={**report.options, "index_url": DEFAULT_INDEX}
+    )
+    assert "pip install --no-cache-dir -r r.txt" in text
+
+
+@pytest.mark.parametrize(
+    ("only", "never", "written"),
+    [
+        ([":all:"], ["six"], "--only-binary :all: --no-binary six"),
+        (["six"], [":all:"], "--no-binary :all: --only-binary six"),
+        (["a", "b"], ["c"], "--only-binary a,b --no-binary c"),
+    ],
+)
+def test_the_dockerfile_gives_pip_the_binary_sets_in_an_order_that_keeps_them(
+    links_server: IndexServer, tmp_path: Path, only: list[str], never: list[str], written: str
+) -> None:
+    """pip empties the other set when it reads :all:, so that list goes first."""
+    report = run(tmp_path, "six\n", index_url=f"{links_server.url}/simple/")
+    options = {"index_url": DEFAULT_INDEX, "only_binary": only, "no_binary": never}
+    text = render_dockerfile(report.targets[0], ["r.txt"], options=options)
+    assert f"pip install --no-cache-dir {written} -r r.txt" in text
 
 
 def test_an_unreadable_file_in_a_folder_is_a_row_error(tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ def write_dockerfile(report: Report, files: list[str], output: Path | None, erro
     target = report.targets[0]
     find_links = [str(link) for link in report.options.get("find_links", [])]  # type: ignore[attr-defined]
     no_index = report.options.get("index_url") is None
-    write_text(render_dockerfile(target, files, find_links, no_index), output)
+    write_text(render_dockerfile(target, files, find_links, no_index, report.options), output)
     for problem in target.problems if not target.complete else []:
         errors.print(f"wheelfit: warning: pip would fail: {problem}", markup=False)
     for item in report.input_errors:
