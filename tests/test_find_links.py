@@ -227,6 +227,29 @@ def test_the_dockerfile_gives_pip_the_binary_sets_in_an_order_that_keeps_them(
     assert f"pip install --no-cache-dir {written} -r r.txt" in text
 
 
+def test_the_dockerfile_copies_the_files_that_requirements_include(
+    links_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip reads -r/-c files relative to the including file: each is copied to the same place
+    relative to the build context as on disk."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "prod.txt").write_text("-r base.txt\n-c ../constraints.txt\n")
+    (tmp_path / "reqs" / "base.txt").write_text("six\n")
+    (tmp_path / "constraints.txt").write_text("six==1.17.0\n")
+    index = f"{links_server.url}/simple/"
+    argv = ["dockerfile", "reqs/prod.txt", "-i", index, "--image", SLIM, "--no-costs"]
+    assert main([*argv, "-o", "Dockerfile"]) == 0
+    text = (tmp_path / "Dockerfile").read_text()
+    copies = [line for line in text.splitlines() if line.startswith("COPY")]
+    assert copies == [
+        "COPY reqs/prod.txt reqs/prod.txt",
+        "COPY reqs/base.txt reqs/base.txt",
+        "COPY constraints.txt constraints.txt",
+    ]
+    assert text.rstrip().endswith(f"--index-url {index} -r reqs/prod.txt")
+
+
 def test_an_unreadable_file_in_a_folder_is_a_row_error(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     wheels.mkdir()

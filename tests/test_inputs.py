@@ -904,3 +904,20 @@ def test_a_lock_that_leaves_an_image_out_is_a_problem_there(
         f"{lock}:3: none of the lock's environments (platform_machine == 'x86_64' and "
         "sys_platform == 'linux') holds in this image: installing from it fails"
     ]
+
+
+def test_every_requirements_file_read_is_listed_once_in_reading_order(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    top = tmp_path / "top.txt"
+    top.write_text("-r sub/a.txt\n-c sub/b.txt\n-r missing.txt\n-r sub/a.txt\n")
+    (tmp_path / "sub" / "a.txt").write_text("-r ../c.txt\nsix\n")
+    (tmp_path / "sub" / "b.txt").write_text("six==1.17.0\n")
+    (tmp_path / "c.txt").write_text("# options and comments only\n--pre\n")
+    parsed = read_requirements([str(top)])
+    assert parsed.files == [
+        str(top),
+        str(tmp_path / "sub" / "a.txt"),
+        str(tmp_path / "sub" / ".." / "c.txt"),  # as joined to the including file's folder
+        str(tmp_path / "sub" / "b.txt"),
+    ]
+    assert any("missing.txt" in e.message for e in parsed.errors)  # not read: not listed

@@ -166,6 +166,9 @@ class ParsedInputs:
     errors: list[InputError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     scopes: list[LockScope] = field(default_factory=list)
+    # every requirements file read, given or included by -r/-c, as its path was written
+    # (joined to the including file's folder): a Dockerfile copies them all for pip
+    files: list[str] = field(default_factory=list)
 
     @property
     def constraints(self) -> list[InputRequirement]:

@@ -179,6 +179,8 @@ def _read_file(
         return
     if not _decodes(raw, shown, result):
         return
+    if shown not in result.files:
+        result.files.append(shown)
     parsed = _parse_with_env(path, raw, result)
     if parsed is None:
         return

@@ -8,6 +8,7 @@ written the way the official python images write theirs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePath
 
@@ -32,10 +33,12 @@ def render_dockerfile(
     find_links: Sequence[str] = (),
     no_index: bool = False,
     options: Mapping[str, object] | None = None,
+    included: Sequence[str] = (),
 ) -> str:
     """``find_links``, ``no_index`` and ``options`` are the run's (Report.options): the
     image's pip must read the same locations (local folders are copied in and named to pip)
-    and make the same choices (indexes, pre-releases, binary or source)."""
+    and make the same choices (indexes, pre-releases, binary or source). ``included``: the
+    files the requirements files include by -r/-c, copied beside them for pip to read."""
     target = report.target
     if target.image is None or target.family is None:
         raise ValueError("a Dockerfile needs an image target, not a raw platform")
@@ -48,8 +51,9 @@ def render_dockerfile(
         copies = [f"# the versions wheelfit resolved for this image from {sources}"]
         pip_args = " \\\n\t".join(_pins(report))
     else:
-        copies = _copy_lines(requirement_files)
-        pip_args = " ".join(f"-r {_in_image(f)}" for f in requirement_files)
+        root = _context_root(requirement_files)
+        copies = _copy_lines([*requirement_files, *included], root)
+        pip_args = " ".join(f"-r {_relative(f, root)}" for f in requirement_files)
     link_copies, link_args = _find_links(find_links, no_index)
     index_comments, index_args = _index_options(options or {}, no_index)
     copies += link_copies
@@ -294,13 +298,29 @@ def _pins(report: TargetReport) -> list[str]:
     )
 
 
-def _in_image(path: str) -> str:
-    return PurePath(path).name
+def _context_root(files: Sequence[str]) -> str:
+    """The folder the COPY lines take paths from: the current one when every file is given
+    by a relative path, else the first file's folder (the build runs from there)."""
+    if all(not PurePath(f).is_absolute() for f in files):
+        return "."
+    return os.path.dirname(next(f for f in files if PurePath(f).is_absolute()))
 
 
-def _copy_lines(files: list[str]) -> list[str]:
-    """COPY takes paths inside the build context: relative ones as given."""
-    return [
-        f"COPY {path if not PurePath(path).is_absolute() else _in_image(path)} {_in_image(path)}"
-        for path in files
-    ]
+def _relative(path: str, root: str) -> str:
+    return Path(os.path.relpath(os.path.normpath(path), root)).as_posix()
+
+
+def _copy_lines(files: Sequence[str], root: str) -> list[str]:
+    """Each file at the same place relative to the build context as on disk, so that pip
+    finds what one includes where the -r/-c line says; a file outside the context cannot be
+    copied, and a comment says so."""
+    lines: list[str] = []
+    for path in dict.fromkeys(_relative(f, root) for f in files):
+        if path == ".." or path.startswith("../"):
+            lines.append(
+                f"# {path}, which pip reads through a -r/-c line, is outside the build "
+                "context: build from a folder that holds it"
+            )
+        else:
+            lines.append(f"COPY {path} {path}")
+    return lines
