@@ -250,6 +250,22 @@ def test_the_dockerfile_copies_the_files_that_requirements_include(
     assert text.rstrip().endswith(f"--index-url {index} -r reqs/prod.txt")
 
 
+def test_a_file_the_dockerfile_cannot_copy_is_said_in_it_and_on_stderr(
+    links_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "prod.txt").write_text("six\n-c ../constraints.txt\n")
+    (tmp_path / "constraints.txt").write_text("six==1.17.0\n")
+    out = tmp_path / "Dockerfile"
+    index = f"{links_server.url}/simple/"
+    argv = ["dockerfile", str(tmp_path / "reqs" / "prod.txt"), "-i", index, "--image", SLIM]
+    assert main([*argv, "--no-costs", "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "COPY prod.txt prod.txt" in text  # the first file's folder is the context
+    assert "# ../constraints.txt, which pip reads through a -r/-c line, is outside" in text
+    assert "warning: ../constraints.txt is outside the build context" in capsys.readouterr().err
+
+
 def test_an_unreadable_file_in_a_folder_is_a_row_error(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     wheels.mkdir()

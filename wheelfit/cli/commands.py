@@ -16,7 +16,7 @@ from ..inputs.gitref import files_at_revision
 from ..inputs.requirements import read_requirements
 from ..models import Report, Target
 from ..render.diff import diff_to_dict, render_diff_markdown, render_diff_table
-from ..render.dockerfile import render_dockerfile
+from ..render.dockerfile import outside_build_context, render_dockerfile
 from ..render.html import render_diff_html
 from ..render.images import images_document, images_table
 from ..report.diff import diff_reports, introduced_findings
@@ -111,6 +111,13 @@ def write_dockerfile(report: Report, files: list[str], output: Path | None, erro
     included = [f for f in read_requirements(files).files if f not in files]
     dockerfile = render_dockerfile(target, files, find_links, no_index, report.options, included)
     write_text(dockerfile, output)
+    for path in outside_build_context(files, included):
+        errors.print(
+            f"wheelfit: warning: {path} is outside the build context the Dockerfile takes "
+            "its files from: COPY cannot reach it; give the files from a folder that holds "
+            "every one of them",
+            markup=False,
+        )
     for problem in target.problems if not target.complete else []:
         errors.print(f"wheelfit: warning: pip would fail: {problem}", markup=False)
     for item in report.input_errors:

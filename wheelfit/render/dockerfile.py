@@ -310,13 +310,24 @@ def _relative(path: str, root: str) -> str:
     return Path(os.path.relpath(os.path.normpath(path), root)).as_posix()
 
 
+def outside_build_context(requirement_files: Sequence[str], included: Sequence[str]) -> list[str]:
+    """The files a Dockerfile cannot copy: outside the folder the build runs from."""
+    root = _context_root(requirement_files)
+    paths = dict.fromkeys(_relative(f, root) for f in [*requirement_files, *included])
+    return [path for path in paths if _outside(path)]
+
+
+def _outside(path: str) -> bool:
+    return path == ".." or path.startswith("../")
+
+
 def _copy_lines(files: Sequence[str], root: str) -> list[str]:
     """Each file at the same place relative to the build context as on disk, so that pip
     finds what one includes where the -r/-c line says; a file outside the context cannot be
     copied, and a comment says so."""
     lines: list[str] = []
     for path in dict.fromkeys(_relative(f, root) for f in files):
-        if path == ".." or path.startswith("../"):
+        if _outside(path):
             lines.append(
                 f"# {path}, which pip reads through a -r/-c line, is outside the build "
                 "context: build from a folder that holds it"
