@@ -114,6 +114,7 @@ def analyze(
         warnings=warnings,
         options=_describe_options(options, settings),
         recommendation=recommend(reports) if len(reports) > 1 else None,
+        files_read=inputs.files,
     )
 
 

@@ -466,6 +466,9 @@ class Report:
     options: dict[str, object] = field(default_factory=dict)
     # best target first, with the reason (report.recommend); None with one target or no costs
     recommendation: Recommendation | None = None
+    # every requirements file the run read, given or included by -r/-c (not in the JSON:
+    # a Dockerfile copies them all for pip)
+    files_read: list[str] = field(default_factory=list)
 
 
 @dataclass

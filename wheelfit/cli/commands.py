@@ -13,7 +13,6 @@ from rich.console import Console
 from ..analyze import Settings, default_targets
 from ..errors import UserError
 from ..inputs.gitref import files_at_revision
-from ..inputs.requirements import read_requirements
 from ..models import Report, Target
 from ..render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from ..render.dockerfile import outside_build_context, render_dockerfile
@@ -107,8 +106,7 @@ def write_dockerfile(report: Report, files: list[str], output: Path | None, erro
     target = report.targets[0]
     find_links = [str(link) for link in report.options.get("find_links", [])]  # type: ignore[attr-defined]
     no_index = report.options.get("index_url") is None
-    # the files their -r/-c lines include: read again (the report keeps only the given ones)
-    included = [f for f in read_requirements(files).files if f not in files]
+    included = [f for f in report.files_read if f not in files]  # by their -r/-c lines
     dockerfile = render_dockerfile(target, files, find_links, no_index, report.options, included)
     write_text(dockerfile, output)
     for path in outside_build_context(files, included):

@@ -52,7 +52,7 @@ def render_dockerfile(
         pip_args = " \\\n\t".join(_pins(report))
     else:
         root = _context_root(requirement_files)
-        copies = _copy_lines([*requirement_files, *included], root)
+        copies = _copy_lines(_context_paths(requirement_files, included))
         pip_args = " ".join(f"-r {_relative(f, root)}" for f in requirement_files)
     link_copies, link_args = _find_links(find_links, no_index)
     index_comments, index_args = _index_options(options or {}, no_index)
@@ -310,23 +310,27 @@ def _relative(path: str, root: str) -> str:
     return Path(os.path.relpath(os.path.normpath(path), root)).as_posix()
 
 
+def _context_paths(requirement_files: Sequence[str], included: Sequence[str]) -> list[str]:
+    """Every file pip reads, once, by its path relative to the build context."""
+    root = _context_root(requirement_files)
+    return list(dict.fromkeys(_relative(f, root) for f in [*requirement_files, *included]))
+
+
 def outside_build_context(requirement_files: Sequence[str], included: Sequence[str]) -> list[str]:
     """The files a Dockerfile cannot copy: outside the folder the build runs from."""
-    root = _context_root(requirement_files)
-    paths = dict.fromkeys(_relative(f, root) for f in [*requirement_files, *included])
-    return [path for path in paths if _outside(path)]
+    return [path for path in _context_paths(requirement_files, included) if _outside(path)]
 
 
 def _outside(path: str) -> bool:
     return path == ".." or path.startswith("../")
 
 
-def _copy_lines(files: Sequence[str], root: str) -> list[str]:
+def _copy_lines(paths: Sequence[str]) -> list[str]:
     """Each file at the same place relative to the build context as on disk, so that pip
     finds what one includes where the -r/-c line says; a file outside the context cannot be
     copied, and a comment says so."""
     lines: list[str] = []
-    for path in dict.fromkeys(_relative(f, root) for f in files):
+    for path in paths:
         if _outside(path):
             lines.append(
                 f"# {path}, which pip reads through a -r/-c line, is outside the build "
