@@ -503,3 +503,67 @@ def test_shipped_header_rows_are_one_block_sorted_by_path(suite: str) -> None:
     for name in [*sorted(by_name)[:: len(by_name) // 500], "config.h", "types.h"]:
         assert set(index.named(name)) == by_name[name]
     assert list(index.named("no-such-header.h")) == []
+
+
+def test_headers_under_folders_debian_lacks_are_not_looked_up_and_answers_stay() -> None:
+    """_bundled skips a path whose folder no Debian header path starts with: the same
+    packages as looking up every trailing part of every path."""
+    index = infer._files("bookworm").headers
+
+    def every_part(headers: list[str]) -> frozenset[str]:
+        seen: dict[str, set[str]] = {}
+        for header in headers:
+            parts = header.split("/")
+            for start in range(len(parts)):
+                path = "/".join(parts[start:])
+                package = index.get(path)
+                if package and package != "-":
+                    seen.setdefault(package, set()).add(path)
+                    break
+        return frozenset(p for p, paths in seen.items() if len(paths) >= 2)
+
+    assert index.has_folder("zstd/") is False and index.has_folder("openssl/") is True
+    assert index.has_folder("opensslx/") is False
+    vendored = [
+        "third_party/zstd/lib/zstd.h",
+        "third_party/zstd/lib/zdict.h",
+        "third_party/boringssl/include/openssl/ssl.h",
+        "third_party/boringssl/include/openssl/evp.h",
+        "src/core/lib/iomgr/port.h",
+        "include/grpc/grpc.h",
+        "include/grpc/status.h",
+        "absl/base/config.h",
+        "vendor/absl/strings/str_cat.h",
+        "zlib.h",
+        "a/b/c/zconf.h",
+    ]
+    expected = every_part(vendored)
+    assert {"libzstd-dev", "libssl-dev"} <= expected
+    assert infer._bundled(vendored, "bookworm") == expected
+
+
+def test_file_index_makes_each_kind_s_table_from_its_rows() -> None:
+    from wheelfit.sysdeps.file_index import FileIndex
+
+    text = (
+        "kind\tname\tpackage\n"
+        "dev\tlibz.so\tzlib1g-dev\n"
+        "h\tzlib.h\tzlib1g-dev\n"
+        "h\tzstd.h\tlibzstd-dev\n"
+        "ld\tlibssl3\tlibc6\n"
+        "pc\tzlib\tzlib1g-dev\n"
+        "pc\tzlib\tother-dev\n"
+        "rt\tlibssl-dev\tlibssl3\n"
+        "rt\tlibssl-dev\tlibcrypto3\n"
+        "so\tlibz.so.1\tzlib1g\n"
+        "rt\tlibpq-dev\tlibpq5\n"  # out of order: still its kind's, the so row between not
+        "py\tlibffi-dev\tlibffi-dev\n"
+    )
+    index = FileIndex(text)
+    assert index.headers.get("zstd.h") == "libzstd-dev" and len(index.headers) == 2
+    assert index.pkgconfig == {"zlib": "zlib1g-dev"}  # the first row of a name wins
+    assert index.runtime == {"libssl-dev": ["libssl3", "libcrypto3"], "libpq-dev": ["libpq5"]}
+    assert index.sonames == {"libz.so.1": "zlib1g"} and index.dev_libs == {"libz.so": "zlib1g-dev"}
+    assert index.library_deps == {"libssl3": ["libc6"]}
+    assert index.python_build_libraries == {"libffi-dev"}
+    assert index.library_package("libz.so.1.2.13") == "zlib1g"

@@ -46,8 +46,22 @@ class HeaderIndex:
 
     def get(self, path: str) -> str | None:
         """The package of exactly this header path."""
+        at = self._first_at_or_after(path)
+        if at < self._end:
+            found, package = self._line(at)
+            if found == path:
+                return package
+        return None
+
+    def has_folder(self, folder: str) -> bool:
+        """Whether some header path starts with ``folder`` (which ends in "/")."""
+        at = self._first_at_or_after(folder)
+        return at < self._end and self._line(at)[0].startswith(folder)
+
+    def _first_at_or_after(self, path: str) -> int:
+        """The start of the first line whose path is >= ``path`` (the end when none is)."""
         text, skip, low, high = self._text, self._skip, self._start, self._end
-        # low and high are line starts; the answer is the first line whose path >= path
+        # low and high are line starts
         while low < high:
             start = text.rfind("\n", low, (low + high) // 2) + 1 or low
             tab = text.index("\t", start + skip)
@@ -55,11 +69,7 @@ class HeaderIndex:
                 low = text.index("\n", tab) + 1
             else:
                 high = start
-        if low < self._end:
-            found, package = self._line(low)
-            if found == path:
-                return package
-        return None
+        return low
 
     def named(self, file_name: str) -> Iterator[tuple[str, str]]:
         """(path, package) of every header with this file name."""

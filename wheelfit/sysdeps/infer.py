@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .. import kb
 from . import knowledge
-from .header_index import HeaderIndex
+from .file_index import FileIndex
 from .knowledge import FamilyPackages, ProjectFacts
 
 if TYPE_CHECKING:  # read by annotations only: the archive reader is not loaded for them
@@ -96,12 +95,6 @@ _LIBRARIES_RE = re.compile(r"libraries\s*=\s*\[([^\]]*)\]")
 _LIBRARY_NAME_RE = re.compile(r"['\"]([\w.+-]+)['\"]")
 # libraries every C program has: libc's own parts
 _LIBC_LIBRARIES = {"m", "dl", "pthread", "rt", "c", "util", "crypt", "stdc++", "gcc", "gcc_s"}
-# headers GCC ships in its own folder (not under /usr/include), and the C++ standard library
-_COMPILER_HEADERS = re.compile(
-    r"^(std(align|arg|atomic|bool|def|int-gcc|noreturn)\.h|float\.h|iso646\.h|varargs\.h|"
-    r"\w*intrin\.h|cpuid\.h|unwind\.h|omp\.h|openacc\.h|gcov\.h|"
-    r"[a-z_]+|(tr1|ext|bits|experimental)/.*)$"
-)
 # a debian package named by inference that the image's compiler setup already covers
 _TOOLCHAIN_DEV = {"libc6-dev", "linux-libc-dev", "libcrypt-dev"}
 
@@ -259,13 +252,25 @@ _BUNDLED: dict[tuple[bytes, str], frozenset[str]] = {}
 
 
 def _bundled(headers: Sequence[str], suite: str) -> frozenset[str]:
-    files = _files(suite)
+    """Each header's longest trailing part that Debian ships (``a/b/zstd.h``: a/b/zstd.h,
+    then b/zstd.h, then zstd.h), by package; a package counts when two of its headers match."""
+    index = _files(suite).headers
+    # a vendored tree (grpcio's 2,000 headers) has few folders, most unknown to Debian
+    # (third_party/abseil-cpp/absl/base/): a path under an unknown folder is not looked up
+    folder_known: dict[str, bool] = {}
     seen: dict[str, set[str]] = {}
     for header in headers:
         parts = header.split("/")
         for start in range(len(parts)):
+            if start < len(parts) - 1:
+                folder = "/".join(parts[start:-1]) + "/"
+                known = folder_known.get(folder)
+                if known is None:
+                    known = folder_known[folder] = index.has_folder(folder)
+                if not known:
+                    continue
             path = "/".join(parts[start:])
-            package = files.headers.get(path)
+            package = index.get(path)
             if package and package != "-":
                 seen.setdefault(package, set()).add(path)
                 break
@@ -333,92 +338,10 @@ def guess_alpine(debian: str, known: frozenset[str] | set[str]) -> str | None:
     return next((c for c in candidates if c in known), None)
 
 
-@dataclass
-class FileIndex:
-    headers: HeaderIndex
-    pkgconfig: dict[str, str]
-    dev_libs: dict[str, str]  # libfoo.so -> its -dev package
-    sonames: dict[str, str]  # libfoo.so.1 -> its runtime package
-    runtime: dict[str, list[str]] = field(default_factory=dict)  # -dev -> its library packages
-    library_deps: dict[str, list[str]] = field(default_factory=dict)  # library -> libraries
-    python_build_libraries: set[str] = field(default_factory=set)  # -dev packages Python uses
-
-    def library_package(self, filename: str) -> str | None:
-        """libfoo.so.1.2.3 -> the package shipping it, trying libfoo.so.1.2 and libfoo.so.1."""
-        name = filename
-        while name:
-            if name in self.sonames:
-                return self.sonames[name]
-            head, dot, tail = name.rpartition(".")
-            if not dot or not tail.isdigit():
-                return None
-            name = head
-        return None
-
-    def dev_for(self, library_package: str) -> str | None:
-        """The -dev package that depends on this library package (libpq5 -> libpq-dev)."""
-        devs = sorted(d for d, libs in self.runtime.items() if library_package in libs)
-        return min(devs, key=len) if devs else None
-
-    def header_package(self, include: str) -> str | None:
-        """The -dev package whose header this include names: exact, else a unique match one
-        folder down (postgresql/libpq-fe.h for libpq-fe.h, found through pg_config -I).
-
-        "-" in the index marks headers of libc, the compiler or Python: nothing to install.
-        Headers deeper down belong to whoever added that folder to the include path: too
-        weak a hint, they are left alone.
-        """
-        if _COMPILER_HEADERS.match(include):
-            return None
-        package = self.headers.get(include)
-        if package is not None:
-            return None if package == "-" else package
-        base = include.rsplit("/", 1)[-1]
-        depth = include.count("/") + 1
-        owners = {
-            package
-            for path, package in self.headers.named(base)
-            if path.endswith("/" + include) and path.count("/") == depth
-        }
-        return owners.pop() if len(owners) == 1 and "-" not in owners else None
-
-    def runtime_for(self, dev_package: str) -> list[str]:
-        """The shared-library packages a -dev package depends on (same Debian source)."""
-        return self.runtime.get(dev_package, [])
-
-
 @kb.loaded_once
 def _files(suite: str) -> FileIndex:
-    text = gzip.decompress(kb.read_bytes(f"sysdeps/{suite}-files.tsv.gz")).decode("utf-8")
-    # The rows are sorted by kind, then name: the header rows ("h", 80% of the file) are one
-    # block, searched in place by HeaderIndex; only the other rows are split into dicts here.
-    first = text.find("\nh\t") + 1
-    end = text.find("\n", text.rfind("\nh\t") + 1) + 1 if first else 0
-    index = FileIndex(HeaderIndex(text, first, end, prefix="h\t"), {}, {}, {}, {})
-    lines = (text[:first] + text[end:]).splitlines()
-    header = lines[0].split("\t")
-    at = {column: header.index(column) for column in ("kind", "name", "package")}
-    # plain splits: csv.DictReader made this the slowest part of a warm run
-    for line in lines[1:]:
-        cells = line.split("\t")
-        if len(cells) < len(header):
-            continue
-        # package names repeat over thousands of rows: one string object each (about a third
-        # of this index's memory)
-        kind, name, package = cells[at["kind"]], cells[at["name"]], sys.intern(cells[at["package"]])
-        if kind == "pc":
-            index.pkgconfig.setdefault(name, package)
-        elif kind == "dev":
-            index.dev_libs.setdefault(name, package)
-        elif kind == "so":
-            index.sonames.setdefault(name, package)
-        elif kind == "rt":
-            index.runtime.setdefault(name, []).append(package)
-        elif kind == "ld":
-            index.library_deps.setdefault(name, []).append(package)
-        elif kind == "py":
-            index.python_build_libraries.add(name)
-    return index
+    data = gzip.decompress(kb.read_bytes(f"sysdeps/{suite}-files.tsv.gz"))
+    return FileIndex(data.decode("utf-8"))
 
 
 @cache
