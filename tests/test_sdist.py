@@ -8,6 +8,8 @@ import zipfile
 
 import pytest
 import setup_texts
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wheelfit.errors import ArchiveError
 from wheelfit.inspect import sdist as sdist_module
@@ -365,3 +367,16 @@ def test_include_search_finds_what_the_anchored_pattern_finds() -> None:
         assert list(_include_names(text)) == expected
 
     check()
+
+
+@given(st.binary().map(lambda b: bytes(b"#\t \n\rerox"[c % 9] for c in b)))
+def test_an_error_line_is_found_as_the_anchored_pattern_finds_it(data: bytes) -> None:
+    """_has_error_line searches from each "#" instead of trying a line-anchored pattern at
+    every byte: the same answer on any text made of the characters that matter."""
+    import re
+
+    from wheelfit.inspect.sdist import _has_error_line
+
+    anchored = re.compile(rb"^[ \t]*#[ \t]*error", re.M)
+    assert _has_error_line(data) == bool(anchored.search(data))
+    assert _has_error_line(b"x\n  #  error no\n") and not _has_error_line(b"x #error\n")

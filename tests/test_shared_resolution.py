@@ -77,3 +77,37 @@ def test_images_that_differ_only_in_python_patch_release_resolve_apart(
     assert set(resolutions) == {slim.id, older.id}
     assert "the image has 3.12.13" in reports[0]["resolution"]["problems"][0]
     assert "the image has 3.12.0" in reports[1]["resolution"]["problems"][0]
+
+
+def test_build_environments_resolved_ahead_are_the_ones_the_stage_asks_for(
+    index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build environments are resolved beside classification (pipeline._start_ahead),
+    under the keys the build stage asks for: no resolution twice, the same report."""
+    import threading
+
+    from wheelfit import pipeline
+
+    threads: Counter[str] = Counter()
+    real = shared.resolve
+
+    def counting(client: Any, ctx: Any, *args: Any) -> Any:
+        threads[threading.current_thread().name] += 1
+        return real(client, ctx, *args)
+
+    monkeypatch.setattr(shared, "resolve", counting)
+    slim = target_from_image(SLIM)
+    ahead = analyse(index_server, tmp_path / "ahead", [slim])
+    with_ahead = sum(threads.values())
+    assert threads["wf-ahead"] >= 1  # numpy's build environment, at least
+
+    def nothing_ahead(*args: Any) -> threading.Thread:
+        thread = threading.Thread(target=lambda: None)
+        thread.start()
+        return thread
+
+    threads.clear()
+    monkeypatch.setattr(pipeline, "_start_ahead", nothing_ahead)
+    alone = analyse(index_server, tmp_path / "alone", [slim])
+    assert threads["wf-ahead"] == 0 and sum(threads.values()) == with_ahead
+    assert ahead == alone

@@ -7,20 +7,29 @@ stages (the resolver, the archive readers, the HTTP client): start-up is most of
 from __future__ import annotations
 
 import ast
+import contextlib
+import threading
 from collections.abc import Iterable
 
 from packaging.markers import Marker
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from .costs.estimate import estimate_costs
+from .costs.estimate import estimate_costs, start_reading_sizes
 from .index.client import IndexClient
 from .inputs.parsed import LockScope
 from .inputs.requirements import IndexOptions, InputRequirement, ParsedInputs
 from .inspect.pysource import parse_python, remembered_by_source
 from .models import PackageResult, Settings, Status, Target, TargetReport
-from .resolve.candidates import Candidate, Req, evaluate_marker, top_level_requirements
+from .resolve.candidates import (
+    Candidate,
+    Req,
+    Resolution,
+    evaluate_marker,
+    top_level_requirements,
+)
 from .resolve.classify import classify_resolution
 from .resolve.finder import TargetContext
 from .resolve.resolver import Provider
@@ -45,6 +54,7 @@ def analyze_target(
     requirements, skipped = top_level_requirements(inputs.installs, env)
     constraints = _constraints(inputs.constraints, env)
     resolution, provider = shared.resolve(ctx, env, requirements, constraints)
+    ahead = _start_ahead(client, ctx, env, options, settings, resolution, shared)
     packages = classify_resolution(resolution, provider)
     packages += _unnamed_direct(inputs.installs)
     report = TargetReport(
@@ -73,7 +83,61 @@ def analyze_target(
         report.problems += outside
     if settings.costs:
         estimate_costs(client, report, settings.build_speed_factor, settings.exclude_newer)
+    ahead.join()
     return report
+
+
+def _start_ahead(
+    client: IndexClient,
+    ctx: TargetContext,
+    env: dict[str, str],
+    options: IndexOptions,
+    settings: Settings,
+    resolution: Resolution,
+    shared: SharedResolutions,
+) -> threading.Thread:
+    """Start, beside classification, what the later stages will ask the index for.
+
+    Classification is CPU work; the build environments and the costs mostly wait on
+    requests (a build environment's pages and metadata, each wheel's file list). Started
+    here, those requests overlap classification. The build environments of the chosen
+    sdists are resolved into ``shared``, under the keys _build_requirements asks for, so it
+    finds them done; nothing here writes to the report.
+    """
+    chosen = [
+        candidate
+        for _, candidate in sorted(resolution.candidates.items())
+        if candidate.direct_url is None and candidate.dist is not None
+    ]
+
+    def work() -> None:
+        if settings.costs:
+            start_reading_sizes(client, ctx.target, [c.dist for c in chosen if c.dist])
+        if not settings.build_requirements:
+            return
+        probe = Provider(client, ctx, env, options, {}, lenient=False)
+        seen: set[tuple[str, ...]] = set()
+        for candidate in chosen:
+            if candidate.dist is None or candidate.dist.is_wheel:
+                continue
+            info = probe.describe(candidate)
+            if info.sdist is None:
+                continue
+            reqs, _ = info.sdist.build_requires()
+            key = tuple(sorted(str(r) for r in reqs))
+            if key not in seen:
+                seen.add(key)
+                top = _build_environment(candidate.name, str(candidate.version), reqs, env)
+                shared.resolve(ctx, env, top, {})
+
+    def guarded() -> None:
+        # what fails here fails again, and is reported, where the stage itself asks for it
+        with contextlib.suppress(Exception):
+            work()
+
+    thread = threading.Thread(target=guarded, name="wf-ahead", daemon=True)
+    thread.start()
+    return thread
 
 
 def _report_blockers(report: TargetReport, packages: list[PackageResult]) -> None:
@@ -191,17 +255,7 @@ def _build_requirements(
         reqs, bad = info.sdist.build_requires()
         key = tuple(sorted(str(r) for r in reqs))
         if key not in seen_sets:
-            top = [
-                Req(
-                    canonicalize_name(r.name),
-                    frozenset(r.extras),
-                    r.specifier,
-                    f"{package.name} {package.version} (build)",
-                    str(r),
-                )
-                for r in reqs
-                if evaluate_marker(r.marker, env, ())
-            ]
+            top = _build_environment(package.name, package.version, reqs, env)
             resolution, provider = shared.resolve(ctx, env, top, {})
             results = classify_resolution(resolution, provider)
             for result in results:
@@ -224,6 +278,23 @@ def _build_requirements(
             package.notes.append(f"unreadable build requirements: {', '.join(bad)}")
         _check_pkg_resources(package, info.sdist.texts.get("setup.py", ""), seen_sets[key])
     return sorted(merged.values(), key=lambda r: r.name)
+
+
+def _build_environment(
+    name: str, version: str, reqs: Iterable[Requirement], env: dict[str, str]
+) -> list[Req]:
+    """The top-level requirements of an sdist's isolated build environment."""
+    return [
+        Req(
+            canonicalize_name(r.name),
+            frozenset(r.extras),
+            r.specifier,
+            f"{name} {version} (build)",
+            str(r),
+        )
+        for r in reqs
+        if evaluate_marker(r.marker, env, ())
+    ]
 
 
 # setuptools 82.0.0 is the first release whose wheel has no pkg_resources package (checked in

@@ -10,6 +10,7 @@ time, never image size.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,6 +73,16 @@ def estimate_costs(
             f"packages as of {as_of.date().isoformat()}; base image sizes and system packages "
             "are from the current profiles (2026-07..09): the data has no older ones"
         )
+
+
+def start_reading_sizes(client: IndexClient, target: Target, files: Iterable[DistFile]) -> None:
+    """Start reading the file lists that estimate_costs will ask for these files (each
+    wheel's own, a stand-in wheel's for an sdist), so that they are read while earlier
+    stages run; estimate_costs then finds them read or on the way."""
+    for dist in files:
+        wheel = _sizing_wheel(_page(client, dist.project), dist, target)
+        if wheel is not None:
+            client.wheel_members_future(wheel)
 
 
 @dataclass

@@ -120,7 +120,7 @@ def summarize_pythons(files: Iterable[DistFile]) -> str:
 
 def _python_fits(dist: DistFile, ctx: TargetContext) -> bool:
     """Whether some tag of the wheel matches the target's Python and ABI (platform aside)."""
-    wanted = {(t.interpreter, t.abi) for t in ctx.tag_rank}
+    wanted = ctx.python_abis
     return any((t.interpreter, t.abi) in wanted for t in dist.tags)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
@@ -50,6 +50,11 @@ class TargetContext:
         rank = min(ranks) if ranks else None
         self._ranks_by_tags[dist.tags] = rank
         return rank
+
+    @cached_property
+    def python_abis(self) -> frozenset[tuple[str, str]]:
+        """(interpreter, ABI) of every tag the target accepts, platform aside."""
+        return frozenset((tag.interpreter, tag.abi) for tag in self.tag_rank)
 
     def python_allowed(self, requires_python: str | None) -> bool:
         if not requires_python:
