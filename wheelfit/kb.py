@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import os
 import threading
+import zlib
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -72,6 +74,29 @@ def read_bytes(name: str) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise KnowledgeBaseError(f"cannot read {path}: {exc}") from exc
+
+
+def read_gzip_text(name: str) -> str:
+    """A gzip'd UTF-8 data file's text, inflated and decoded a piece at a time: inflated at
+    once, a release's file index is a 16 MB bytes object freed right away, which raises
+    malloc's mmap threshold for the rest of the run (index/bigbytes.py says why that costs)."""
+    data = read_bytes(name)
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    decode = codecs.getincrementaldecoder("utf-8")()
+    pieces = []
+    try:
+        while data:
+            pieces.append(decode.decode(inflate.decompress(data, _PIECE)))
+            data = inflate.unconsumed_tail
+        pieces.append(decode.decode(inflate.flush(), final=True))
+        if not inflate.eof or inflate.unused_data:
+            raise zlib.error("not one whole gzip member")
+    except (zlib.error, UnicodeDecodeError) as exc:
+        raise KnowledgeBaseError(f"cannot read {_data_dir() / name}: {exc}") from exc
+    return "".join(pieces)
+
+
+_PIECE = 64 * 1024
 
 
 @cache

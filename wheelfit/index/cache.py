@@ -30,6 +30,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .bigbytes import Bytes, read_rest
+
 BLOB_MAGIC = b"wheelfit-blob sha256="
 BLOB_HEADER = len(BLOB_MAGIC) + 64 + 1  # the magic, the hex digest, a newline
 MAX_HEADER_LINE = 64 * 1024  # a page's first line (its metadata) is far shorter
@@ -44,7 +46,7 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _atomic_write(path: Path, *parts: bytes) -> None:
+def _atomic_write(path: Path, *parts: Bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
@@ -61,7 +63,7 @@ def _atomic_write(path: Path, *parts: bytes) -> None:
 @dataclass
 class CachedPage:
     url: str
-    body: bytes
+    body: Bytes  # a large one is a view of its own mapping (bigbytes.py)
     content_type: str
     etag: str | None
     last_modified: str | None
@@ -91,7 +93,9 @@ class Cache:
             return None
         base = self.root / "pages" / _key(url)
         try:
-            head, _, body = base.with_suffix(".page").read_bytes().partition(b"\n")
+            with base.with_suffix(".page").open("rb") as handle:
+                head = handle.readline(MAX_HEADER_LINE)
+                body = read_rest(handle, os.fstat(handle.fileno()).st_size - len(head))
             meta = json.loads(head)
         except FileNotFoundError:
             return self._load_two_file_page(url, base)
@@ -102,7 +106,8 @@ class Cache:
     def _load_two_file_page(self, url: str, base: Path) -> CachedPage | None:
         try:
             meta = json.loads(base.with_suffix(".json").read_text())
-            body = base.with_suffix(".body").read_bytes()
+            with base.with_suffix(".body").open("rb") as handle:
+                body = read_rest(handle, os.fstat(handle.fileno()).st_size)
         except (OSError, ValueError):
             return None
         return _checked_page(url, meta, body)
@@ -170,7 +175,7 @@ class Cache:
         _atomic_write(path, header, data)
 
 
-def _checked_page(url: str, meta: object, body: bytes) -> CachedPage | None:
+def _checked_page(url: str, meta: object, body: Bytes) -> CachedPage | None:
     if not isinstance(meta, dict):
         return None
     try:

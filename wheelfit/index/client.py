@@ -16,7 +16,7 @@ import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +29,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from ..errors import IndexFetchError, redact_url
 from ..models import DistFile
+from .bigbytes import Bytes, joined
 from .cache import Cache, CachedPage
 from .findlinks import (
     LocalFile,
@@ -222,7 +223,10 @@ class IndexClient:
                 headers["If-None-Match"] = cached.etag
             if cached.last_modified:
                 headers["If-Modified-Since"] = cached.last_modified
-        response = self._request("GET", url, MAX_PAGE_BYTES, headers=headers, auth=auth)
+        # a page can be tens of MB: joined outside malloc's heaps (bigbytes.py)
+        response = self._request(
+            "GET", url, MAX_PAGE_BYTES, headers=headers, auth=auth, join=joined
+        )
         if response.status == 304 and cached is not None:
             self.writer.submit(lambda: self.cache.touch_page(cached))
             self.observer.fetched("page", url, True)
@@ -317,7 +321,7 @@ class IndexClient:
         response = self._request("GET", location, MAX_PAGE_BYTES, headers={"Accept": "text/html"})
         _raise_for_status(response, location)
         self.observer.fetched("page", location, False)
-        return response.body, response.url
+        return response.data, response.url
 
     def still_absent(self, urls: list[str]) -> bool:
         """Whether every one of these project pages still answers 404 (asked in parallel)."""
@@ -366,7 +370,7 @@ class IndexClient:
         response = self._request("GET", url, MAX_METADATA_BYTES)
         if response.status != 200:
             return None  # advertised but missing: fall back to the wheel itself
-        data = response.body
+        data = response.data
         if not data.strip():
             raise IndexFetchError(f"{dist.filename}.metadata: the index sent an empty answer")
         if dist.metadata_sha256 and hashlib.sha256(data).hexdigest() != dist.metadata_sha256:
@@ -443,7 +447,7 @@ class IndexClient:
         headers = {"Range": f"bytes={start}-{end}"}
         response = self._request("GET", url, MAX_RANGE_READ, headers=headers)
         _raise_for_status(response, url)
-        return response.body, response.status == 206
+        return response.data, response.status == 206
 
     # -- whole archives (sdists) -----------------------------------------------------------
 
@@ -507,12 +511,13 @@ class IndexClient:
         *,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
+        join: Callable[[Iterator[bytes]], Bytes] = b"".join,
     ) -> Answer:
         """The answer with its whole body (at most ``limit`` bytes), or IndexFetchError."""
         bare, found_auth = self._credentials(url)
         auth = auth or found_auth
         try:
-            return self.http.fetch(method, bare, limit=limit, headers=headers, auth=auth)
+            return self.http.fetch(method, bare, limit=limit, headers=headers, auth=auth, join=join)
         except ResponseTooLarge as exc:
             raise IndexFetchError(f"{redact_url(bare)}: {exc}") from None
         except (requests.RequestException, RequestAborted, zlib.error) as exc:

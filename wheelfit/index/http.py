@@ -21,7 +21,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -30,6 +30,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
+
+from .bigbytes import Bytes
 
 USER_AGENT = "wheelfit/0.1 (+https://pypi.org/project/wheelfit/)"
 MAX_RETRY_AFTER = 5.0  # seconds; a longer Retry-After is waited this long, then retried
@@ -254,12 +256,17 @@ class Answer:
 
     __slots__ = ("body", "headers", "reason", "status", "url")
 
-    def __init__(self, response: requests.Response, body: bytes) -> None:
+    def __init__(self, response: requests.Response, body: Bytes) -> None:
         self.status = response.status_code
         self.reason = response.reason
         self.headers = response.headers
         self.url = response.url
         self.body = body
+
+    @property
+    def data(self) -> bytes:
+        """The body as bytes (a body joined into its own mapping is copied out)."""
+        return bytes(self.body)  # bytes of bytes is the object itself, no copy
 
 
 class Http:
@@ -305,8 +312,11 @@ class Http:
         limit: int,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
+        join: Callable[[Iterator[bytes]], Bytes] = b"".join,
     ) -> Answer:
-        """The response with its whole body (decoded), at most ``limit`` bytes of it.
+        """The response with its whole body (decoded), at most ``limit`` bytes of it;
+        ``join`` makes the body of its chunks (bigbytes.joined: a large one kept out of
+        malloc's heaps).
 
         urllib3 retries connects, statuses and a read error before the headers; a body cut
         short is tried again here, ``retries`` times. Every try counts toward the one
@@ -321,7 +331,7 @@ class Http:
                     response = self._send(method, url, headers, auth)
                     try:
                         # a HEAD answer's Content-Length is the file's, not a body's
-                        body = b"" if method == "HEAD" else b"".join(_body(response, limit, guard))
+                        body = b"" if method == "HEAD" else join(_body(response, limit, guard))
                     finally:
                         response.close()
                     guard.check()
@@ -408,9 +418,9 @@ def _body(response: requests.Response, limit: int, guard: _Guard) -> Iterator[by
             yield chunk
             continue
         while chunk:
-            # at most what the limit leaves (+1 to notice going over); the rest waits in
-            # unconsumed_tail, so memory stays bounded by the limit
-            out = decoder.decompress(chunk, limit - total + 1)
+            # at most what the limit leaves (+1 to notice going over), and a chunk at a time
+            # (bigbytes.py: no large block to free); the rest waits in unconsumed_tail
+            out = decoder.decompress(chunk, min(CHUNK, limit - total + 1))
             total += len(out)
             if total > limit:
                 raise ResponseTooLarge(limit)

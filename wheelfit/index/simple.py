@@ -36,6 +36,7 @@ from ..models import (
     ReleaseDetails,
     Row,
 )
+from .bigbytes import Bytes
 from .page import PackedReleases, ProjectPage
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -301,7 +302,7 @@ _PAGE_DECODER = msgspec.json.Decoder(_JsonPage)
 
 
 def parse_json_page(
-    body: bytes, page_url: str, project: str, keep: FileFilter | None = None
+    body: Bytes, page_url: str, project: str, keep: FileFilter | None = None
 ) -> ProjectPage:
     """A PEP 691 JSON project page.
 
@@ -339,10 +340,10 @@ def parse_json_page(
 
 
 def _parse_json_page_leniently(
-    body: bytes, page_url: str, project: str, keep: FileFilter | None = None
+    body: Bytes, page_url: str, project: str, keep: FileFilter | None = None
 ) -> ProjectPage:
     """A page whose values may be of any type: each is checked where it is read."""
-    document: dict[str, Any] = json.loads(body)
+    document: dict[str, Any] = json.loads(bytes(body))
     rows = _PageRows(canonicalize_name(project))
     for entry in document.get("files", []):
         if not isinstance(entry, dict):
@@ -383,11 +384,11 @@ class _AnchorCollector(HTMLParser):
 
 
 def parse_html_page(
-    body: bytes, page_url: str, project: str, keep: FileFilter | None = None
+    body: Bytes, page_url: str, project: str, keep: FileFilter | None = None
 ) -> ProjectPage:
     """A PEP 503 HTML project page (with PEP 592 yanks and PEP 658/714 metadata)."""
     collector = _AnchorCollector()
-    collector.feed(body.decode("utf-8", errors="replace"))
+    collector.feed(str(body, "utf-8", errors="replace"))
     base = urljoin(page_url, collector.base) if collector.base else page_url
     rows = _PageRows(canonicalize_name(project))
     for attrs in collector.anchors:
@@ -414,7 +415,7 @@ def parse_html_page(
 
 
 def parse_page(
-    body: bytes,
+    body: Bytes,
     content_type: str,
     page_url: str,
     project: str,
@@ -427,7 +428,7 @@ def parse_page(
 
 
 def parse_project_page(
-    body: bytes, content_type: str, url: str, name: NormalizedName, cutoff: datetime | None
+    body: Bytes, content_type: str, url: str, name: NormalizedName, cutoff: datetime | None
 ) -> ProjectPage | None:
     """The page's files (uploaded by ``cutoff``, when given), or None when its body is not a
     valid JSON or HTML project page."""

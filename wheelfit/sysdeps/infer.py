@@ -340,8 +340,7 @@ def guess_alpine(debian: str, known: frozenset[str] | set[str]) -> str | None:
 
 @kb.loaded_once
 def _files(suite: str) -> FileIndex:
-    data = gzip.decompress(kb.read_bytes(f"sysdeps/{suite}-files.tsv.gz"))
-    return FileIndex(data.decode("utf-8"))
+    return FileIndex(kb.read_gzip_text(f"sysdeps/{suite}-files.tsv.gz"))
 
 
 @cache
