@@ -3,8 +3,9 @@
 glibc's malloc serves a block of 128 KB or more with its own mmap, and gives it back when
 it is freed; but freeing one raises that threshold to the block's size. After the first
 large page is freed, every block up to its size comes from malloc's heaps (one per thread),
-and each page freed there leaves a hole the process keeps: the 714-pin file, offline, peaked
-at 315 MB, 276 MB once pages and the Debian file index (debian.py) were read as here.
+and each page freed there leaves a hole the process keeps. The 714-pin file through the
+library peaked at 315 MB offline and 358 MB cold; 272 MB and 321 MB once pages were read as
+here and a release's file index inflated a piece at a time (kb.read_gzip_text).
 
 So a large page is read into memory mapped for it alone (``mmap`` of no file), handed on as
 a memoryview, and given back to the system when the last view of it goes. Whoever takes a
