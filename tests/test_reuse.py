@@ -48,6 +48,28 @@ def test_a_warm_run_reuses_the_result_without_the_index(
     assert fresh_server.requests == []  # nothing asked: every page it read is fresh
 
 
+def test_a_warm_run_reads_each_page_s_state_once_for_all_its_images(
+    fresh_server: IndexServer,
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wheelfit.index.cache import Cache
+
+    first = run(fresh_server, capsys)
+    asked: list[str] = []
+    real = Cache.page_state
+
+    def counting(self: Cache, url: str) -> tuple[str, bool] | None:
+        asked.append(url)
+        return real(self, url)
+
+    monkeypatch.setattr(Cache, "page_state", counting)
+    assert run(fresh_server, capsys) == first
+    # both images read the pages of plain, helper and big (and build requirements' pages)
+    assert len(asked) == len(set(asked)) >= 3
+
+
 def test_a_changed_input_or_option_is_analysed_again(
     fresh_server: IndexServer, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -92,8 +92,9 @@ def analyze(
             else {t: _reuse_key(t, inputs, options, settings) for t in targets}
         )
         done: dict[Target, TargetReport] = {}
+        states: dict[str, tuple[str, bool] | None] = {}  # each page's first line read once
         for target, key in keys.items():
-            previous = stored.load(cache, key, lambda urls: the_client().still_absent(urls))
+            previous = stored.load(cache, key, lambda u: the_client().still_absent(u), states)
             if previous is not None:
                 done[target] = previous
         missing = [t for t in targets if t not in done]

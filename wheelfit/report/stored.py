@@ -52,12 +52,19 @@ def report_key(*parts: object) -> str:
     return digest.hexdigest()
 
 
-def load(cache_: Cache, key: str, still_absent: Callable[[list[str]], bool]) -> TargetReport | None:
+def load(
+    cache_: Cache,
+    key: str,
+    still_absent: Callable[[list[str]], bool],
+    states: dict[str, tuple[str, bool] | None] | None = None,
+) -> TargetReport | None:
     """The stored report for ``key`` if every page it read is unchanged and fresh.
 
     Projects the index did not have (404) are not cached: ``still_absent`` asks the index
-    again, as a normal run would.
+    again, as a normal run would. ``states``: the pages' states read so far by this run (the
+    images of a run read mostly the same pages).
     """
+    states = {} if states is None else states
     data = cache_.load_blob("reports", key)
     if data is None:
         return None
@@ -65,7 +72,9 @@ def load(cache_: Cache, key: str, still_absent: Callable[[list[str]], bool]) -> 
         document = json.loads(data)
         absent = [url for url, sha256 in document["pages"].items() if not sha256]
         for url, sha256 in document["pages"].items():
-            if sha256 and cache_.page_state(url) != (sha256, True):
+            if sha256 and url not in states:
+                states[url] = cache_.page_state(url)
+            if sha256 and states[url] != (sha256, True):
                 return None
         if absent and not still_absent(absent):
             return None
