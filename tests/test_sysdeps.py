@@ -510,17 +510,18 @@ def test_headers_under_folders_debian_lacks_are_not_looked_up_and_answers_stay()
     packages as looking up every trailing part of every path."""
     index = infer._files("bookworm").headers
 
+    def longest_known(header: str) -> tuple[str, str] | None:
+        """(package, path) of the header's longest trailing part Debian ships, looked up
+        part by part with no folder check."""
+        parts = header.split("/")
+        trailing = ("/".join(parts[start:]) for start in range(len(parts)))
+        found = ((index.get(path), path) for path in trailing)
+        return next(((p, path) for p, path in found if p and p != "-"), None)
+
     def every_part(headers: list[str]) -> frozenset[str]:
-        seen: dict[str, set[str]] = {}
-        for header in headers:
-            parts = header.split("/")
-            for start in range(len(parts)):
-                path = "/".join(parts[start:])
-                package = index.get(path)
-                if package and package != "-":
-                    seen.setdefault(package, set()).add(path)
-                    break
-        return frozenset(p for p, paths in seen.items() if len(paths) >= 2)
+        known = [hit for hit in map(longest_known, headers) if hit]
+        packages = {p for p, _ in known}
+        return frozenset(p for p in packages if len({path for q, path in known if q == p}) >= 2)
 
     assert index.has_folder("zstd/") is False and index.has_folder("openssl/") is True
     assert index.has_folder("opensslx/") is False
