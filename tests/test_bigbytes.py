@@ -70,3 +70,20 @@ def test_a_large_page_gives_the_same_files_plain_compressed_and_from_the_cache(
     seen = [[(f.filename, f.sha256, f.version, f.tags) for f in p.files] for p in pages]
     assert len(seen[0]) == MANY and seen[0] == seen[1] == seen[2]
     assert pages[1].files == pages[2].files  # the page read back from the cache
+
+
+def test_a_large_html_page_read_as_a_view_gives_the_files_of_its_bytes() -> None:
+    from wheelfit.index.simple import parse_page
+
+    anchors = "".join(
+        f'<a href="../../files/many-1.{i}-py3-none-any.whl#sha256={i:064x}" '
+        f'data-requires-python="&gt;=3.{i % 9}">many-1.{i}-py3-none-any.whl</a>\n'
+        for i in range(MANY)
+    )
+    body = f"<!DOCTYPE html><html><body>\n{anchors}</body></html>".encode()
+    view = bigbytes.joined(iter([body[i : i + 65536] for i in range(0, len(body), 65536)]))
+    assert isinstance(view, memoryview)
+    url = "https://index.example/simple/many/"
+    from_view = parse_page(view, "text/html", url, "many")
+    assert len(from_view.files) == MANY
+    assert from_view == parse_page(body, "text/html", url, "many")
