@@ -105,20 +105,20 @@ def _start_ahead(
     finds them done; nothing here writes to the report.
     """
     chosen = [
-        candidate
+        (candidate, candidate.dist)
         for _, candidate in sorted(resolution.candidates.items())
         if candidate.direct_url is None and candidate.dist is not None
     ]
 
     def work() -> None:
         if settings.costs:
-            start_reading_sizes(client, ctx.target, [c.dist for c in chosen if c.dist])
+            start_reading_sizes(client, ctx.target, [dist for _, dist in chosen])
         if not settings.build_requirements:
             return
         probe = Provider(client, ctx, env, options, {}, lenient=False)
         seen: set[tuple[str, ...]] = set()
-        for candidate in chosen:
-            if candidate.dist is None or candidate.dist.is_wheel:
+        for candidate, dist in chosen:
+            if dist.is_wheel:
                 continue
             info = probe.describe(candidate)
             if info.sdist is None:

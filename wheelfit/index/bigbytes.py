@@ -34,7 +34,6 @@ def joined(chunks: Iterable[bytes]) -> Bytes:
     mapped = mmap.mmap(-1, size)
     for part in parts:
         mapped.write(part)
-    parts.clear()
     return memoryview(mapped)
 
 

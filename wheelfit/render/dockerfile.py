@@ -301,9 +301,8 @@ def _pins(report: TargetReport) -> list[str]:
 def _context_root(files: Sequence[str]) -> str:
     """The folder the COPY lines take paths from: the current one when every file is given
     by a relative path, else the first file's folder (the build runs from there)."""
-    if all(not PurePath(f).is_absolute() for f in files):
-        return "."
-    return os.path.dirname(next(f for f in files if PurePath(f).is_absolute()))
+    absolute = [f for f in files if PurePath(f).is_absolute()]
+    return os.path.dirname(absolute[0]) if absolute else "."
 
 
 def _relative(path: str, root: str) -> str:
