@@ -37,6 +37,7 @@ import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from wheelfit.sysdeps.file_index import pack_table  # noqa: E402  (the format's one writer)
 from wheelfit.sysdeps.infer import map_to_alpine  # noqa: E402  (one rule for both)
 
 DATA = ROOT / "data"
@@ -642,11 +643,15 @@ def _write_lookup_indexes(directory: Path, suite: str, out: Path) -> None:
     owners = {package for kind, _, package in rows if kind == "so"}
     rows += _package_links(directory, suite, owners)
     rows += [("py", name, "") for name in _python_build_libraries(directory, suite)]
-    unique = sorted(set(rows))
-    with _gzip_text(out / f"{suite}-files.tsv.gz") as handle:
-        handle.write("kind\tname\tpackage\n")
-        for kind, name, package in unique:
-            handle.write(f"{kind}\t{name}\t{package}\n")
+    write_files_table(out, suite, sorted(set(rows)))
+
+
+def write_files_table(out: Path, suite: str, rows: list[tuple[str, str, str]]) -> None:
+    """<suite>-files.tsv.gz and the list of its blocks of header rows, which the index
+    inflates one at a time (wheelfit/sysdeps/file_index.py)."""
+    table, blocks = pack_table(rows)
+    (out / f"{suite}-files.tsv.gz").write_bytes(table)
+    (out / f"{suite}-files.blocks.tsv").write_text(blocks, encoding="utf-8")
 
 
 def _python_build_libraries(directory: Path, suite: str) -> set[str]:

@@ -37,6 +37,7 @@ from wheelfit.models import DistFile, ReleaseDetails
 from wheelfit.resolve import resolver as resolve_module
 from wheelfit.resolve.lean_resolver import CopyOnWriteDict, LeanResolver
 from wheelfit.resolve.preference import PipPreference
+from wheelfit.sysdeps.file_index import FileIndex
 from wheelfit.sysdeps.header_index import HeaderIndex
 
 PAGES = Path(__file__).parent / "data" / "index" / "pages"
@@ -106,7 +107,7 @@ def test_header_index_answers_like_a_dict_of_paths() -> None:
         "ab.h": "libab-dev",
         "sys/time.h": "-",
     }
-    index = HeaderIndex.from_rows(reversed(rows.items()))
+    index = FileIndex.from_rows(("h", path, package) for path, package in rows.items()).headers
     assert len(index) == len(rows)
     for path, package in rows.items():
         assert index.get(path) == package

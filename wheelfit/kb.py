@@ -7,14 +7,16 @@ import functools
 import json
 import os
 import threading
-import zlib
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import KnowledgeBaseError
+
+if TYPE_CHECKING:
+    from zlib import _Decompress as Decompress
 
 T = TypeVar("T")
 
@@ -76,24 +78,19 @@ def read_bytes(name: str) -> bytes:
         raise KnowledgeBaseError(f"cannot read {path}: {exc}") from exc
 
 
-def read_gzip_text(name: str) -> str:
-    """A gzip'd UTF-8 data file's text, inflated and decoded a piece at a time: inflated at
-    once, a release's file index is a 16 MB bytes object freed right away, which raises
-    malloc's mmap threshold for the rest of the run (index/bigbytes.py says why that costs)."""
-    data = read_bytes(name)
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+def inflate_pieces(inflate: Decompress, data: bytes | memoryview) -> list[str]:
+    """Deflated UTF-8 text, inflated by ``inflate`` and decoded a piece at a time: a
+    release's file index inflated at once is a bytes object of megabytes freed right away,
+    which raises malloc's mmap threshold for the rest of the run (index/bigbytes.py says why
+    that costs; the caller joins the pieces once). Raises zlib.error or UnicodeDecodeError
+    on bad data; the caller checks ``inflate.eof`` when the data should end the stream."""
     decode = codecs.getincrementaldecoder("utf-8")()
     pieces = []
-    try:
-        while data:
-            pieces.append(decode.decode(inflate.decompress(data, _PIECE)))
-            data = inflate.unconsumed_tail
-        pieces.append(decode.decode(inflate.flush(), final=True))
-        if not inflate.eof or inflate.unused_data:
-            raise zlib.error("not one whole gzip member")
-    except (zlib.error, UnicodeDecodeError) as exc:
-        raise KnowledgeBaseError(f"cannot read {_data_dir() / name}: {exc}") from exc
-    return "".join(pieces)
+    while data and not inflate.eof:  # at the end, what follows the stream stays unread
+        pieces.append(decode.decode(inflate.decompress(data, _PIECE)))
+        data = inflate.unconsumed_tail
+    pieces.append(decode.decode(inflate.flush(), final=True))
+    return pieces
 
 
 _PIECE = 64 * 1024

@@ -1,20 +1,27 @@
-"""Header path -> Debian package, for every header a Debian release ships, kept compact.
+"""Header path -> Debian package, for every header a Debian release ships, kept compressed.
 
-A release ships ~260,000 headers. As a dict of paths plus a dict of file names to paths they
-took ~70 MB, loaded whenever a run infers one package's system libraries. Here they stay the
-text the data file holds, "path<TAB>package" lines sorted by path (~14 MB), searched in place:
-an exact lookup is a binary search over the text itself, so loading parses, sorts and copies
-nothing. The order by file name, which only the fallback search by file name needs, is made
-the first time it is asked for.
+A release ships ~260,000 headers: 13 MB of "h<TAB>path<TAB>package" rows. As dicts they took
+~70 MB; as the inflated text, searched in place, 13 MB per release, and a run holds two
+releases (the Debian images' and the one the Alpine estimate maps from) to its end, where
+its memory peaks: the 714-pin file peaked ~45 MB lower without them. So they stay deflated
+as the data file ships them: its writer (file_index.pack_table) flushes the compressor fully
+around every ~4 KB of header rows, so each block can be inflated on its own from where it
+starts in the file. A lookup is a binary search over the blocks' first paths and one block
+inflated (~10 µs; a run asks a few thousand, most of them of a block inflated recently).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import zlib
 from array import array
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+
+# raw deflate: a block is read from the middle of the gzip stream
+_RAW = -zlib.MAX_WBITS
 
 # an index by file name packs a hash of the name (44 bits) and a line number (20 bits)
 _INDEX_BITS = 20
@@ -22,86 +29,103 @@ _INDEX_MASK = (1 << _INDEX_BITS) - 1
 
 
 class HeaderIndex:
-    def __init__(self, text: str = "", start: int = 0, end: int | None = None, prefix: str = ""):
-        """The lines of ``text[start:end]``: each is ``prefix`` + "path<TAB>package" and ends
-        in a newline, sorted by path (as scripts/build_sysdeps.py writes them; a test checks
-        the shipped files). The prefix lets the index live inside the whole data file."""
-        self._text, self._start = text, start
-        self._end = len(text) if end is None else end
+    def __init__(
+        self,
+        table: bytes = b"",
+        offsets: Sequence[int] = (0,),
+        rows: Sequence[int] = (0,),
+        firsts: Sequence[str] = (),
+        prefix: str = "h\t",
+    ) -> None:
+        """Block i of the header rows is ``table[offsets[i]:offsets[i + 1]]``, deflated on
+        its own; ``rows[i]`` header rows come before it and ``firsts[i]`` is its first path.
+        The last offset and row count end the last block. Each row is ``prefix`` +
+        "path<TAB>package" and ends in a newline; the rows are sorted by path."""
+        if not (len(offsets) == len(rows) == len(firsts) + 1):
+            raise ValueError("the header blocks' offsets, rows and first paths do not match")
+        if list(offsets) != sorted(offsets) or offsets[-1] > len(table):
+            raise ValueError("the header blocks' offsets are out of order or past the table")
+        self._table = table
+        self._offsets = array("Q", offsets)
+        self._rows = array("L", rows)
+        self._firsts = list(firsts)
         self._skip = len(prefix)
         self._names = re.compile("^" + re.escape(prefix) + r"(?:[^\t\n]*/)?([^/\t\n]*)\t", re.M)
-        self._by_name: tuple[array[int], array[int]] | None = None
+        self._prefix = prefix
+        self._by_name: array[int] | None = None
         self._lock = threading.Lock()
 
-    @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> HeaderIndex:
-        """From (path, package) rows in any order; the first row of a path is kept."""
-        first: dict[str, str] = {}
-        for path, package in rows:
-            first.setdefault(path, package)
-        return cls("".join(f"{path}\t{first[path]}\n" for path in sorted(first)))
-
     def __len__(self) -> int:
-        return self._text.count("\n", self._start, self._end)
+        return self._rows[-1]
 
     def get(self, path: str) -> str | None:
         """The package of exactly this header path."""
-        at = self._first_at_or_after(path)
-        if at < self._end:
-            found, package = self._line(at)
-            if found == path:
-                return package
-        return None
+        at = bisect_right(self._firsts, path) - 1
+        if at < 0:
+            return None
+        text = self._text(at)
+        found = text.find(f"\n{self._prefix}{path}\t")
+        if found < 0:
+            return None
+        start = found + 1 + self._skip + len(path) + 1
+        return text[start : text.index("\n", start)]
 
     def has_folder(self, folder: str) -> bool:
         """Whether some header path starts with ``folder`` (which ends in "/")."""
-        at = self._first_at_or_after(folder)
-        return at < self._end and self._line(at)[0].startswith(folder)
-
-    def _first_at_or_after(self, path: str) -> int:
-        """The start of the first line whose path is >= ``path`` (the end when none is)."""
-        text, skip, low, high = self._text, self._skip, self._start, self._end
-        # low and high are line starts
-        while low < high:
-            start = text.rfind("\n", low, (low + high) // 2) + 1 or low
-            tab = text.index("\t", start + skip)
-            if text[start + skip : tab] < path:
-                low = text.index("\n", tab) + 1
-            else:
-                high = start
-        return low
+        # the paths that start with the folder come right after it in path order: in the
+        # block holding where the folder would sort, or first in the next block
+        at = bisect_right(self._firsts, folder) - 1
+        if at >= 0 and f"\n{self._prefix}{folder}" in self._text(at):
+            return True
+        return at + 1 < len(self._firsts) and self._firsts[at + 1].startswith(folder)
 
     def named(self, file_name: str) -> Iterator[tuple[str, str]]:
         """(path, package) of every header with this file name."""
-        keys, offsets = self._name_order()
+        keys = self._name_order()
         wanted = _name_hash(file_name)
         at = bisect_left(keys, wanted << _INDEX_BITS)
         while at < len(keys) and keys[at] >> _INDEX_BITS == wanted:
-            path, package = self._line(offsets[keys[at] & _INDEX_MASK])
+            path, package = self._line(keys[at] & _INDEX_MASK)
             if _file_name(path) == file_name:  # another name with the same hash: skipped
                 yield path, package
             at += 1
 
-    def _name_order(self) -> tuple[array[int], array[int]]:
-        """Each line's file-name hash and line number in one 64-bit number, sorted: equal
+    def _name_order(self) -> array[int]:
+        """Each row's file-name hash and row number in one 64-bit number, sorted: equal
         names are neighbours and a lookup is a binary search. Numbers, not names, so that
         the sort holds no strings (an index by name cost 33 MB at a run's peak)."""
         with self._lock:  # targets run in threads: sort once
             if self._by_name is None:
-                lines = (self._text, self._start, self._end)
-                offsets = array("L", (match.start() for match in self._names.finditer(*lines)))
-                if len(offsets) > _INDEX_MASK:
+                if len(self) > _INDEX_MASK:
                     raise ValueError("too many headers for the index by name")
-                # a second pass rather than a list of 260,000 match objects
-                found = enumerate(self._names.finditer(*lines))
-                keys = array("Q", (_name_hash(m[1]) << _INDEX_BITS | i for i, m in found))
-                self._by_name = (array("Q", sorted(keys)), offsets)
+                keys = array("Q")
+                for at in range(len(self._firsts)):
+                    first_row = self._rows[at]
+                    names = enumerate(self._names.finditer(self._text(at)))
+                    keys.extend(_name_hash(m[1]) << _INDEX_BITS | first_row + i for i, m in names)
+                self._by_name = array("Q", sorted(keys))
             return self._by_name
 
-    def _line(self, offset: int) -> tuple[str, str]:
-        line = self._text[offset + self._skip : self._text.index("\n", offset)]
-        path, _, package = line.partition("\t")
+    def _line(self, number: int) -> tuple[str, str]:
+        at = bisect_right(self._rows, number) - 1
+        text = self._text(at)
+        start = 0
+        for _ in range(number - self._rows[at] + 1):
+            start = text.index("\n", start) + 1
+        path, _, package = text[start + self._skip : text.index("\n", start)].partition("\t")
         return path, package
+
+    def _text(self, at: int) -> str:
+        """Block ``at``'s rows, after a newline (so that every row starts after one)."""
+        return _inflated(self._table, self._offsets[at], self._offsets[at + 1])
+
+
+# an awx run asks 8,500 lookups of 590 blocks: the last 128 inflated (~4 KB each) answer all
+# but 900 of them (each inflation also lets go of the GIL, and waits to take it back)
+@lru_cache(maxsize=128)
+def _inflated(table: bytes, start: int, end: int) -> str:
+    # a bytes object keeps its hash once computed: a lookup here does not hash the table again
+    return "\n" + zlib.decompressobj(_RAW).decompress(table[start:end]).decode("utf-8")
 
 
 def _name_hash(name: str) -> int:

@@ -14,12 +14,14 @@ import gzip
 import hashlib
 import re
 import threading
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
 from .. import kb
+from ..errors import KnowledgeBaseError
 from . import knowledge
 from .file_index import FileIndex
 from .knowledge import FamilyPackages, ProjectFacts
@@ -340,7 +342,12 @@ def guess_alpine(debian: str, known: frozenset[str] | set[str]) -> str | None:
 
 @kb.loaded_once
 def _files(suite: str) -> FileIndex:
-    return FileIndex(kb.read_gzip_text(f"sysdeps/{suite}-files.tsv.gz"))
+    name = f"sysdeps/{suite}-files.tsv.gz"
+    try:
+        blocks = kb.read_bytes(f"sysdeps/{suite}-files.blocks.tsv").decode("utf-8")
+        return FileIndex(kb.read_bytes(name), blocks)
+    except (ValueError, zlib.error) as exc:  # ValueError: UnicodeDecodeError too
+        raise KnowledgeBaseError(f"cannot read {kb.data_dir() / name}: {exc}") from exc
 
 
 @cache
