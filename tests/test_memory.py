@@ -120,6 +120,57 @@ def test_header_index_answers_like_a_dict_of_paths() -> None:
     assert len(empty) == 0 and empty.get("zlib.h") is None
 
 
+@given(st.integers(0, 2**32 - 1), st.integers(300, 3000))
+@settings(max_examples=15, deadline=None)
+def test_header_blocks_answer_like_the_rows_they_hold(seed: int, count: int) -> None:
+    """Header rows over many blocks (a block is ~4 KB): every path, folder and file name is
+    answered as the rows say, including folders whose paths start in one block and go on in
+    the next, and the other kinds' rows on either side of the header rows are all read."""
+    import random
+
+    pick = random.Random(seed)
+    folders = ["", "a/", "a/b/", "ab/", "b/", "libxml2/libxml/", "zz/y/"]
+    headers: dict[str, str] = {}
+    while len(headers) < count:
+        name = pick.choice(["x", "config", "ab", "a", "types", "z"]) + str(pick.randrange(600))
+        headers[pick.choice(folders) + name + ".h"] = f"lib{pick.randrange(9)}-dev"
+    others = [("dev", f"lib{i}.so", f"lib{i}-dev") for i in range(count // 3)]
+    others += [("so", f"lib{i}.so.1", f"lib{i}") for i in range(count // 3)]
+    index = FileIndex.from_rows([*others, *(("h", p, k) for p, k in headers.items())])
+    found = index.headers
+    assert len(found) == len(headers) and len(found._firsts) > 1
+    assert all(found.get(path) == package for path, package in headers.items())
+    assert all(found.get(path + "x") is None for path in list(headers)[:50])
+    for folder in [*folders[1:], "a/b/c/", "c/", "libxml2/", "zz/", "0/"]:
+        assert found.has_folder(folder) == any(p.startswith(folder) for p in headers), folder
+    for name in {path.rsplit("/", 1)[-1] for path in headers} | {"none.h"}:
+        expected = {(p, k) for p, k in headers.items() if p.rsplit("/", 1)[-1] == name}
+        assert set(found.named(name)) == expected
+    assert index.dev_libs == {name: package for kind, name, package in others if kind == "dev"}
+    assert index.sonames == {name: package for kind, name, package in others if kind == "so"}
+
+
+def test_a_file_index_that_does_not_match_its_blocks_is_refused() -> None:
+    from wheelfit.sysdeps.file_index import pack_table
+
+    rows = [("dev", "libz.so", "zlib1g-dev"), *(("h", f"h{i:05}.h", "x-dev") for i in range(999))]
+    table, blocks = pack_table(rows)
+    assert FileIndex(table, blocks).headers.get("h00500.h") == "x-dev"
+    lines = blocks.splitlines(keepends=True)
+    bad = {
+        "no column names": "".join(lines[1:]),
+        "no end row": "".join(lines[:-1]),
+        "a row not numbers": "".join([*lines[:2], "x\t1\ta\n", *lines[3:]]),
+        "an offset past the table": blocks.replace(lines[-1].split("\t")[0], str(len(table) + 9)),
+    }
+    for what, text in bad.items():
+        with pytest.raises(ValueError):
+            FileIndex(table, text)
+        assert what
+    with pytest.raises(ValueError, match="after other kinds"):
+        pack_table([("h", "a.h", "a-dev"), ("ld", "x", "y"), ("h", "b.h", "b-dev")])
+
+
 # -- downloads -------------------------------------------------------------------------------
 
 

@@ -342,12 +342,12 @@ def guess_alpine(debian: str, known: frozenset[str] | set[str]) -> str | None:
 
 @kb.loaded_once
 def _files(suite: str) -> FileIndex:
-    name = f"sysdeps/{suite}-files.tsv.gz"
+    table, blocks = f"sysdeps/{suite}-files.tsv.gz", f"sysdeps/{suite}-files.blocks.tsv"
     try:
-        blocks = kb.read_bytes(f"sysdeps/{suite}-files.blocks.tsv").decode("utf-8")
-        return FileIndex(kb.read_bytes(name), blocks)
+        return FileIndex(kb.read_bytes(table), kb.read_bytes(blocks).decode("utf-8"))
     except (ValueError, zlib.error) as exc:  # ValueError: UnicodeDecodeError too
-        raise KnowledgeBaseError(f"cannot read {kb.data_dir() / name}: {exc}") from exc
+        where = f"{kb.data_dir() / table} with {kb.data_dir() / blocks}"
+        raise KnowledgeBaseError(f"cannot read {where}: {exc} (reinstall wheelfit)") from exc
 
 
 @cache
