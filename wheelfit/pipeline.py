@@ -17,6 +17,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from .allocator import give_back_freed_memory
 from .costs.estimate import estimate_costs, start_reading_sizes
 from .index.client import IndexClient
 from .inputs.parsed import LockScope
@@ -56,6 +57,9 @@ def analyze_target(
     resolution, provider = shared.resolve(ctx, env, requirements, constraints)
     ahead = _start_ahead(client, ctx, env, options, settings, resolution, shared)
     packages = classify_resolution(resolution, provider)
+    # what the resolutions freed (pages, decoded chunks) before the stages that make the
+    # run's last data: the 714-pin file, three images, cold, peaked ~20 MB lower
+    give_back_freed_memory()
     packages += _unnamed_direct(inputs.installs)
     report = TargetReport(
         target=target,
@@ -84,6 +88,7 @@ def analyze_target(
     if settings.costs:
         estimate_costs(client, report, settings.build_speed_factor, settings.exclude_newer)
     ahead.join()
+    give_back_freed_memory()
     return report
 
 
