@@ -98,6 +98,21 @@ def test_wheel_metadata_without_downloading_the_wheel(
         assert served > 0
 
 
+def test_wheel_metadata_is_not_held_once_read_and_comes_back_from_the_disk_cache(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    """Read METADATA is not kept by the client for the rest of the run (its reader keeps
+    what it parsed); asked again, it is read from the disk cache, not from the index."""
+    with client_for(f"{fresh_server.url}/pep658/simple/", tmp_path) as client:
+        wheel = next(f for f in client.get_project("six").files if f.is_wheel)
+        first = client.get_wheel_metadata(wheel)
+        assert ("metadata", wheel.url) not in client._futures
+        client.writer.flush()
+        assert client.get_wheel_metadata(wheel) == first
+    fetched = [p for _, p, _ in fresh_server.requests if p.endswith(".metadata")]
+    assert fetched == [f"/pep658/files/{wheel.filename}.metadata"]
+
+
 def test_server_that_ignores_ranges_still_works(fresh_server: IndexServer) -> None:
     with client_for(f"{fresh_server.url}/norange/simple/") as client:
         wheel = next(f for f in client.get_project("six").files if f.is_wheel)

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -150,14 +150,30 @@ class IndexClient:
     # -- memoized concurrent work ----------------------------------------------------------
 
     def _once(
-        self, kind: str, key: str, work: Callable[[], T], pool: ThreadPoolExecutor | None = None
+        self,
+        kind: str,
+        key: str,
+        work: Callable[[], T],
+        pool: ThreadPoolExecutor | None = None,
+        *,
+        keep: bool = True,
     ) -> Future[T]:
+        """``work`` run once for all who ask while it runs; also for those who ask after it
+        is done when ``keep``, else it is forgotten then (its answer is in the disk cache)."""
         with self._lock:
-            future = self._futures.get((kind, key))
-            if future is None:
-                future = (pool or self._io_pool).submit(work)
-                self._futures[(kind, key)] = future
-        return future  # type: ignore[return-value]
+            known = self._futures.get((kind, key))
+            if known is not None:
+                return known  # type: ignore[return-value]
+            future = (pool or self._io_pool).submit(work)
+            self._futures[(kind, key)] = future  # type: ignore[assignment]
+        if not keep:  # outside the lock: a future already done calls back right here
+            future.add_done_callback(lambda done: self._forget((kind, key), done))
+        return future
+
+    def _forget(self, kind_key: tuple[str, str], future: Future[Any]) -> None:
+        with self._lock:
+            if self._futures.get(kind_key) is future:
+                del self._futures[kind_key]
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in names:
@@ -347,9 +363,13 @@ class IndexClient:
     # -- core metadata ---------------------------------------------------------------------
 
     def get_wheel_metadata(self, dist: DistFile) -> bytes:
-        """A wheel's METADATA: the PEP 658 file when offered, else read by range requests."""
-        future = self._once("metadata", dist.url, lambda: self._fetch_wheel_metadata(dist))
-        return future.result()
+        """A wheel's METADATA: the PEP 658 file when offered, else read by range requests.
+
+        Not kept once read: its reader keeps what it parsed from it (inspect/distinfo.py),
+        and a project's description makes METADATA 10 KB on average (9 MB for the 714-pin
+        file, held to the end of the run). Asked again, it comes from the disk cache."""
+        work = lambda: self._fetch_wheel_metadata(dist)  # noqa: E731
+        return self._once("metadata", dist.url, work, keep=False).result()
 
     def _fetch_wheel_metadata(self, dist: DistFile) -> bytes:
         identity = file_identity(dist)
