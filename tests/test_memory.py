@@ -171,6 +171,22 @@ def test_a_file_index_that_does_not_match_its_blocks_is_refused() -> None:
         pack_table([("h", "a.h", "a-dev"), ("ld", "x", "y"), ("h", "b.h", "b-dev")])
 
 
+@given(
+    st.sets(st.text(st.characters(blacklist_characters="\n"), max_size=12), max_size=60),
+    st.lists(st.text(max_size=12), max_size=30),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_name_list_holds_what_a_set_of_the_names_holds(
+    names: set[str], others: list[str]
+) -> None:
+    from wheelfit.sysdeps.name_list import NameList
+
+    listed = NameList(names)
+    assert len(listed) == len(names)
+    assert all(name in listed for name in names)
+    assert all((name in listed) == (name in names) for name in others)
+
+
 # -- downloads -------------------------------------------------------------------------------
 
 

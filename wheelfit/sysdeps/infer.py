@@ -15,7 +15,7 @@ import hashlib
 import re
 import threading
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -25,6 +25,7 @@ from ..errors import KnowledgeBaseError
 from . import knowledge
 from .file_index import FileIndex
 from .knowledge import FamilyPackages, ProjectFacts
+from .name_list import NameList
 
 if TYPE_CHECKING:  # read by annotations only: the archive reader is not loaded for them
     from ..inspect.sdist import SdistInfo
@@ -309,7 +310,7 @@ def to_alpine(names: list[str], runtime: bool) -> tuple[list[str], list[str]]:
 
 
 def map_to_alpine(
-    names: list[str], table: dict[str, list[str]], known: frozenset[str] | set[str]
+    names: list[str], table: dict[str, list[str]], known: Container[str]
 ) -> tuple[list[str], list[str]]:
     """Through the name map, else a checked guess; scripts/build_sysdeps.py uses it too."""
     mapped: list[str] = []
@@ -326,7 +327,7 @@ def map_to_alpine(
     return sorted(set(mapped)), missing
 
 
-def guess_alpine(debian: str, known: frozenset[str] | set[str]) -> str | None:
+def guess_alpine(debian: str, known: Container[str]) -> str | None:
     """libfoo-dev -> foo-dev or libfoo-dev, libfoo3 -> libfoo or foo: the first that exists."""
     candidates = [debian]
     stem = debian.removesuffix("-dev")
@@ -357,6 +358,6 @@ def _alpine_map() -> dict[str, dict[str, list[str]]]:
 
 
 @cache
-def _alpine_names() -> frozenset[str]:
+def _alpine_names() -> NameList:
     data = kb.read_bytes("sysdeps/alpine_names.txt.gz")
-    return frozenset(gzip.decompress(data).decode().split())
+    return NameList(gzip.decompress(data).decode().split())
