@@ -113,6 +113,14 @@ def test_wheel_metadata_is_not_held_once_read_and_comes_back_from_the_disk_cache
     assert fetched == [f"/pep658/files/{wheel.filename}.metadata"]
 
 
+def test_wheel_metadata_is_held_when_there_is_no_disk_cache(fresh_server: IndexServer) -> None:
+    with client_for(f"{fresh_server.url}/pep658/simple/") as client:
+        wheel = next(f for f in client.get_project("six").files if f.is_wheel)
+        assert client.get_wheel_metadata(wheel) == client.get_wheel_metadata(wheel)
+    fetched = [p for _, p, _ in fresh_server.requests if p.endswith(".metadata")]
+    assert fetched == [f"/pep658/files/{wheel.filename}.metadata"]
+
+
 def test_server_that_ignores_ranges_still_works(fresh_server: IndexServer) -> None:
     with client_for(f"{fresh_server.url}/norange/simple/") as client:
         wheel = next(f for f in client.get_project("six").files if f.is_wheel)

@@ -365,11 +365,14 @@ class IndexClient:
     def get_wheel_metadata(self, dist: DistFile) -> bytes:
         """A wheel's METADATA: the PEP 658 file when offered, else read by range requests.
 
-        Not kept once read: its reader keeps what it parsed from it (inspect/distinfo.py),
-        and a project's description makes METADATA 10 KB on average (9 MB for the 714-pin
-        file, held to the end of the run). Asked again, it comes from the disk cache."""
+        Not kept once read when there is a disk cache to read it from again: its reader
+        keeps what it parsed from it (inspect/distinfo.py), and a project's description
+        makes METADATA 10 KB on average (9 MB for the 714-pin file, held to the end of the
+        run). Asked again (a sibling wheel's, for an sdist), it comes from the disk cache,
+        or from the index when the cache writer has not stored it yet."""
         work = lambda: self._fetch_wheel_metadata(dist)  # noqa: E731
-        return self._once("metadata", dist.url, work, keep=False).result()
+        keep = self.cache.root is None
+        return self._once("metadata", dist.url, work, keep=keep).result()
 
     def _fetch_wheel_metadata(self, dist: DistFile) -> bytes:
         identity = file_identity(dist)
