@@ -28,8 +28,8 @@ _COMPILER_HEADERS = re.compile(
 
 COLUMNS = "kind\tname\tpackage\n"
 BLOCK_COLUMNS = "offset\trows\tfirst\n"
-# a block of header rows ends at the first row end past this many bytes: 4 KB inflate in
-# ~10 µs and deflate to ~600 bytes (16 KB blocks: 40 µs and 15% smaller)
+# a block of header rows ends at the first row end past this many bytes: 4 KB deflate to
+# ~600 bytes and inflate in ~10 µs (16 KB blocks: 40 µs, and all of them 8-12% smaller)
 HEADER_BLOCK_BYTES = 4096
 _GZIP = 16 + zlib.MAX_WBITS
 _RAW = -zlib.MAX_WBITS
