@@ -11,7 +11,7 @@ import pytest
 GLIBC = hasattr(os, "confstr") and bool(os.confstr("CS_GNU_LIBC_VERSION") or "")
 
 _PROGRAM = """
-from wheelfit.allocator import give_back_freed_memory
+from wheelfit.pipeline import give_back_freed_memory
 
 def rss_mb():
     with open("/proc/self/status") as status:

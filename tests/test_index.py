@@ -106,7 +106,7 @@ def test_wheel_metadata_is_not_held_once_read_and_comes_back_from_the_disk_cache
     with client_for(f"{fresh_server.url}/pep658/simple/", tmp_path) as client:
         wheel = next(f for f in client.get_project("six").files if f.is_wheel)
         first = client.get_wheel_metadata(wheel)
-        assert ("metadata", wheel.url) not in client._futures
+        assert ("metadata", wheel.url) not in client._memo
         client.writer.flush()
         assert client.get_wheel_metadata(wheel) == first
     fetched = [p for _, p, _ in fresh_server.requests if p.endswith(".metadata")]

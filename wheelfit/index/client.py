@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -41,6 +41,7 @@ from .findlinks import (
     list_folder,
 )
 from .http import DEFAULT_TIMEOUT, Answer, Http, RequestAborted, ResponseTooLarge, make_session
+from .memo import Memo
 from .page import ProjectPage
 from .rangezip import RangeFile
 from .simple import JSON_CONTENT_TYPE, parse_project_page
@@ -123,7 +124,7 @@ class IndexClient:
         self._task_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-task")
         self._parse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wf-parse")
         self.writer = CacheWriter(self.cache.root is not None)
-        self._futures: dict[tuple[str, str], Future[object]] = {}
+        self._memo = Memo()
         # every project page read, with its body's sha256: what a stored result depends on
         self.pages_read: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -147,34 +148,6 @@ class IndexClient:
             self.writer.flush()  # a block that ends normally leaves a complete cache
         self.close()
 
-    # -- memoized concurrent work ----------------------------------------------------------
-
-    def _once(
-        self,
-        kind: str,
-        key: str,
-        work: Callable[[], T],
-        pool: ThreadPoolExecutor | None = None,
-        *,
-        keep: bool = True,
-    ) -> Future[T]:
-        """``work`` run once for all who ask while it runs; also for those who ask after it
-        is done when ``keep``, else it is forgotten then (its answer is in the disk cache)."""
-        with self._lock:
-            known = self._futures.get((kind, key))
-            if known is not None:
-                return known  # type: ignore[return-value]
-            future = (pool or self._io_pool).submit(work)
-            self._futures[(kind, key)] = future  # type: ignore[assignment]
-        if not keep:  # outside the lock: a future already done calls back right here
-            future.add_done_callback(lambda done: self._forget((kind, key), done))
-        return future
-
-    def _forget(self, kind_key: tuple[str, str], future: Future[Any]) -> None:
-        with self._lock:
-            if self._futures.get(kind_key) is future:
-                del self._futures[kind_key]
-
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in names:
             self._project_future(canonicalize_name(name))
@@ -186,7 +159,7 @@ class IndexClient:
         return self._project_future(canonicalize_name(name)).result()
 
     def _project_future(self, name: NormalizedName) -> Future[ProjectPage]:
-        return self._once("project", name, lambda: self._fetch_project(name))
+        return self._memo.once("project", name, lambda: self._fetch_project(name), self._io_pool)
 
     def _fetch_project(self, name: NormalizedName) -> ProjectPage:
         pages: list[ProjectPage] = []
@@ -292,7 +265,9 @@ class IndexClient:
         """The project's files at one --find-links location (read once for every project)."""
         folder = local_path(location)
         if folder is not None:
-            listing = self._once("folder", str(folder), lambda: self._list_folder(folder))
+            listing = self._memo.once(
+                "folder", str(folder), lambda: self._list_folder(folder), self._io_pool
+            )
             try:
                 return folder_page(listing.result(), name)
             except OSError as exc:  # a file removed or unreadable since the listing
@@ -300,7 +275,8 @@ class IndexClient:
         if is_archive_link(location):
             page = archive_link_page(location, name)
         else:
-            body = self._once("links", location, lambda: self._fetch_links_page(location))
+            fetch = lambda: self._fetch_links_page(location)  # noqa: E731
+            body = self._memo.once("links", location, fetch, self._io_pool)
             text, url = body.result()
             page = links_page(text, url, name)
         with self._lock:
@@ -372,7 +348,7 @@ class IndexClient:
         or from the index when the cache writer has not stored it yet."""
         work = lambda: self._fetch_wheel_metadata(dist)  # noqa: E731
         keep = self.cache.root is None
-        return self._once("metadata", dist.url, work, keep=keep).result()
+        return self._memo.once("metadata", dist.url, work, self._io_pool, keep=keep).result()
 
     def _fetch_wheel_metadata(self, dist: DistFile) -> bytes:
         identity = file_identity(dist)
@@ -434,7 +410,8 @@ class IndexClient:
 
     def wheel_members_future(self, dist: DistFile) -> Future[list[tuple[str, int]]]:
         """get_wheel_members started in the background (many wheels are read at once)."""
-        return self._once("members", dist.url, lambda: self._fetch_wheel_members(dist))
+        work = lambda: self._fetch_wheel_members(dist)  # noqa: E731
+        return self._memo.once("members", dist.url, work, self._io_pool)
 
     def _fetch_wheel_members(self, dist: DistFile) -> list[tuple[str, int]]:
         identity = file_identity(dist)
@@ -453,10 +430,8 @@ class IndexClient:
 
     def _store_members(self, dist: DistFile, archive: zipfile.ZipFile) -> list[tuple[str, int]]:
         members = [(i.filename, i.file_size) for i in archive.infolist()]
-        known: Future[list[tuple[str, int]]] = Future()
-        known.set_result(members)
-        with self._lock:  # asked for next (sizes): kept here, not read back from the cache
-            self._futures.setdefault(("members", dist.url), known)  # type: ignore[arg-type]
+        # asked for next (sizes): kept here, not read back from the cache
+        self._memo.remember("members", dist.url, members)
         data = json.dumps(members).encode()
         self.writer.submit(lambda: self.cache.store_blob("members", file_identity(dist), data))
         return members
@@ -517,7 +492,7 @@ class IndexClient:
 
     def submit(self, kind: str, key: str, work: Callable[[], T]) -> Future[T]:
         """Run ``work`` once per (kind, key) on the task pool (shared across targets)."""
-        return self._once(kind, key, work, self._task_pool)
+        return self._memo.once(kind, key, work, self._task_pool)
 
     # -- plumbing --------------------------------------------------------------------------
 
