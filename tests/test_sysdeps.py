@@ -570,3 +570,30 @@ def test_file_index_makes_each_kind_s_table_from_its_rows() -> None:
     assert index.library_deps == {"libssl3": ["libc6"]}
     assert index.python_build_libraries == {"libffi-dev"}
     assert index.library_package("libz.so.1.2.13") == "zlib1g"
+
+
+def test_each_project_of_the_knowledge_base_reads_as_its_json_says() -> None:
+    """Entries are decoded when first asked: each one the same as the whole file read."""
+    from wheelfit.sysdeps import knowledge
+
+    whole = json.loads((ROOT / "data" / "sysdeps" / "kb.json").read_text())
+    assert all(knowledge._project(name) == entry for name, entry in whole["projects"].items())
+    assert knowledge._project("no-such-project") is None
+    assert knowledge.knowledge_date() == str(whole["generated"])
+
+
+def test_a_knowledge_base_without_projects_is_a_located_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wheelfit.errors import KnowledgeBaseError
+    from wheelfit.sysdeps import knowledge
+
+    (tmp_path / "sysdeps").mkdir()
+    (tmp_path / "sysdeps" / "kb.json").write_text('{"generated": "2026-12-04"}')
+    monkeypatch.setenv("WHEELFIT_DATA_DIR", str(tmp_path))
+    knowledge._document.cache_clear()
+    try:
+        with pytest.raises(KnowledgeBaseError, match=r"kb\.json: expected an object"):
+            knowledge._document()
+    finally:
+        knowledge._document.cache_clear()
