@@ -160,7 +160,7 @@ def _start_ahead(
             if info.sdist is None:
                 continue
             reqs, _ = info.sdist.build_requires()
-            key = tuple(sorted(str(r) for r in reqs))
+            key = _build_set_key(reqs)
             if key not in seen:
                 seen.add(key)
                 top = _build_environment(candidate.name, str(candidate.version), reqs, env)
@@ -289,7 +289,7 @@ def _build_requirements(
         if info.sdist is None:
             continue
         reqs, bad = info.sdist.build_requires()
-        key = tuple(sorted(str(r) for r in reqs))
+        key = _build_set_key(reqs)
         if key not in seen_sets:
             top = _build_environment(package.name, package.version, reqs, env)
             resolution, provider = shared.resolve(ctx, env, top, {})
@@ -314,6 +314,11 @@ def _build_requirements(
             package.notes.append(f"unreadable build requirements: {', '.join(bad)}")
         _check_pkg_resources(package, info.sdist.texts.get("setup.py", ""), seen_sets[key])
     return sorted(merged.values(), key=lambda r: r.name)
+
+
+def _build_set_key(reqs: Iterable[Requirement]) -> tuple[str, ...]:
+    """Sdists asking for the same build requirements share one build environment."""
+    return tuple(sorted(str(r) for r in reqs))
 
 
 def _build_environment(

@@ -5,7 +5,7 @@ it is freed; but freeing one raises that threshold to the block's size. After th
 large page is freed, every block up to its size comes from malloc's heaps (one per thread),
 and each page freed there leaves a hole the process keeps. The 714-pin file through the
 library peaked at 315 MB offline and 358 MB cold; 272 MB and 321 MB once pages were read as
-here and a release's file index inflated a piece at a time (kb.read_gzip_text).
+here and a release's file index inflated a piece at a time (now kb.inflate_pieces).
 
 So a large page is read into memory mapped for it alone (``mmap`` of no file), handed on as
 a memoryview, and given back to the system when the last view of it goes. Whoever takes a

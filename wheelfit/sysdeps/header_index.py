@@ -50,7 +50,6 @@ class HeaderIndex:
         self._offsets = array("Q", offsets)
         self._rows = array("L", rows)
         self._firsts = list(firsts)
-        self._skip = len(prefix)
         self._names = re.compile("^" + re.escape(prefix) + r"(?:[^\t\n]*/)?([^/\t\n]*)\t", re.M)
         self._prefix = prefix
         self._by_name: array[int] | None = None
@@ -65,10 +64,11 @@ class HeaderIndex:
         if at < 0:
             return None
         text = self._text(at)
-        found = text.find(f"\n{self._prefix}{path}\t")
+        row = f"\n{self._prefix}{path}\t"
+        found = text.find(row)
         if found < 0:
             return None
-        start = found + 1 + self._skip + len(path) + 1
+        start = found + len(row)
         return text[start : text.index("\n", start)]
 
     def has_folder(self, folder: str) -> bool:
@@ -119,7 +119,8 @@ class HeaderIndex:
         start = 0
         for _ in range(number - self._rows[at] + 1):
             start = text.index("\n", start) + 1
-        path, _, package = text[start + self._skip : text.index("\n", start)].partition("\t")
+        row = text[start + len(self._prefix) : text.index("\n", start)]
+        path, _, package = row.partition("\t")
         return path, package
 
     def _text(self, at: int) -> str:

@@ -169,10 +169,10 @@ class _KnowledgeFile(msgspec.Struct):
 
 @cache
 def _document() -> _KnowledgeFile:
-    path = kb.data_dir() / "sysdeps" / "kb.json"
     try:
         return msgspec.json.decode(kb.read_bytes("sysdeps/kb.json"), type=_KnowledgeFile)
     except msgspec.DecodeError as exc:  # ValidationError too
+        path = kb.data_dir() / "sysdeps" / "kb.json"
         raise KnowledgeBaseError(
             f"cannot read {path}: expected an object with 'projects' ({exc})"
         ) from exc
