@@ -243,3 +243,24 @@ def expire_pages(folder: Path) -> None:
         meta = json.loads(head)
         meta["fetched_at"] = 0
         entry.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+
+
+def test_metadata_is_not_queued_behind_pages_waiting_to_be_parsed(
+    fresh_server: IndexServer,
+) -> None:
+    """A METADATA read starts while project pages are still being fetched: pages have their
+    own workers, so a file's pages queued ahead of it never hold the METADATA back (a cold
+    awx run asked its first METADATA only once all 161 pages were parsed)."""
+    with client_for(f"{fresh_server.url}/simple/") as fast:
+        wheel = next(f for f in fast.get_project("six").files if f.is_wheel)
+    fresh_server.reset()
+    names = [n for n in fresh_server.project_names() if n != "six"][:8]
+    slow = IndexClient([f"{fresh_server.url}/slow/1/simple/"], cache=Cache(None), max_workers=2)
+    with slow:
+        slow.prefetch_projects(names)  # eight pages of a second each for two workers
+        assert b"Name: six" in slow.get_wheel_metadata(wheel)
+        paths = [p for _, p, _ in fresh_server.requests]
+    first_file = next(i for i, p in enumerate(paths) if "/files/" in p)
+    pages_before = [p for p in paths[:first_file] if "/simple/" in p]
+    # the two page workers are busy; the METADATA did not wait for the six pages behind them
+    assert len(pages_before) <= 2, paths

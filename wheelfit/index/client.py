@@ -113,14 +113,16 @@ class IndexClient:
         self.exclude_newer = exclude_newer
         self.observer: FetchObserver = observer or _SilentObserver()
         self.retries = retries
-        # connections kept alive: one per thread that may ask at once (both pools, the
-        # targets' threads); with fewer, each answer beyond the pool closes its connection
+        # connections kept alive per host: one per thread that may ask it at once (the
+        # pools, the targets' threads); with fewer, an answer beyond them closes its connection
         self.session = session or make_session(retries, 2 * max_workers + 4)
         self.http = Http(self.session, timeout, deadline, retries)
-        # Two pools so that no task waits on work queued behind it: the I/O pool runs leaf
-        # fetches (pages, metadata) that never wait on other futures; the task pool runs
-        # composite work (describing a file) that may wait on the I/O pool.
+        # No task waits on work queued behind it: the I/O pool runs leaf fetches (metadata,
+        # file lists, archives); the page pool, pages, which wait on the one parse thread (in
+        # the I/O pool, a cold awx run's first METADATA waited 1.5 s for every page to be
+        # parsed); the task pool, composite work (describing a file) that waits on the others.
         self._io_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-io")
+        self._page_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-page")
         self._task_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="wf-task")
         self._parse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wf-parse")
         self.writer = CacheWriter(self.cache.root is not None)
@@ -136,6 +138,7 @@ class IndexClient:
         self.http.abort()
         self._io_pool.shutdown(wait=False, cancel_futures=True)
         self._task_pool.shutdown(wait=False, cancel_futures=True)
+        self._page_pool.shutdown(wait=False, cancel_futures=True)
         self._parse_pool.shutdown(wait=False, cancel_futures=True)
         self.writer.stop()
         self.session.close()
@@ -159,7 +162,7 @@ class IndexClient:
         return self._project_future(canonicalize_name(name)).result()
 
     def _project_future(self, name: NormalizedName) -> Future[ProjectPage]:
-        return self._memo.once("project", name, lambda: self._fetch_project(name), self._io_pool)
+        return self._memo.once("project", name, lambda: self._fetch_project(name), self._page_pool)
 
     def _fetch_project(self, name: NormalizedName) -> ProjectPage:
         pages: list[ProjectPage] = []
