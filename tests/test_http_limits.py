@@ -248,6 +248,53 @@ def test_https_goes_through_the_same_guarded_connections(server: IndexServer) ->
         client.get_project("first")
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.mark.parametrize("bypassed", [False, True])
+def test_proxies_from_the_environment_are_used_as_requests_uses_them(
+    server: IndexServer, monkeypatch: pytest.MonkeyPatch, bypassed: bool
+) -> None:
+    """What the environment says about proxies is read once per host (not per request),
+    and still applies: through a proxy that refuses connections, the index is unreadable,
+    unless no_proxy names its host."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # the discard port: refused
+    if bypassed:
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+    client = IndexClient([f"{server.url}/simple/"], cache=Cache(None), retries=0)
+    with client:
+        if bypassed:
+            assert client.get_project("first").files
+        else:
+            with pytest.raises(IndexFetchError):
+                client.get_project("first")
+    assert requests_to(server, "/simple/first/") == (1 if bypassed else 0)
+
+
+def test_the_environment_is_read_once_per_host(
+    server: IndexServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    original = requests.Session.merge_environment_settings
+
+    def counted(self: requests.Session, url: str, *args: object) -> object:
+        read.append(url)
+        return original(self, url, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(requests.Session, "merge_environment_settings", counted)
+    with IndexClient([f"{server.url}/simple/"], cache=Cache(None)) as client:
+        for name in ("first", "second", "built"):
+            client.get_project(name)
+        wheel_file = next(f for f in client.get_project("second").files if f.is_wheel)
+        assert b"Name: second" in client.get_wheel_metadata(wheel_file)
+    served = [path for _, path, _ in server.requests]
+    assert len(served) >= 4, served
+    assert read == [f"{server.url}/simple/first/"], read  # one host: read once
+
+
 def test_a_file_size_asked_with_head_is_not_held_to_a_body_limit(server: IndexServer) -> None:
     # indexes that give no size (HTML pages) have it asked with HEAD before range reads
     filename = "first-1.0-py3-none-any.whl"
