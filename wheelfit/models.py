@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import marshal
 import zlib
 from array import array
 from collections.abc import Callable
@@ -121,31 +120,31 @@ class FileDetails:
 
 
 class PackedRows:
-    """The rows of a run of releases of a project page, compressed together.
+    """The files of a run of releases of a project page, compressed together.
 
     A large requirements file's project pages list 200,000+ files whose names, URLs and
     hashes would take ~100 MB as strings, while a run looks at a few versions of each
     project. One compression per run of releases of about 500 files (index/simple.py): zlib's
     set-up cost per call dominated when each of 16,000 releases was compressed on its own.
-    Each release is marshalled on its own (marshal, not JSON: several times faster for tuples
-    of str/int/None/bool, and only this process reads it back), so that reading one release
-    inflates the run, which zlib does without holding the GIL, but turns only that release's
-    rows back into objects.
+    Each release is encoded on its own by the page parser, so that reading one release
+    inflates the run, which zlib does without holding the GIL, but ``decode`` turns only that
+    release's bytes back into rows.
     """
 
-    __slots__ = ("_blob", "_ends")
+    __slots__ = ("_blob", "_decode", "_ends")
 
-    def __init__(self, releases: list[list[tuple[object, ...]]]) -> None:
-        parts = [marshal.dumps(rows) for rows in releases]
-        self._ends = array("L", accumulate(map(len, parts)))
-        self._blob = zlib.compress(b"".join(parts), 1)
+    def __init__(
+        self, releases: list[bytes], decode: Callable[[memoryview], list[tuple[object, ...]]]
+    ) -> None:
+        self._ends = array("L", accumulate(map(len, releases)))
+        self._blob = zlib.compress(b"".join(releases), 1)
+        self._decode = decode
 
     def release(self, index: int, inflated: bytes | None = None) -> list[tuple[object, ...]]:
         """The rows of release ``index``; ``inflated``: the run's bytes, when at hand."""
         data = memoryview(self.inflate() if inflated is None else inflated)
         start = self._ends[index - 1] if index else 0
-        rows: list[tuple[object, ...]] = marshal.loads(data[start : self._ends[index]])
-        return rows
+        return self._decode(data[start : self._ends[index]])
 
     def inflate(self) -> bytes:
         return _inflated(self)

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache, partial
 from html.parser import HTMLParser
 from operator import itemgetter
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urldefrag, urljoin
 
 import msgspec
@@ -178,16 +178,25 @@ def _details(row: Row) -> FileDetails:
 
 
 class _PageRows:
-    """A page's files as rows, grouped by the version their names claim, in page order.
-
-    A row is (filename, url, sha256, requires-python, yanked, size, upload time, metadata,
-    position on the page), the metadata a bool, None or its sha256: what marshal can pack.
-    """
+    """A page's files grouped by the version their names claim, each with its position on
+    the page, as the JSON parser decoded them (_JsonFile): a page's files are packed as
+    msgspec encodes them, without a tuple made per file (the HTML and lenient parsers make
+    the structs). Rows (see _row) are made when a release is read."""
 
     def __init__(self, project: NormalizedName) -> None:
         self.project = project
-        self.by_version: dict[Version, list[Row]] = {}
-        self.count = 0
+        self.by_version: dict[Version, tuple[list[_JsonFile], list[int]]] = {}
+
+    def add_file(self, entry: _JsonFile, position: int) -> None:
+        """One file as decoded, its URL already absolute."""
+        version = listed_version(entry.filename, self.project)
+        if version is None:
+            return
+        release = self.by_version.get(version)
+        if release is None:
+            release = self.by_version[version] = ([], [])
+        release[0].append(entry)
+        release[1].append(position)
 
     def add(
         self,
@@ -198,31 +207,38 @@ class _PageRows:
         yanked: bool | str,
         size: int | None,
         upload_time: str | None,
-        metadata: bool | str | dict[str, str] | None,
+        metadata: bool | dict[str, str] | None,
+        position: int,
     ) -> None:
-        """One file; ``metadata`` may be its sha256 not yet checked, as a str."""
-        version = listed_version(filename, self.project)
-        if version is None:
-            return
-        packed_metadata = metadata.get("sha256") if isinstance(metadata, dict) else metadata
-        row = (filename, url, sha256, requires_python, yanked, size, upload_time, packed_metadata)
-        self.by_version.setdefault(version, []).append((*row, self.count))
-        self.count += 1
+        """One file read value by value (HTML, a lenient read of JSON)."""
+        entry = _JsonFile(
+            filename,
+            url,
+            _Hashes(sha256),
+            requires_python,
+            yanked,
+            size if size is None or size <= MAX_SIZE else None,
+            upload_time,
+            _Hashes(metadata["sha256"]) if isinstance(metadata, dict) else metadata,
+        )
+        self.add_file(entry, position)
 
     def page(self, keep: FileFilter | None) -> ProjectPage:
-        """The page, its rows packed in runs of releases; with ``keep``, the files it keeps
+        """The page, its files packed in runs of releases; with ``keep``, the files it keeps
         (made at once: the filter reads their upload times)."""
         make = partial(_light_file, self.project)
         if keep is not None:
-            rows = sorted((r for rs in self.by_version.values() for r in rs), key=itemgetter(-1))
+            releases = self.by_version.values()
+            pairs = (pair for files, ats in releases for pair in zip(files, ats, strict=True))
+            rows = sorted((_row(entry, at) for entry, at in pairs), key=itemgetter(-1))
             made = (make(row, _details(row)) for row in rows)
             return ProjectPage(self.project, [d for d in made if d is not None and keep(d)])
         at: dict[Version, tuple[PackedRows, int]] = {}
-        run: list[tuple[Version, list[Row]]] = []
+        run: list[tuple[Version, bytes]] = []
         size = 0
         for version, release in self.by_version.items():
-            run.append((version, release))
-            size += len(release)
+            run.append((version, _RELEASE_ENCODER.encode(release)))
+            size += len(release[0])
             if size >= PACKED_RUN_ROWS:
                 _pack(run, at)
                 run, size = [], 0
@@ -237,8 +253,8 @@ class _PageRows:
 PACKED_RUN_ROWS = 512
 
 
-def _pack(run: list[tuple[Version, list[Row]]], at: dict[Version, tuple[PackedRows, int]]) -> None:
-    packed = PackedRows([release for _, release in run])
+def _pack(run: list[tuple[Version, bytes]], at: dict[Version, tuple[PackedRows, int]]) -> None:
+    packed = PackedRows([release for _, release in run], _decode_release)
     for index, (version, _) in enumerate(run):
         at[version] = (packed, index)
 
@@ -278,6 +294,11 @@ class _Hashes(msgspec.Struct, frozen=True):
     sha256: str | None = None
 
 
+# msgpack (the packed form of a page's files) holds no integer beyond 64 bits: a size no
+# file has reads as not given, as a negative one does
+MAX_SIZE = 2**63 - 1
+
+
 class _JsonFile(msgspec.Struct, rename="kebab", gc=False):
     """One file of a PEP 691 page, as a well-formed page types it; other keys are ignored."""
 
@@ -286,7 +307,7 @@ class _JsonFile(msgspec.Struct, rename="kebab", gc=False):
     hashes: _Hashes = _Hashes()
     requires_python: str | None = None
     yanked: bool | str = False
-    size: int | None = None
+    size: Annotated[int, msgspec.Meta(ge=0, le=MAX_SIZE)] | None = None
     upload_time: str | None = None
     core_metadata: bool | _Hashes | msgspec.UnsetType | None = msgspec.UNSET
     dist_info_metadata: bool | _Hashes | None = None
@@ -299,6 +320,38 @@ class _JsonPage(msgspec.Struct, gc=False):
 # msgspec decodes a page straight into typed values, about 3 times faster than json.loads
 # into dicts that are then checked key by key (docs/design.md has the figures)
 _PAGE_DECODER = msgspec.json.Decoder(_JsonPage)
+# a release packed: its files and their positions on the page
+_RELEASE_ENCODER = msgspec.msgpack.Encoder()
+_RELEASE_DECODER = msgspec.msgpack.Decoder(tuple[list[_JsonFile], list[int]])
+
+
+def _decode_release(data: memoryview) -> list[Row]:
+    files, positions = _RELEASE_DECODER.decode(data)
+    return [_row(entry, position) for entry, position in zip(files, positions, strict=True)]
+
+
+def _row(entry: _JsonFile, position: int) -> Row:
+    """(filename, url, sha256, requires-python, yanked, size, upload time, metadata,
+    position), the metadata a bool, None or its sha256 not yet checked."""
+    given = entry.core_metadata
+    if given is msgspec.UNSET:  # PEP 714 renamed dist-info-metadata to core-metadata
+        given = entry.dist_info_metadata
+    metadata: bool | str | None
+    if isinstance(given, _Hashes):
+        metadata = given.sha256 if given.sha256 is not None else True
+    else:
+        metadata = given
+    return (
+        entry.filename,
+        entry.url,
+        entry.hashes.sha256,
+        entry.requires_python,
+        entry.yanked,
+        entry.size,
+        entry.upload_time,
+        metadata,
+        position,
+    )
 
 
 def parse_json_page(
@@ -314,28 +367,13 @@ def parse_json_page(
     except msgspec.MsgspecError:
         return _parse_json_page_leniently(body, page_url, project, keep)
     rows = _PageRows(canonicalize_name(project))
-    for entry in page.files:
-        filename, url = entry.filename, entry.url
-        if not filename or not url:
+    for position, entry in enumerate(page.files):
+        url = entry.url
+        if not entry.filename or not url:
             continue
-        given = entry.core_metadata
-        if given is msgspec.UNSET:  # PEP 714 renamed dist-info-metadata to core-metadata
-            given = entry.dist_info_metadata
-        metadata: bool | str | None  # a sha256 is checked when the file is made
-        if isinstance(given, _Hashes):
-            metadata = given.sha256 if given.sha256 is not None else True
-        else:
-            metadata = given
-        rows.add(
-            filename,
-            url if url.startswith(("https://", "http://")) else urljoin(page_url, url),
-            entry.hashes.sha256,
-            entry.requires_python,
-            entry.yanked,
-            entry.size if entry.size is None or entry.size >= 0 else None,
-            entry.upload_time,
-            metadata,
-        )
+        if not url.startswith(("https://", "http://")):
+            entry.url = urljoin(page_url, url)
+        rows.add_file(entry, position)
     return rows.page(keep)
 
 
@@ -345,7 +383,7 @@ def _parse_json_page_leniently(
     """A page whose values may be of any type: each is checked where it is read."""
     document: dict[str, Any] = json.loads(bytes(body))
     rows = _PageRows(canonicalize_name(project))
-    for entry in document.get("files", []):
+    for position, entry in enumerate(document.get("files", [])):
         if not isinstance(entry, dict):
             continue
         filename = entry.get("filename")
@@ -366,6 +404,7 @@ def _parse_json_page_leniently(
             _size(entry.get("size")),
             _text(entry.get("upload-time")),
             _metadata(metadata),
+            position,
         )
     return rows.page(keep)
 
@@ -391,7 +430,7 @@ def parse_html_page(
     collector.feed(str(body, "utf-8", errors="replace"))
     base = urljoin(page_url, collector.base) if collector.base else page_url
     rows = _PageRows(canonicalize_name(project))
-    for attrs in collector.anchors:
+    for position, attrs in enumerate(collector.anchors):
         href = attrs.get("href")
         if not href:
             continue
@@ -409,7 +448,15 @@ def parse_html_page(
             else:
                 metadata = metadata_attr != "false"
         rows.add(
-            filename, url, sha256, attrs.get("data-requires-python"), yanked, None, None, metadata
+            filename,
+            url,
+            sha256,
+            attrs.get("data-requires-python"),
+            yanked,
+            None,
+            None,
+            metadata,
+            position,
         )
     return rows.page(keep)
 
