@@ -136,6 +136,23 @@ def test_hostile_toml_inputs_and_configuration(
         load_config(config)
 
 
+@pytest.mark.parametrize("size", ["-5", str(2**63), str(10**30)])
+def test_a_size_no_file_can_have_reads_as_absent(size: str) -> None:
+    """Negative, or beyond what the packed form of a page holds (64 bits): the page still
+    reads, its files with no size, the others' sizes kept."""
+    body = (
+        b'{"meta": {"api-version": "1.1"}, "name": "six", "files": ['
+        b'{"filename": "six-1.0-py3-none-any.whl", "url": "six-1.0-py3-none-any.whl",'
+        b' "size": ' + size.encode() + b"},"
+        b' {"filename": "six-1.0.tar.gz", "url": "six-1.0.tar.gz", "size": 9223372036854775807}]}'
+    )
+    page = parse_json_page(body, "http://127.0.0.1/simple/six/", "six")
+    assert [(d.filename, d.size) for d in page.files] == [
+        ("six-1.0-py3-none-any.whl", None),
+        ("six-1.0.tar.gz", 2**63 - 1),
+    ]
+
+
 def test_json_page_values_of_the_wrong_type_read_as_absent() -> None:
     body = (
         b'{"meta": {"api-version": "1.1"}, "name": "six", "files": ['
