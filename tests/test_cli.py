@@ -222,3 +222,34 @@ def test_a_forced_terminal_is_rich_s_to_decide(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert lazy_console(io.StringIO()).is_terminal is True
+
+
+def test_the_command_exits_with_its_output_and_cache_written(
+    index_url: str, req: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command ends without tearing the interpreter down (cli/process.py): the file it
+    wrote, what it printed and the cache it filled are complete when the process is gone."""
+    import os
+    import subprocess
+    import sys
+
+    cache, out = tmp_path / "own-cache", tmp_path / "report.json"
+    common = [sys.executable, "-m", "wheelfit", str(req), "-i", index_url, "--python", "3.12"]
+    common += ["--image", "python:3.12-slim-bookworm", "--cache-dir", str(cache)]
+    to_file = subprocess.run(
+        [*common, "--format", "json", "-o", str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert to_file.returncode in (0, 1), to_file.stderr
+    (target,) = json.loads(out.read_text())["targets"]
+    assert {p["name"] for p in target["packages"]} >= {"requests", "pyyaml"}
+    pages = sorted(p.name for p in (cache / "pages").iterdir())
+    assert len(pages) >= 2 and not [p for p in pages if p.startswith(".tmp-")], pages
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    printed = subprocess.run(
+        [*common, "--format", "markdown"], capture_output=True, text=True, timeout=120, env=buffered
+    )
+    assert printed.returncode == to_file.returncode, printed.stderr
+    capsys.readouterr()
+    assert main([*common[3:], "--format", "markdown"]) == to_file.returncode
+    assert "requests" in printed.stdout
+    assert printed.stdout == capsys.readouterr().out  # all of it, as main wrote it

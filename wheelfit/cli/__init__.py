@@ -32,6 +32,7 @@ from .process import (
     EXIT_OK,
     EXIT_USAGE,
     collect_garbage_less_often,
+    exit_at_once,
     use_one_malloc_arena,
 )
 from .terminal import lazy_console
@@ -180,7 +181,7 @@ def entrypoint() -> None:
         code = main()
     except KeyboardInterrupt:
         interrupted()
-    sys.exit(code)
+    exit_at_once(code)
 
 
 def interrupted() -> NoReturn:

@@ -6,6 +6,8 @@ import ctypes
 import gc
 import os
 import platform
+import sys
+from typing import NoReturn
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -52,3 +54,19 @@ def collect_garbage_less_often() -> None:
     """Raise the collector's first threshold (the older generations' are kept)."""
     _, second, third = gc.get_threshold()
     gc.set_threshold(GC_FIRST_THRESHOLD, second, third)
+
+
+def exit_at_once(code: int) -> NoReturn:
+    """Exit without taking the interpreter down object by object.
+
+    When the command returns, its output is written and closed and analyze() has waited
+    for the cache writes; what is left is freeing the run's objects one by one and joining
+    idle pool threads: 70 ms of a 3 s cold run of awx. A standard stream that cannot be
+    flushed (a closed pipe) takes the normal exit, which reports it as before.
+    """
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # whatever it is, the normal exit reports it
+        sys.exit(code)
+    os._exit(code)
