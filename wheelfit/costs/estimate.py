@@ -20,6 +20,7 @@ from packaging.version import Version
 
 from ..errors import ArchiveError, IndexFetchError
 from ..index.client import IndexClient
+from ..index.members import MemberList
 from ..index.page import ProjectPage
 from ..inspect.distinfo import describe
 from ..inspect.sdist import SdistInfo
@@ -129,9 +130,7 @@ def _sizing_wheel(page: ProjectPage, dist: DistFile, target: Target) -> DistFile
     return min(wheels, key=rank, default=None)
 
 
-def _members(
-    futures: dict[str, Future[list[tuple[str, int]]]], dist: DistFile
-) -> list[tuple[str, int]] | None:
+def _members(futures: dict[str, Future[MemberList]], dist: DistFile) -> MemberList | None:
     future = futures.get(dist.url)
     if future is None:
         return None
@@ -142,7 +141,7 @@ def _members(
 
 
 def _package_cost(
-    client: IndexClient, item: _Sized, futures: dict[str, Future[list[tuple[str, int]]]]
+    client: IndexClient, item: _Sized, futures: dict[str, Future[MemberList]]
 ) -> PackageCost:
     package, dist, wheel = item.package, item.dist, item.wheel
     if dist.is_wheel:

@@ -41,6 +41,7 @@ from .findlinks import (
     list_folder,
 )
 from .http import DEFAULT_TIMEOUT, Answer, Http, RequestAborted, ResponseTooLarge, make_session
+from .members import MemberList
 from .memo import Memo
 from .page import ProjectPage
 from .rangezip import RangeFile
@@ -407,20 +408,20 @@ class IndexClient:
         except (zipfile.BadZipFile, EOFError, ValueError, KeyError) as exc:
             raise IndexFetchError(f"{dist.filename}: cannot read its METADATA ({exc})") from exc
 
-    def get_wheel_members(self, dist: DistFile) -> list[tuple[str, int]]:
+    def get_wheel_members(self, dist: DistFile) -> MemberList:
         """(name, uncompressed size) of every member, from the zip's central directory only."""
         return self.wheel_members_future(dist).result()
 
-    def wheel_members_future(self, dist: DistFile) -> Future[list[tuple[str, int]]]:
+    def wheel_members_future(self, dist: DistFile) -> Future[MemberList]:
         """get_wheel_members started in the background (many wheels are read at once)."""
         work = lambda: self._fetch_wheel_members(dist)  # noqa: E731
         return self._memo.once("members", dist.url, work, self._io_pool)
 
-    def _fetch_wheel_members(self, dist: DistFile) -> list[tuple[str, int]]:
+    def _fetch_wheel_members(self, dist: DistFile) -> MemberList:
         identity = file_identity(dist)
         cached = self.cache.load_blob("members", identity)
         if cached is not None:
-            return [(str(n), int(s)) for n, s in json.loads(cached)]
+            return MemberList((str(n), int(s)) for n, s in json.loads(cached))
         if not dist.url.startswith("file:"):
             self._refuse_offline(dist.filename)
         try:
@@ -431,11 +432,11 @@ class IndexClient:
         self.observer.fetched("members", dist.filename, False)
         return members
 
-    def _store_members(self, dist: DistFile, archive: zipfile.ZipFile) -> list[tuple[str, int]]:
-        members = [(i.filename, i.file_size) for i in archive.infolist()]
+    def _store_members(self, dist: DistFile, archive: zipfile.ZipFile) -> MemberList:
+        members = MemberList((i.filename, i.file_size) for i in archive.infolist())
         # asked for next (sizes): kept here, not read back from the cache
         self._memo.remember("members", dist.url, members)
-        data = json.dumps(members).encode()
+        data = json.dumps(list(members)).encode()
         self.writer.submit(lambda: self.cache.store_blob("members", file_identity(dist), data))
         return members
 
