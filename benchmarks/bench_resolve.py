@@ -506,7 +506,11 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def markdown(
-    meta: dict[str, Any], rows: list[dict[str, Any]], rats: list[dict[str, Any]], runs: list[Run]
+    meta: dict[str, Any],
+    rows: list[dict[str, Any]],
+    rats: list[dict[str, Any]],
+    runs: list[Run],
+    profiles: dict[str, list[tuple[float, str]]] | None = None,
 ) -> str:
     md = [f"# Resolve benchmark, {meta['date']}", ""]
     commits_differ = meta["git_start"]["commit"] != meta["git_end"]["commit"]
@@ -586,6 +590,11 @@ def markdown(
             f"- {file}, {label}: uv downloaded {len(names)} sdists to build their "
             f"metadata: {', '.join(names)}"
         )
+    for file_arg, hottest in (profiles or {}).items():
+        md += ["", f"## Hottest functions of one more cold run, {file_arg}", ""]
+        md.append("Self samples of the thread holding the GIL (py-spy `--gil`):")
+        md.append("")
+        md += [f"- {share:.1f}% `{where}`" for share, where in hottest]
     md.append("")
     return "\n".join(md)
 
@@ -783,7 +792,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [asdict(r) for r in bench.runs],
     }
     args.out.write_text(json.dumps(payload, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(meta, rows, rats, bench.runs))
+    args.out.with_suffix(".md").write_text(markdown(meta, rows, rats, bench.runs, profiles))
     print(f"\nwrote {args.out} and {args.out.with_suffix('.md')}")
     return 0 if all(r.ok for r in bench.runs if r.tool == "wheelfit") else 1
 
