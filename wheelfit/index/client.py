@@ -433,10 +433,10 @@ class IndexClient:
         return members
 
     def _store_members(self, dist: DistFile, archive: zipfile.ZipFile) -> MemberList:
-        members = MemberList((i.filename, i.file_size) for i in archive.infolist())
-        # asked for next (sizes): kept here, not read back from the cache
-        self._memo.remember("members", dist.url, members)
-        data = json.dumps(list(members)).encode()
+        pairs = [(i.filename, i.file_size) for i in archive.infolist()]
+        members = MemberList(pairs)
+        self._memo.remember("members", dist.url, members)  # asked next (sizes): not re-read
+        data = json.dumps(pairs).encode()
         self.writer.submit(lambda: self.cache.store_blob("members", file_identity(dist), data))
         return members
 

@@ -212,14 +212,14 @@ class _PageRows:
     ) -> None:
         """One file read value by value (HTML, a lenient read of JSON)."""
         entry = _JsonFile(
-            filename,
-            url,
-            _Hashes(sha256),
-            requires_python,
-            yanked,
-            size if size is None or size <= MAX_SIZE else None,
-            upload_time,
-            _Hashes(metadata["sha256"]) if isinstance(metadata, dict) else metadata,
+            filename=filename,
+            url=url,
+            hashes=_Hashes(sha256),
+            requires_python=requires_python,
+            yanked=yanked,
+            size=size if size is None or size <= MAX_SIZE else None,
+            upload_time=upload_time,
+            core_metadata=_Hashes(metadata["sha256"]) if isinstance(metadata, dict) else metadata,
         )
         self.add_file(entry, position)
 
