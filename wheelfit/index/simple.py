@@ -249,7 +249,7 @@ class _PageRows:
 
 # Releases are packed in runs of about this many files: reading one release inflates its run,
 # not the whole page (a page of 20,000 files was inflated once per release looked at, 8% of
-# an offline run), while zlib's set-up cost stays small next to a run.
+# an offline run), while the compressor's set-up cost stays small next to a run.
 PACKED_RUN_ROWS = 512
 
 
