@@ -154,15 +154,15 @@ class IndexClient:
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in names:
-            self._project_future(canonicalize_name(name))
+            self.project_future(canonicalize_name(name))
 
     # -- project pages ---------------------------------------------------------------------
 
     def get_project(self, name: str) -> ProjectPage:
         """All files of a project across the indexes (pip merges them), newest-first unordered."""
-        return self._project_future(canonicalize_name(name)).result()
+        return self.project_future(canonicalize_name(name)).result()
 
-    def _project_future(self, name: NormalizedName) -> Future[ProjectPage]:
+    def project_future(self, name: NormalizedName) -> Future[ProjectPage]:
         return self._memo.once("project", name, lambda: self._fetch_project(name), self._page_pool)
 
     def _fetch_project(self, name: NormalizedName) -> ProjectPage:
