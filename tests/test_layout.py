@@ -180,7 +180,9 @@ def _writes_to_terminal(tree: ast.AST) -> list[int]:
 
 # A program of its own, run inside images without wheelfit (`wheelfit probe --script`): its
 # main() writes the profile to stdout. wheelfit itself only imports and calls collect().
-STANDALONE_SCRIPTS = {"wheelfit.targets.probe_script"}
+# run on their own: the probe inside an image, and the child process that fetches the pages
+# (it answers its parent on a pipe)
+STANDALONE_SCRIPTS = {"wheelfit.targets.probe_script", "wheelfit.index.pageprocess"}
 
 
 def test_only_the_command_and_ci_print_or_exit() -> None:

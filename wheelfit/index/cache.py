@@ -88,7 +88,9 @@ class Cache:
 
     # -- project pages ---------------------------------------------------------------------
 
-    def load_page(self, url: str) -> CachedPage | None:
+    def load_page(self, url: str, checked: bool = True) -> CachedPage | None:
+        """The page, or None; ``checked=False`` trusts the sha256 its first line gives (a page
+        this run's child process just wrote, by a rename: it cannot be torn)."""
         if self.root is None:
             return None
         base = self.root / "pages" / _key(url)
@@ -101,7 +103,7 @@ class Cache:
             return self._load_two_file_page(url, base)
         except (OSError, ValueError):
             return None
-        return _checked_page(url, meta, body)
+        return _checked_page(url, meta, body, checked)
 
     def _load_two_file_page(self, url: str, base: Path) -> CachedPage | None:
         try:
@@ -142,6 +144,11 @@ class Cache:
         path = (self.root / "pages" / _key(page.url)).with_suffix(".page")
         _atomic_write(path, json.dumps(meta).encode() + b"\n", page.body)
 
+    def drop_page(self, url: str) -> None:
+        if self.root is not None:
+            with contextlib.suppress(OSError):
+                (self.root / "pages" / _key(url)).with_suffix(".page").unlink()
+
     def touch_page(self, page: CachedPage) -> None:
         page.fetched_at = time.time()
         self.store_page(page)
@@ -175,11 +182,12 @@ class Cache:
         _atomic_write(path, header, data)
 
 
-def _checked_page(url: str, meta: object, body: Bytes) -> CachedPage | None:
+def _checked_page(url: str, meta: object, body: Bytes, checked: bool = True) -> CachedPage | None:
     if not isinstance(meta, dict):
         return None
     try:
         page = CachedPage(
+            sha256="" if checked else str(meta.get("sha256", "")),
             url=url,
             body=body,
             content_type=str(meta.get("content_type", "")),

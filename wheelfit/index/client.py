@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tempfile
 import threading
 import time
@@ -21,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -40,17 +39,24 @@ from .findlinks import (
     links_page,
     list_folder,
 )
-from .http import DEFAULT_TIMEOUT, Answer, Http, RequestAborted, ResponseTooLarge, make_session
+from .http import (
+    DEFAULT_TIMEOUT,
+    Answer,
+    Http,
+    RequestAborted,
+    ResponseTooLarge,
+    failure_reason,
+    make_session,
+)
 from .members import MemberList
 from .memo import Memo
 from .page import ProjectPage
-from .rangezip import RangeFile
-from .simple import JSON_CONTENT_TYPE, parse_project_page
+from .pageprocess import ACCEPT, MAX_PAGE_BYTES, PAGE_CONTENT_TYPES, PageProcess, max_age, wanted
+from .rangezip import RangeFile, metadata_member, read_member
+from .simple import parse_project_page
 from .urls import DEFAULT_INDEX, local_path, strip_credentials
 from .writer import CacheWriter
 
-ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
-MAX_PAGE_BYTES = 128 * 1024 * 1024  # PyPI's largest project pages are a few tens of MB
 MAX_METADATA_BYTES = 10 * 1024 * 1024  # a METADATA file larger than this is not real
 MAX_RANGE_READ = 32 * 1024 * 1024  # give up reading a wheel's zip beyond this much
 MAX_ARCHIVE_BYTES = 256 * 1024 * 1024  # sdists larger than this are not downloaded
@@ -58,10 +64,10 @@ MAX_ARCHIVE_BYTES = 256 * 1024 * 1024  # sdists larger than this are not downloa
 # freed in malloc's heaps (bigbytes.py says what that costs); spooling every archive past
 # 128 KB instead of past 4 MB lowered the 714-pin file's cold peak from 329 to 295 MB
 ARCHIVE_IN_MEMORY_BYTES = LARGE
-DEFAULT_PAGE_MAX_AGE = 600  # PyPI sends max-age=600 on project pages
 # seconds for one request from start to its body's last byte, retries included: the
 # per-read timeout alone never ends an answer trickling in a byte at a time
 DEFAULT_DEADLINE = 180.0
+RETRIES = 3  # tries again after a failure (urllib3's, and a body cut short)
 # threads in each of the I/O and task pools: more wait on the GIL more than on the network
 # (cold awx, three images: 8 threads 5.31 s and 5.3 s of CPU, 16 threads 5.63 s and 6.2 s,
 # 32 half as slow again; 4 and 6 slower than 8: docs/benchmarks.md, fourth pass)
@@ -95,11 +101,12 @@ class IndexClient:
         offline: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
-        retries: int = 3,
+        retries: int = RETRIES,
         max_workers: int = WORKERS,
         exclude_newer: datetime | None = None,
         observer: FetchObserver | None = None,
         find_links: Iterable[str] = (),
+        pages: PageProcess | None = None,
     ) -> None:
         self.indexes = []
         self.find_links = list(find_links)
@@ -117,6 +124,9 @@ class IndexClient:
         # connections kept alive per host: one per thread that may ask it at once (the
         # pools, the targets' threads); with fewer, an answer beyond them closes its connection
         self.session = session or make_session(retries, 2 * max_workers + 4)
+        # pages fetched by a child process (pageprocess.py) into the cache; a caller's session
+        root = self.cache.root if session is None and not offline and wanted() else None
+        self._pages = pages or (PageProcess(root, timeout, deadline, retries) if root else None)
         self.http = Http(self.session, timeout, deadline, retries)
         # No task waits on work queued behind it: the I/O pool runs leaf fetches (metadata,
         # file lists, archives); the page pool, pages, which wait on the one parse thread (in
@@ -142,6 +152,8 @@ class IndexClient:
         self._page_pool.shutdown(wait=False, cancel_futures=True)
         self._parse_pool.shutdown(wait=False, cancel_futures=True)
         self.writer.stop()
+        if self._pages is not None:
+            self._pages.close()
         self.session.close()
 
     def __enter__(self) -> IndexClient:
@@ -153,8 +165,10 @@ class IndexClient:
         self.close()
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
-        for name in names:
-            self.project_future(canonicalize_name(name))
+        for name in map(canonicalize_name, names):
+            for index in self.indexes:  # the child fetches ahead of the page threads
+                self._from_child(f"{index.url}{name}/", index.auth, wait=False)
+            self.project_future(name)
 
     # -- project pages ---------------------------------------------------------------------
 
@@ -196,7 +210,8 @@ class IndexClient:
         self, url: str, auth: tuple[str, str] | None, name: NormalizedName
     ) -> ProjectPage | None:
         """The project page from the cache or the index; only a page that parses is cached."""
-        cached = self.cache.load_page(url)
+        answer = self._from_child(url, auth)  # the child's, when it fetches this page
+        cached = None if answer else self.cache.load_page(url)
         from_cache = self._parse(cached, name) if cached is not None else None
         if from_cache is None:
             cached = None  # absent, or unreadable although its checksum holds
@@ -213,49 +228,76 @@ class IndexClient:
             self.observer.fetched("page", url, True)
             self._read(url, cached.sha256)
             return from_cache
-        headers = {"Accept": ACCEPT}
-        if cached is not None:
-            if cached.etag:
-                headers["If-None-Match"] = cached.etag
-            if cached.last_modified:
-                headers["If-Modified-Since"] = cached.last_modified
-        # a page can be tens of MB: joined outside malloc's heaps (bigbytes.py)
-        response = self._request(
-            "GET", url, MAX_PAGE_BYTES, headers=headers, auth=auth, join=joined
-        )
-        if response.status == 304 and cached is not None:
-            self.writer.submit(lambda: self.cache.touch_page(cached))
-            self.observer.fetched("page", url, True)
-            self._read(url, cached.sha256)
-            return from_cache
-        if response.status == 404:
-            with self._lock:
-                self.pages_read[url] = ""  # not cached: a result that saw it cannot be reused
+        if answer.get("status") == 404:
+            self._absent(url)
             return None
-        _raise_for_status(response, url)
-        # pip refuses an answer without a Content-Type too; it is also what headers cut
-        # short by a dropped connection look like (http.client ends headers at end of file)
-        content_type = response.headers.get("Content-Type", "(none)")
-        if content_type.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
-            # pip refuses these too: an error page or a proxy's answer is not a project page
-            raise IndexFetchError(f"{redact_url(url)}: not a project page ({content_type})")
-        page = CachedPage(
-            url=response.url,  # after redirects, for resolving relative file URLs
-            body=response.body,
-            content_type=content_type,
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
-            fetched_at=time.time(),
-            max_age=_max_age(response.headers.get("Cache-Control", "")),
-        )
+        if "error" in answer:
+            raise IndexFetchError(str(answer["error"]))
+        page = self.cache.load_page(url, checked=False) if answer.get("stored") else None
+        fetched_here = page is None
+        if page is not None:
+            page.url = answer["url"]  # after redirects, for resolving relative file URLs
+        else:
+            headers = {"Accept": ACCEPT}
+            if cached is not None:
+                if cached.etag:
+                    headers["If-None-Match"] = cached.etag
+                if cached.last_modified:
+                    headers["If-Modified-Since"] = cached.last_modified
+            # a page can be tens of MB: joined outside malloc's heaps (bigbytes.py)
+            response = self._request(
+                "GET", url, MAX_PAGE_BYTES, headers=headers, auth=auth, join=joined
+            )
+            if response.status == 304 and cached is not None:
+                self.writer.submit(lambda: self.cache.touch_page(cached))
+                self.observer.fetched("page", url, True)
+                self._read(url, cached.sha256)
+                return from_cache
+            if response.status == 404:
+                self._absent(url)
+                return None
+            _raise_for_status(response, url)
+            # pip refuses an answer without a Content-Type too; it is also what headers cut
+            # short by a dropped connection look like (http.client ends headers at end of file)
+            content_type = response.headers.get("Content-Type", "(none)")
+            if content_type.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
+                # pip refuses these too: an error page or a proxy's answer is not a project page
+                raise IndexFetchError(f"{redact_url(url)}: not a project page ({content_type})")
+            page = CachedPage(
+                url=response.url,  # after redirects, for resolving relative file URLs
+                body=response.body,
+                content_type=content_type,
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+                fetched_at=time.time(),
+                max_age=max_age(response.headers.get("Cache-Control", "")),
+            )
         parsed = self._parse(page, name)
         if parsed is None:
+            if not fetched_here:
+                self.cache.drop_page(url)  # the child stored it: only a page that parses stays
             raise IndexFetchError(f"{redact_url(url)}: not a valid project page")
-        page_for_cache = CachedPage(**{**page.__dict__, "url": url})
-        self.writer.submit(lambda: self.cache.store_page(page_for_cache))
+        if fetched_here:  # the child wrote its pages to the cache itself
+            page_for_cache = CachedPage(**{**page.__dict__, "url": url})
+            self.writer.submit(lambda: self.cache.store_page(page_for_cache))
         self.observer.fetched("page", url, False)
         self._read(url, page.sha256)
         return parsed
+
+    def _absent(self, url: str) -> None:
+        with self._lock:
+            self.pages_read[url] = ""  # not cached: a result that saw it cannot be reused
+
+    def _from_child(self, url: str, auth: tuple[str, str] | None, wait: bool = True) -> Any:
+        """The child process's answer for a page it was asked for, or is now as the page is not
+        in the cache (pageprocess.py); {} otherwise, and when it did not store the page.
+        Without ``wait``, the page is asked for only."""
+        bare, found = self._credentials(url)
+        if self._pages is None:
+            return {}
+        if (not wait or not self._pages.asked(bare)) and self.cache.page_state(url) is not None:
+            return {}  # a page of an earlier run: read, or revalidated, here
+        return (self._pages.answer if wait else self._pages.ask)(bare, auth or found)
 
     def _parse(self, page: CachedPage, name: NormalizedName) -> ProjectPage | None:
         """The page's files, or None when it is not a project page. One thread parses every
@@ -400,7 +442,7 @@ class IndexClient:
             with self._zip_source(dist) as remote, zipfile.ZipFile(remote) as archive:
                 # the central directory is read anyway: keep the file list for the sizes
                 self._store_members(dist, archive)
-                member = _metadata_member(archive, dist)
+                member = metadata_member(archive, dist.filename)
                 info = archive.getinfo(member)
                 if info.file_size > MAX_METADATA_BYTES:
                     raise IndexFetchError(f"{dist.filename}: METADATA is implausibly large")
@@ -530,18 +572,7 @@ class IndexClient:
             raise IndexFetchError(f"{redact_url(bare)}: {self._reason(exc)}") from None
 
     def _reason(self, exc: Exception) -> str:
-        if isinstance(exc, RequestAborted):
-            if exc.reason == "stopped":
-                return "stopped"
-            return f"timed out (no complete answer within {self.http.deadline:g} s)"
-        if isinstance(exc, (zlib.error, requests.exceptions.ContentDecodingError)):
-            return "the answer's compression is invalid or unsupported"
-        return _short_reason(exc)
-
-
-PAGE_CONTENT_TYPES = frozenset(
-    {"application/vnd.pypi.simple.v1+json", "application/vnd.pypi.simple.v1+html", "text/html"}
-)
+        return failure_reason(exc, self.http.deadline)
 
 
 def file_identity(dist: DistFile) -> str:
@@ -552,49 +583,3 @@ def file_identity(dist: DistFile) -> str:
 def _raise_for_status(response: Answer, url: str) -> None:
     if response.status >= 400:
         raise IndexFetchError(f"{redact_url(url)}: HTTP {response.status} {response.reason}")
-
-
-def _short_reason(exc: Exception) -> str:
-    # urllib3 wraps a read timeout in MaxRetryError, which requests turns into ConnectionError
-    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
-        return "timed out"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "the connection broke before the whole answer arrived"
-    if isinstance(exc, requests.ConnectionError):
-        return "cannot connect"
-    return type(exc).__name__
-
-
-def _max_age(cache_control: str) -> int:
-    match = re.search(r"max-age=(\d+)", cache_control)
-    if "no-cache" in cache_control or "no-store" in cache_control:
-        return 0
-    return int(match[1]) if match else DEFAULT_PAGE_MAX_AGE
-
-
-def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A member's bytes, inflated a chunk at a time: ``ZipFile.read`` inflates the whole
-    stream in one call, so a member declaring 61 bytes could take a gigabyte before zipfile
-    cuts it to its declared size. Reading past the declared size fails its CRC check."""
-    parts, total = [], 0
-    with archive.open(info) as handle:
-        while chunk := handle.read(1 << 16):
-            total += len(chunk)
-            if total > info.file_size:
-                raise zipfile.BadZipFile(f"{info.filename} is larger than it says")
-            parts.append(chunk)
-    return b"".join(parts)
-
-
-def _metadata_member(archive: zipfile.ZipFile, dist: DistFile) -> str:
-    """The METADATA of the wheel's .dist-info folder (exactly one, at the top level)."""
-    candidates = [
-        name
-        for name in archive.namelist()
-        if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
-    ]
-    if len(candidates) != 1:
-        raise IndexFetchError(
-            f"{dist.filename}: expected one .dist-info/METADATA, found {len(candidates)}"
-        )
-    return candidates[0]

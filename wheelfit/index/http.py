@@ -497,3 +497,21 @@ def _decoder(encoding: str) -> Any:
     if value == "deflate":
         return _DeflateDecoder()
     raise requests.exceptions.ContentDecodingError(f"unsupported Content-Encoding {encoding!r}")
+
+
+def failure_reason(exc: Exception, deadline: float) -> str:
+    """A failed request's reason, in words: what the error rows of a report say."""
+    if isinstance(exc, RequestAborted):
+        if exc.reason == "stopped":
+            return "stopped"
+        return f"timed out (no complete answer within {deadline:g} s)"
+    if isinstance(exc, (zlib.error, requests.exceptions.ContentDecodingError)):
+        return "the answer's compression is invalid or unsupported"
+    # urllib3 wraps a read timeout in MaxRetryError, which requests turns into ConnectionError
+    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
+        return "timed out"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the connection broke before the whole answer arrived"
+    if isinstance(exc, requests.ConnectionError):
+        return "cannot connect"
+    return type(exc).__name__

@@ -8,6 +8,7 @@ held. For a wheel that is typically two or three small requests instead of the w
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable
 
 from ..errors import IndexFetchError
@@ -101,3 +102,31 @@ class RangeFile(io.RawIOBase):
         if held is None:
             raise IndexFetchError("range response did not cover the requested bytes")
         return held
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, inflated a chunk at a time: ``ZipFile.read`` inflates the whole
+    stream in one call, so a member declaring 61 bytes could take a gigabyte before zipfile
+    cuts it to its declared size. Reading past the declared size fails its CRC check."""
+    parts, total = [], 0
+    with archive.open(info) as handle:
+        while chunk := handle.read(1 << 16):
+            total += len(chunk)
+            if total > info.file_size:
+                raise zipfile.BadZipFile(f"{info.filename} is larger than it says")
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+def metadata_member(archive: zipfile.ZipFile, filename: str) -> str:
+    """The METADATA of the wheel's .dist-info folder (exactly one, at the top level)."""
+    candidates = [
+        name
+        for name in archive.namelist()
+        if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
+    ]
+    if len(candidates) != 1:
+        raise IndexFetchError(
+            f"{filename}: expected one .dist-info/METADATA, found {len(candidates)}"
+        )
+    return candidates[0]

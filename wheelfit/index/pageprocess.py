@@ -1,0 +1,239 @@
+"""Project pages fetched by a second process, straight into the cache folder.
+
+A cold run is CPU-bound under the GIL, and Python's TLS layer gives the GIL up and takes it
+back for every record it reads (16 KB at most): while the parse, the resolutions and the
+imports hold the GIL, a page thread waits for it after each record. The 161 pages of awx
+(53 MB) came in over 1.5 s of a cold run; the same eight threads fetch them in 0.45 s in a
+process with nothing else to do. A child process, whose threads only wait on the network,
+fetches the pages and writes each into the cache as the parent would have; the parent reads
+it from there and parses it. A page the child cannot store comes back as the error the parent
+would have reported, in the same words (an HTTP status, another content type, a timeout); a
+page it does not answer (a child that could not start, or is gone) the parent fetches itself.
+
+The protocol is JSON lines on the child's stdin and stdout: the settings first, then one line
+per page ({"id", "url", "auth"}); the child answers each ({"id"}, with "stored" and the URL
+after redirects when the page is in the cache, "status": 404, or "error"). Credentials travel on the
+pipe only, never on a command line; the child writes nothing else anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+
+from ..errors import redact_url
+from .bigbytes import joined
+from .cache import Cache, CachedPage
+from .http import Http, RequestAborted, ResponseTooLarge, failure_reason, make_session
+
+JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
+ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+MAX_PAGE_BYTES = 128 * 1024 * 1024  # PyPI's largest project pages are a few tens of MB
+PAGE_CONTENT_TYPES = frozenset(
+    {JSON_CONTENT_TYPE, "application/vnd.pypi.simple.v1+html", "text/html"}
+)
+DEFAULT_PAGE_MAX_AGE = 600  # PyPI sends max-age=600 on project pages
+
+
+def wanted() -> bool:
+    """Whether pages go through a child process: WHEELFIT_PAGE_PROCESS=0 turns it off, and a
+    frozen application has no interpreter to start one with."""
+    return os.environ.get("WHEELFIT_PAGE_PROCESS") != "0" and not getattr(sys, "frozen", False)
+
+
+class PageProcess:
+    """The parent's side: the child, started on the first page asked for; each page is asked
+    for once (``ask``, as soon as its name is known) and its answer waited for when the page
+    is needed (``answer``)."""
+
+    def __init__(self, cache_dir: Path, timeout: float, deadline: float, retries: int) -> None:
+        self._settings = {"cache": str(cache_dir), "timeout": timeout, "deadline": deadline}
+        self._settings["retries"] = retries
+        # the child gives up on a page after its deadline (retries included): past that and
+        # a margin, the parent asks the index itself
+        self._wait = deadline + timeout + 5
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._failed = False  # it could not start, or it has ended: pages are fetched here
+        self._asked: dict[str, Future[dict[str, Any]]] = {}  # by URL
+        self._waiting: dict[int, Future[dict[str, Any]]] = {}  # by the id sent with it
+        self._ids = itertools.count()
+
+    def ask(self, url: str, auth: tuple[str, str] | None) -> Future[dict[str, Any]]:
+        """The child's answer, to come: {"stored": True, "url": the URL after redirects} once
+        the page is in the cache, {"status": 404}, {"error": what the parent reports}, or {}
+        when the parent must fetch the page itself (the child is gone)."""
+        with self._lock:
+            future = self._asked.get(url)
+            if future is not None:
+                return future
+            future = self._asked[url] = Future()
+            ident = next(self._ids)
+            self._waiting[ident] = future
+            if not self._send({"id": ident, "url": url, "auth": auth}):
+                del self._waiting[ident]
+                future.set_result({})
+        return future
+
+    def asked(self, url: str) -> bool:
+        with self._lock:
+            return url in self._asked
+
+    def answer(self, url: str, auth: tuple[str, str] | None) -> dict[str, Any]:
+        try:
+            return self.ask(url, auth).result(timeout=self._wait)
+        except FutureTimeout:
+            return {}
+
+    def close(self) -> None:
+        """Stop the child: pages still on their way are no longer needed."""
+        with self._lock:
+            process, self._process, self._failed = self._process, None, True
+        if process is not None:
+            process.kill()
+            process.wait()
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):  # a write left for a child now gone
+                        stream.close()
+
+    def start(self) -> None:
+        """Start the child now (its start-up, about 0.15 s, beside other work)."""
+        with self._lock:
+            self._started()
+
+    def _started(self) -> bool:
+        """Under the lock: whether the child runs, started first if need be."""
+        if self._process is None and not self._failed:
+            try:
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", __name__],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError:  # no interpreter to start (an embedded Python)
+                self._failed = True
+                return False
+            reader = threading.Thread(
+                target=self._read_answers, args=(self._process,), name="wf-pages", daemon=True
+            )
+            reader.start()
+            return self._send(self._settings)
+        return self._process is not None
+
+    def _send(self, message: dict[str, Any]) -> bool:
+        """Under the lock: the message written to the child, started first if need be."""
+        if message is not self._settings and not self._started():
+            return False
+        if self._process is None or self._process.stdin is None:
+            return False
+        try:
+            self._process.stdin.write(json.dumps(message).encode() + b"\n")
+            self._process.stdin.flush()
+        except (OSError, ValueError):  # the child is gone (or its pipe closed)
+            return False
+        return True
+
+    def _read_answers(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:
+                answer = json.loads(line)
+                with self._lock:
+                    future = self._waiting.pop(answer.pop("id"), None)
+                if future is not None:
+                    future.set_result(answer)
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass  # a closed pipe, or a line that is not an answer: the child is not trusted
+        with self._lock:  # the child ended: whatever it did not answer is fetched here
+            waiting, self._waiting, self._failed = self._waiting, {}, True
+        for future in waiting.values():
+            future.set_result({})
+
+
+def max_age(cache_control: str) -> int:
+    """How long a page counts as fresh, from its Cache-Control."""
+    match = re.search(r"max-age=(\d+)", cache_control)
+    if "no-cache" in cache_control or "no-store" in cache_control:
+        return 0
+    return int(match[1]) if match else DEFAULT_PAGE_MAX_AGE
+
+
+def _fetch_into(cache: Cache, http: Http, url: str, auth: tuple[str, str] | None) -> dict[str, Any]:
+    """The page fetched into the cache; else what the parent reports, in its words."""
+    try:
+        response = http.fetch(
+            "GET", url, limit=MAX_PAGE_BYTES, headers={"Accept": ACCEPT}, auth=auth, join=joined
+        )
+    except ResponseTooLarge as exc:
+        return {"error": f"{redact_url(url)}: {exc}"}
+    except (requests.RequestException, RequestAborted, zlib.error) as exc:
+        # exception texts can quote the URL: never let credentials through
+        return {"error": f"{redact_url(url)}: {failure_reason(exc, http.deadline)}"}
+    if response.status == 404:
+        return {"status": 404}
+    if response.status >= 400:
+        return {"error": f"{redact_url(url)}: HTTP {response.status} {response.reason}"}
+    # pip refuses an answer without a Content-Type too; it is also what headers cut short by
+    # a dropped connection look like (http.client ends headers at end of file)
+    content_type = response.headers.get("Content-Type", "(none)")
+    if content_type.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
+        # pip refuses these too: an error page or a proxy's answer is not a project page
+        return {"error": f"{redact_url(url)}: not a project page ({content_type})"}
+    cache.store_page(
+        CachedPage(
+            url=url,
+            body=response.body,
+            content_type=content_type,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+            fetched_at=time.time(),
+            max_age=max_age(response.headers.get("Cache-Control", "")),
+        )
+    )
+    return {"stored": True, "url": response.url}
+
+
+def _serve(requests: IO[bytes], answers: IO[bytes], workers: int = 8) -> None:
+    """The child's side: fetch every page asked for into the cache, answering each."""
+    settings = json.loads(requests.readline())
+    cache = Cache(Path(settings["cache"]))
+    retries = int(settings["retries"])
+    session = make_session(retries, workers)
+    http = Http(session, float(settings["timeout"]), float(settings["deadline"]), retries)
+    lock = threading.Lock()
+
+    def serve(ask: dict[str, Any]) -> None:
+        answer: dict[str, Any] = {}
+        try:
+            auth = tuple(ask["auth"]) if ask.get("auth") else None
+            answer = _fetch_into(cache, http, str(ask["url"]), auth)
+        except Exception:  # the parent fetches the page itself and reports what goes wrong
+            answer = {}
+        with lock:
+            answers.write(json.dumps({"id": ask["id"], **answer}).encode() + b"\n")
+            answers.flush()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wf-child") as pool:
+        for line in requests:
+            pool.submit(serve, json.loads(line))
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):  # the parent went away
+        _serve(sys.stdin.buffer, sys.stdout.buffer)
