@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from indexserver import IndexServer
 
 from wheelfit import Settings, analyze, target_from_image
 from wheelfit.index import pageprocess
+from wheelfit.index.cache import Cache
 from wheelfit.index.client import IndexClient
 from wheelfit.render.json import report_to_dict
 
@@ -141,3 +143,19 @@ def test_without_its_child_the_client_fetches_the_pages_itself(
 
     assert report(index, tmp_path / "cache") == alone
     assert [url for url in fetched_here if "/simple/" in url]
+
+
+def test_a_client_closed_while_its_child_fetches_leaves_no_half_written_page(
+    index_server: IndexServer, tmp_path: Path, spawned: list[list[str]]
+) -> None:
+    """The child is told to stop and finishes the pages it is writing, within a bound."""
+    names = index_server.project_names()[:6]
+    client = IndexClient([f"{index_server.url}/slow/1/simple/"], cache=Cache(tmp_path / "c"))
+    client.prefetch_projects(names)  # six pages of a second each, asked of the child
+    time.sleep(0.5)
+    started = time.monotonic()
+    client.close()
+
+    assert spawned
+    assert time.monotonic() - started < 5
+    assert not list((tmp_path / "c" / "pages").glob(".tmp-*"))

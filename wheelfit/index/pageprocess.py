@@ -100,10 +100,17 @@ class PageProcess:
             return {}
 
     def close(self) -> None:
-        """Stop the child: pages still on their way are no longer needed."""
+        """Stop the child: pages still on their way are no longer needed. An idle child is
+        killed at once; one still fetching is told to stop (its pipe closed), so that no page
+        is cut off in the middle of its write, and killed if it has not stopped within 1 s."""
         with self._lock:
             process, self._process, self._failed = self._process, None, True
+            idle = not self._waiting
         if process is not None:
+            if not idle and process.stdin is not None:
+                with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                    process.stdin.close()
+                    process.wait(timeout=1)
             process.kill()
             process.wait()
             for stream in (process.stdin, process.stdout):
@@ -225,13 +232,16 @@ def _serve(requests: IO[bytes], answers: IO[bytes], workers: int = 8) -> None:
             answer = _fetch_into(cache, http, str(ask["url"]), auth)
         except Exception:  # the parent fetches the page itself and reports what goes wrong
             answer = {}
-        with lock:
+        with lock, contextlib.suppress(OSError):  # a parent gone: nobody to answer
             answers.write(json.dumps({"id": ask["id"], **answer}).encode() + b"\n")
             answers.flush()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wf-child") as pool:
-        for line in requests:
-            pool.submit(serve, json.loads(line))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wf-child")
+    for line in requests:
+        pool.submit(serve, json.loads(line))
+    # the pipe closed: the parent ended, or needs no more pages; the pages being fetched are
+    # finished (a write is never cut off), the ones not begun dropped
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 if __name__ == "__main__":
