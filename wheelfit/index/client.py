@@ -12,7 +12,6 @@ import hashlib
 import json
 import tempfile
 import threading
-import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -51,7 +50,7 @@ from .http import (
 from .members import MemberList
 from .memo import Memo
 from .page import ProjectPage
-from .pageprocess import ACCEPT, MAX_PAGE_BYTES, PAGE_CONTENT_TYPES, PageProcess, max_age, wanted
+from .pageprocess import ACCEPT, MAX_PAGE_BYTES, PageProcess, answered_page, wanted
 from .rangezip import RangeFile, metadata_member, read_member
 from .simple import parse_project_page
 from .urls import DEFAULT_INDEX, local_path, strip_credentials
@@ -257,21 +256,7 @@ class IndexClient:
                 self._absent(url)
                 return None
             _raise_for_status(response, url)
-            # pip refuses an answer without a Content-Type too; it is also what headers cut
-            # short by a dropped connection look like (http.client ends headers at end of file)
-            content_type = response.headers.get("Content-Type", "(none)")
-            if content_type.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
-                # pip refuses these too: an error page or a proxy's answer is not a project page
-                raise IndexFetchError(f"{redact_url(url)}: not a project page ({content_type})")
-            page = CachedPage(
-                url=response.url,  # after redirects, for resolving relative file URLs
-                body=response.body,
-                content_type=content_type,
-                etag=response.headers.get("ETag"),
-                last_modified=response.headers.get("Last-Modified"),
-                fetched_at=time.time(),
-                max_age=max_age(response.headers.get("Cache-Control", "")),
-            )
+            page = answered_page(response, url)
         parsed = self._parse(page, name)
         if parsed is None:
             if not fetched_here:

@@ -35,10 +35,10 @@ from typing import IO, Any
 
 import requests
 
-from ..errors import redact_url
+from ..errors import IndexFetchError, redact_url
 from .bigbytes import joined
 from .cache import Cache, CachedPage
-from .http import Http, RequestAborted, ResponseTooLarge, failure_reason, make_session
+from .http import Answer, Http, RequestAborted, ResponseTooLarge, failure_reason, make_session
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -196,24 +196,33 @@ def _fetch_into(cache: Cache, http: Http, url: str, auth: tuple[str, str] | None
         return {"status": 404}
     if response.status >= 400:
         return {"error": f"{redact_url(url)}: HTTP {response.status} {response.reason}"}
+    try:
+        page = answered_page(response, url)
+    except IndexFetchError as exc:
+        return {"error": str(exc)}
+    page.url = url  # the cache keeps a page under the URL asked for
+    cache.store_page(page)
+    return {"stored": True, "url": response.url}
+
+
+def answered_page(response: Answer, url: str) -> CachedPage:
+    """The project page an answer of status < 400 carries, its URL the one after redirects
+    (for resolving relative file URLs); IndexFetchError when it is not a project page."""
     # pip refuses an answer without a Content-Type too; it is also what headers cut short by
     # a dropped connection look like (http.client ends headers at end of file)
     content_type = response.headers.get("Content-Type", "(none)")
     if content_type.split(";")[0].strip().lower() not in PAGE_CONTENT_TYPES:
         # pip refuses these too: an error page or a proxy's answer is not a project page
-        return {"error": f"{redact_url(url)}: not a project page ({content_type})"}
-    cache.store_page(
-        CachedPage(
-            url=url,
-            body=response.body,
-            content_type=content_type,
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
-            fetched_at=time.time(),
-            max_age=max_age(response.headers.get("Cache-Control", "")),
-        )
+        raise IndexFetchError(f"{redact_url(url)}: not a project page ({content_type})")
+    return CachedPage(
+        url=response.url,
+        body=response.body,
+        content_type=content_type,
+        etag=response.headers.get("ETag"),
+        last_modified=response.headers.get("Last-Modified"),
+        fetched_at=time.time(),
+        max_age=max_age(response.headers.get("Cache-Control", "")),
     )
-    return {"stored": True, "url": response.url}
 
 
 def _serve(requests: IO[bytes], answers: IO[bytes], workers: int = 8) -> None:
