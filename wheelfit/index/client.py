@@ -123,7 +123,8 @@ class IndexClient:
         # connections kept alive per host: one per thread that may ask it at once (the
         # pools, the targets' threads); with fewer, an answer beyond them closes its connection
         self.session = session or make_session(retries, 2 * max_workers + 4)
-        # pages fetched by a child process (pageprocess.py) into the cache; a caller's session
+        # pages fetched into the cache by a child (pageprocess.py): not offline, nor with a
+        # caller's session (its settings cannot be handed over) or without a cache folder
         root = self.cache.root if session is None and not offline and wanted() else None
         self._pages = pages or (PageProcess(root, timeout, deadline, retries) if root else None)
         self.http = Http(self.session, timeout, deadline, retries)
