@@ -60,7 +60,8 @@ def analyze(
     ``unavailable`` row with the reason. Only a programming error raises.
     """
     settings = settings or Settings()
-    pages = None if client is not None else _first_run_pages(settings)
+    cache = client.cache if client is not None else _cache(settings)
+    pages = None if client is not None else _first_run_pages(settings, cache)
     inputs = read_requirements(
         list(requirement_files),
         extras=settings.extras,
@@ -76,7 +77,6 @@ def analyze(
             warnings.append(f"Python {targets[0].python} taken from {source}")
     options = inputs.options
     own_client = client is None
-    cache = client.cache if client is not None else _cache(settings)
 
     def the_client() -> IndexClient:
         # made when first needed: a run answered from stored results makes none
@@ -163,21 +163,19 @@ def _cache(settings: Settings) -> Cache:
     return Cache(None if settings.no_cache else (settings.cache_dir or default_cache_dir()))
 
 
-def _first_run_pages(settings: Settings) -> PageProcess | None:
+def _first_run_pages(settings: Settings, cache: Cache) -> PageProcess | None:
     """The child process that fetches the pages (index/pageprocess.py), started before the
     requirement files are read when the cache folder holds no page yet: a first run fetches
     every page, and the child's start-up (~0.15 s) then goes beside reading them."""
-    cache = _cache(settings)
-    if settings.offline or cache.root is None or (cache.root / "pages").exists():
+    if cache.root is None or (cache.root / "pages").exists():
         return None
     from .index.client import DEFAULT_DEADLINE, RETRIES
     from .index.http import DEFAULT_TIMEOUT
-    from .index.pageprocess import PageProcess, wanted
+    from .index.pageprocess import page_process
 
-    if not wanted():
-        return None
-    pages = PageProcess(cache.root, DEFAULT_TIMEOUT, DEFAULT_DEADLINE, RETRIES)
-    pages.start()
+    pages = page_process(cache.root, settings.offline, DEFAULT_TIMEOUT, DEFAULT_DEADLINE, RETRIES)
+    if pages is not None:
+        pages.start()
     return pages
 
 

@@ -45,12 +45,14 @@ from .http import (
     RequestAborted,
     ResponseTooLarge,
     failure_reason,
+    fetch_or_fail,
     make_session,
+    raise_for_status,
 )
 from .members import MemberList
 from .memo import Memo
 from .page import ProjectPage
-from .pageprocess import ACCEPT, MAX_PAGE_BYTES, PageProcess, answered_page, wanted
+from .pageprocess import ACCEPT, MAX_PAGE_BYTES, PageProcess, answered_page, page_process
 from .rangezip import RangeFile, metadata_member, read_member
 from .simple import parse_project_page
 from .urls import DEFAULT_INDEX, local_path, strip_credentials
@@ -123,10 +125,13 @@ class IndexClient:
         # connections kept alive per host: one per thread that may ask it at once (the
         # pools, the targets' threads); with fewer, an answer beyond them closes its connection
         self.session = session or make_session(retries, 2 * max_workers + 4)
-        # pages fetched into the cache by a child (pageprocess.py): not offline, nor with a
-        # caller's session (its settings cannot be handed over) or without a cache folder
-        root = self.cache.root if session is None and not offline and wanted() else None
-        self._pages = pages or (PageProcess(root, timeout, deadline, retries) if root else None)
+        # pages fetched into the cache by a child (pageprocess.py); not with a caller's session:
+        # its settings cannot be handed over
+        self._pages = pages or (
+            page_process(self.cache.root, offline, timeout, deadline, retries)
+            if session is None
+            else None
+        )
         self.http = Http(self.session, timeout, deadline, retries)
         # No task waits on work queued behind it: the I/O pool runs leaf fetches (metadata,
         # file lists, archives); the page pool, pages, which wait on the one parse thread (in
@@ -167,7 +172,7 @@ class IndexClient:
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in map(canonicalize_name, names):
             for index in self.indexes:  # the child fetches ahead of the page threads
-                self._from_child(f"{index.url}{name}/", index.auth, wait=False)
+                self._ask_child(f"{index.url}{name}/", index.auth)
             self.project_future(name)
 
     # -- project pages ---------------------------------------------------------------------
@@ -210,7 +215,7 @@ class IndexClient:
         self, url: str, auth: tuple[str, str] | None, name: NormalizedName
     ) -> ProjectPage | None:
         """The project page from the cache or the index; only a page that parses is cached."""
-        answer = self._from_child(url, auth)  # the child's, when it fetches this page
+        answer = self._child_answer(url, auth)  # the child's, when it fetches this page
         cached = None if answer else self.cache.load_page(url)
         from_cache = self._parse(cached, name) if cached is not None else None
         if from_cache is None:
@@ -256,7 +261,7 @@ class IndexClient:
             if response.status == 404:
                 self._absent(url)
                 return None
-            _raise_for_status(response, url)
+            raise_for_status(response, url)
             page = answered_page(response, url)
         parsed = self._parse(page, name)
         if parsed is None:
@@ -274,16 +279,22 @@ class IndexClient:
         with self._lock:
             self.pages_read[url] = ""  # not cached: a result that saw it cannot be reused
 
-    def _from_child(self, url: str, auth: tuple[str, str] | None, wait: bool = True) -> Any:
-        """The child process's answer for a page it was asked for, or is now as the page is not
-        in the cache (pageprocess.py); {} otherwise, and when it did not store the page.
-        Without ``wait``, the page is asked for only."""
-        bare, found = self._credentials(url)
+    def _child_answer(self, url: str, auth: tuple[str, str] | None) -> dict[str, Any]:
+        """The child process's answer for a page it was asked for, or is asked for now as the
+        page is not in the cache (pageprocess.py); {} when there is no child, for a page of
+        an earlier run (read, or revalidated, here), and when the child did not store it."""
         if self._pages is None:
             return {}
-        if (not wait or not self._pages.asked(bare)) and self.cache.page_state(url) is not None:
-            return {}  # a page of an earlier run: read, or revalidated, here
-        return (self._pages.answer if wait else self._pages.ask)(bare, auth or found)
+        bare, found = self._credentials(url)
+        if not self._pages.asked(bare) and self.cache.page_state(url) is not None:
+            return {}
+        return self._pages.answer(bare, auth or found)
+
+    def _ask_child(self, url: str, auth: tuple[str, str] | None) -> None:
+        """Ask the child for a page not in the cache, ahead of the page threads."""
+        if self._pages is not None and self.cache.page_state(url) is None:
+            bare, found = self._credentials(url)
+            self._pages.ask(bare, auth or found)
 
     def _parse(self, page: CachedPage, name: NormalizedName) -> ProjectPage | None:
         """The page's files, or None when it is not a project page. One thread parses every
@@ -346,7 +357,7 @@ class IndexClient:
     def _fetch_links_page(self, location: str) -> tuple[bytes, str]:
         self._refuse_offline(f"--find-links {redact_url(location)}")
         response = self._request("GET", location, MAX_PAGE_BYTES, headers={"Accept": "text/html"})
-        _raise_for_status(response, location)
+        raise_for_status(response, location)
         self.observer.fetched("page", location, False)
         return response.data, response.url
 
@@ -470,7 +481,7 @@ class IndexClient:
 
     def _content_length(self, url: str) -> int:
         response = self._request("HEAD", url, 0)
-        _raise_for_status(response, url)
+        raise_for_status(response, url)
         length = response.headers.get("Content-Length", "")
         if not length.isdigit():
             raise IndexFetchError(f"{redact_url(url)}: server does not tell the file's size")
@@ -479,7 +490,7 @@ class IndexClient:
     def _fetch_range(self, url: str, start: int, end: int) -> tuple[bytes, bool]:
         headers = {"Range": f"bytes={start}-{end}"}
         response = self._request("GET", url, MAX_RANGE_READ, headers=headers)
-        _raise_for_status(response, url)
+        raise_for_status(response, url)
         return response.data, response.status == 206
 
     # -- whole archives (sdists) -----------------------------------------------------------
@@ -514,7 +525,8 @@ class IndexClient:
             raise IndexFetchError(f"{redact_url(bare)}: {exc}") from None
         except (requests.RequestException, RequestAborted, zlib.error) as exc:
             archive.close()  # cut short, reset while streaming, too slow
-            raise IndexFetchError(f"{dist.filename}: {self._reason(exc)}") from None
+            reason = failure_reason(exc, self.http.deadline)
+            raise IndexFetchError(f"{dist.filename}: {reason}") from None
         except BaseException:
             archive.close()
             raise
@@ -548,24 +560,11 @@ class IndexClient:
     ) -> Answer:
         """The answer with its whole body (at most ``limit`` bytes), or IndexFetchError."""
         bare, found_auth = self._credentials(url)
-        auth = auth or found_auth
-        try:
-            return self.http.fetch(method, bare, limit=limit, headers=headers, auth=auth, join=join)
-        except ResponseTooLarge as exc:
-            raise IndexFetchError(f"{redact_url(bare)}: {exc}") from None
-        except (requests.RequestException, RequestAborted, zlib.error) as exc:
-            # exception texts can quote the URL: never let credentials through
-            raise IndexFetchError(f"{redact_url(bare)}: {self._reason(exc)}") from None
-
-    def _reason(self, exc: Exception) -> str:
-        return failure_reason(exc, self.http.deadline)
+        return fetch_or_fail(
+            self.http, method, bare, limit, headers=headers, auth=auth or found_auth, join=join
+        )
 
 
 def file_identity(dist: DistFile) -> str:
     """What cached facts about a file are keyed by: its sha256, else its credential-free URL."""
     return dist.sha256 or redact_url(dist.url)
-
-
-def _raise_for_status(response: Answer, url: str) -> None:
-    if response.status >= 400:
-        raise IndexFetchError(f"{redact_url(url)}: HTTP {response.status} {response.reason}")

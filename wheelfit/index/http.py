@@ -32,6 +32,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from ..errors import IndexFetchError, redact_url
 from .bigbytes import Bytes
 
 USER_AGENT = "wheelfit/0.1 (+https://pypi.org/project/wheelfit/)"
@@ -515,3 +516,19 @@ def failure_reason(exc: Exception, deadline: float) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "cannot connect"
     return type(exc).__name__
+
+
+def fetch_or_fail(http: Http, method: str, url: str, limit: int, **options: Any) -> Answer:
+    """``http.fetch``, its failures raised as IndexFetchError in the words a report uses."""
+    try:
+        return http.fetch(method, url, limit=limit, **options)
+    except ResponseTooLarge as exc:
+        raise IndexFetchError(f"{redact_url(url)}: {exc}") from None
+    except (requests.RequestException, RequestAborted, zlib.error) as exc:
+        # exception texts can quote the URL: never let credentials through
+        raise IndexFetchError(f"{redact_url(url)}: {failure_reason(exc, http.deadline)}") from None
+
+
+def raise_for_status(response: Answer, url: str) -> None:
+    if response.status >= 400:
+        raise IndexFetchError(f"{redact_url(url)}: HTTP {response.status} {response.reason}")

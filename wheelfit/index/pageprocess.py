@@ -19,7 +19,6 @@ pipe only, never on a command line; the child writes nothing else anywhere.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import re
@@ -27,18 +26,15 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import IO, Any
 
-import requests
-
 from ..errors import IndexFetchError, redact_url
 from .bigbytes import joined
 from .cache import Cache, CachedPage
-from .http import Answer, Http, RequestAborted, ResponseTooLarge, failure_reason, make_session
+from .http import Answer, Http, fetch_or_fail, make_session, raise_for_status
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -49,10 +45,17 @@ PAGE_CONTENT_TYPES = frozenset(
 DEFAULT_PAGE_MAX_AGE = 600  # PyPI sends max-age=600 on project pages
 
 
-def wanted() -> bool:
-    """Whether pages go through a child process: WHEELFIT_PAGE_PROCESS=0 turns it off, and a
-    frozen application has no interpreter to start one with."""
-    return os.environ.get("WHEELFIT_PAGE_PROCESS") != "0" and not getattr(sys, "frozen", False)
+def page_process(
+    cache_dir: Path | None, offline: bool, timeout: float, deadline: float, retries: int
+) -> PageProcess | None:
+    """The child for a run, not started yet; None without a cache folder to hand the pages
+    over in, offline, in a frozen application (no interpreter to start one with), or with
+    WHEELFIT_PAGE_PROCESS=0."""
+    if cache_dir is None or offline or getattr(sys, "frozen", False):
+        return None
+    if os.environ.get("WHEELFIT_PAGE_PROCESS") == "0":
+        return None
+    return PageProcess(cache_dir, timeout, deadline, retries)
 
 
 class PageProcess:
@@ -61,17 +64,20 @@ class PageProcess:
     is needed (``answer``)."""
 
     def __init__(self, cache_dir: Path, timeout: float, deadline: float, retries: int) -> None:
-        self._settings = {"cache": str(cache_dir), "timeout": timeout, "deadline": deadline}
-        self._settings["retries"] = retries
+        self._settings = {
+            "cache": str(cache_dir),
+            "timeout": timeout,
+            "deadline": deadline,
+            "retries": retries,
+        }
         # the child gives up on a page after its deadline (retries included): past that and
         # a margin, the parent asks the index itself
         self._wait = deadline + timeout + 5
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._failed = False  # it could not start, or it has ended: pages are fetched here
-        self._asked: dict[str, Future[dict[str, Any]]] = {}  # by URL
-        self._waiting: dict[int, Future[dict[str, Any]]] = {}  # by the id sent with it
-        self._ids = itertools.count()
+        # by URL, which is also the id the child answers with; done once answered
+        self._asked: dict[str, Future[dict[str, Any]]] = {}
 
     def ask(self, url: str, auth: tuple[str, str] | None) -> Future[dict[str, Any]]:
         """The child's answer, to come: {"stored": True, "url": the URL after redirects} once
@@ -82,10 +88,7 @@ class PageProcess:
             if future is not None:
                 return future
             future = self._asked[url] = Future()
-            ident = next(self._ids)
-            self._waiting[ident] = future
-            if not self._send({"id": ident, "url": url, "auth": auth}):
-                del self._waiting[ident]
+            if not self._send({"id": url, "url": url, "auth": auth}):
                 future.set_result({})
         return future
 
@@ -105,7 +108,7 @@ class PageProcess:
         is cut off in the middle of its write, and killed if it has not stopped within 1 s."""
         with self._lock:
             process, self._process, self._failed = self._process, None, True
-            idle = not self._waiting
+            idle = all(future.done() for future in self._asked.values())
         if process is not None:
             if not idle and process.stdin is not None:
                 with contextlib.suppress(OSError, subprocess.TimeoutExpired):
@@ -162,14 +165,15 @@ class PageProcess:
             for line in process.stdout:
                 answer = json.loads(line)
                 with self._lock:
-                    future = self._waiting.pop(answer.pop("id"), None)
-                if future is not None:
+                    future = self._asked.get(answer.pop("id"))
+                if future is not None and not future.done():
                     future.set_result(answer)
-        except (OSError, ValueError, KeyError, AttributeError):
+        except (OSError, ValueError, KeyError, AttributeError, TypeError):
             pass  # a closed pipe, or a line that is not an answer: the child is not trusted
         with self._lock:  # the child ended: whatever it did not answer is fetched here
-            waiting, self._waiting, self._failed = self._waiting, {}, True
-        for future in waiting.values():
+            self._failed = True
+            waiting = [future for future in self._asked.values() if not future.done()]
+        for future in waiting:
             future.set_result({})
 
 
@@ -184,19 +188,12 @@ def max_age(cache_control: str) -> int:
 def _fetch_into(cache: Cache, http: Http, url: str, auth: tuple[str, str] | None) -> dict[str, Any]:
     """The page fetched into the cache; else what the parent reports, in its words."""
     try:
-        response = http.fetch(
-            "GET", url, limit=MAX_PAGE_BYTES, headers={"Accept": ACCEPT}, auth=auth, join=joined
+        response = fetch_or_fail(
+            http, "GET", url, MAX_PAGE_BYTES, headers={"Accept": ACCEPT}, auth=auth, join=joined
         )
-    except ResponseTooLarge as exc:
-        return {"error": f"{redact_url(url)}: {exc}"}
-    except (requests.RequestException, RequestAborted, zlib.error) as exc:
-        # exception texts can quote the URL: never let credentials through
-        return {"error": f"{redact_url(url)}: {failure_reason(exc, http.deadline)}"}
-    if response.status == 404:
-        return {"status": 404}
-    if response.status >= 400:
-        return {"error": f"{redact_url(url)}: HTTP {response.status} {response.reason}"}
-    try:
+        if response.status == 404:
+            return {"status": 404}
+        raise_for_status(response, url)
         page = answered_page(response, url)
     except IndexFetchError as exc:
         return {"error": str(exc)}
