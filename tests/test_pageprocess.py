@@ -1,6 +1,7 @@
-"""Project pages fetched by a child process into the cache (index/pageprocess.py): the report
-is the one the client gives fetching them itself, errors included, credentials stay on the
-pipe, and without a child the client fetches the pages as before."""
+"""Project pages fetched, and sdists read, by a child process into the cache
+(index/pageprocess.py, inspect/sdistprocess.py): the report is the one the client gives doing
+it itself, errors included, credentials stay on the pipe, and without a child the client
+fetches the pages and reads the sdists as before."""
 
 from __future__ import annotations
 
@@ -16,14 +17,18 @@ import pytest
 from indexserver import IndexServer
 
 from wheelfit import Settings, analyze, target_from_image
+from wheelfit.errors import IndexFetchError
 from wheelfit.index import pageprocess
 from wheelfit.index.cache import Cache
 from wheelfit.index.client import IndexClient
+from wheelfit.index.http import Http, make_session
+from wheelfit.inspect import sdistprocess
+from wheelfit.models import DistFile, FileDetails
 from wheelfit.render.json import report_to_dict
 
 TARGET = target_from_image("python:3.12-slim-bookworm")
-# a wheel, an sdist with a build environment, and a dependency found on the way
-REQUIREMENTS = "six==1.16.0\npyyaml\nrequests\n"
+# wheels, an sdist (uwsgi) with a build environment, and dependencies found on the way
+REQUIREMENTS = "six==1.16.0\npyyaml\nrequests\nuwsgi\n"
 
 
 @pytest.fixture
@@ -54,6 +59,20 @@ def fetched_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return asked
 
 
+@pytest.fixture
+def downloaded_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The archives the client itself downloaded."""
+    names: list[str] = []
+    real = IndexClient.download
+
+    def download(self: IndexClient, dist: Any, *args: Any, **kwargs: Any) -> Any:
+        names.append(dist.filename)
+        return real(self, dist, *args, **kwargs)
+
+    monkeypatch.setattr(IndexClient, "download", download)
+    return names
+
+
 def report(index_url: str, cache: Path, requirements: str = REQUIREMENTS) -> dict[str, Any]:
     """The run's report from an empty cache (the same folder each time: the options name it)."""
     shutil.rmtree(cache, ignore_errors=True)
@@ -71,20 +90,80 @@ def test_the_child_fetches_the_pages_and_the_report_is_the_same(
     monkeypatch: pytest.MonkeyPatch,
     spawned: list[list[str]],
     fetched_here: list[str],
+    downloaded_here: list[str],
 ) -> None:
     index = f"{index_server.url}/simple/"
     monkeypatch.setenv("WHEELFIT_PAGE_PROCESS", "0")
     alone = report(index, tmp_path / "cache")
     assert spawned == [] and any("/simple/" in url for url in fetched_here)
+    assert [name for name in downloaded_here if name.startswith("uwsgi-")]
 
     monkeypatch.delenv("WHEELFIT_PAGE_PROCESS")
     fetched_here.clear()
+    downloaded_here.clear()
     with_child = report(index, tmp_path / "cache")
 
     assert with_child == alone
-    assert spawned == [[sys.executable, "-m", "wheelfit.index.pageprocess"]]
+    assert spawned == [[sys.executable, "-m", "wheelfit.inspect.sdistprocess"]]
     assert not [url for url in fetched_here if "/simple/" in url]  # every page came from it
     assert len(list((tmp_path / "cache" / "pages").glob("*.page"))) >= 3
+    assert downloaded_here == []  # the sdist was read by the child
+    assert len(list((tmp_path / "cache" / "blobs").glob("sdist-v*/*"))) == 1
+
+
+def test_an_sdist_that_cannot_be_read_reads_as_it_did_without_the_child(
+    fresh_server: IndexServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    spawned: list[list[str]],
+    downloaded_here: list[str],
+) -> None:
+    fresh_server.add_project(
+        "escapee", [{"filename": "escapee-1.0.tar.gz", "members": ["../../outside.c"]}]
+    )
+    index = f"{fresh_server.url}/simple/"
+    monkeypatch.setenv("WHEELFIT_PAGE_PROCESS", "0")
+    alone = report(index, tmp_path / "cache", "escapee==1.0\n")
+    monkeypatch.delenv("WHEELFIT_PAGE_PROCESS")
+    downloaded_here.clear()
+    with_child = report(index, tmp_path / "cache", "escapee==1.0\n")
+
+    assert spawned and downloaded_here == []
+    assert with_child == alone
+    (row,) = with_child["targets"][0]["packages"]
+    assert "unsafe member path" in json.dumps(row)
+    assert not list((tmp_path / "cache" / "blobs").glob("sdist-v*/*"))
+
+
+@pytest.mark.parametrize("fault", ["status/404/", "auth/u:p/", "sha256"])
+def test_the_child_fails_a_download_in_the_clients_words(
+    index_server: IndexServer, tmp_path: Path, fault: str
+) -> None:
+    """One sdist downloaded by the client and by the child's job (inspect_into_cache)."""
+    client = IndexClient([f"{index_server.url}/simple/"], cache=Cache(None), timeout=5)
+    sdist = next(f for f in client.get_project("uwsgi").files if not f.is_wheel)
+    details = {name: getattr(sdist.details, name) for name in sdist.details.__dataclass_fields__}
+    if fault == "sha256":
+        details["sha256"] = "0" * 64
+    else:
+        details["url"] = details["url"].replace("/files/", f"/{fault}files/")
+    dist = DistFile(sdist.project, sdist.version, False, FileDetails(**details))
+    with client, pytest.raises(IndexFetchError) as raised:
+        client.download(dist).close()
+    child = pageprocess.Child(Cache(tmp_path / "c"), Http(make_session(0, 1), 5, 10, 0))
+    ask = {
+        "url": dist.url,
+        "auth": None,
+        "filename": dist.filename,
+        "sha256": dist.sha256,
+        "limit": 1 << 24,
+        "in_memory": 1 << 20,
+        "blob": "sdist-test",
+        "identity": "x",
+    }
+
+    assert sdistprocess.inspect_into_cache(child, ask) == {"error": str(raised.value)}
+    assert not (tmp_path / "c" / "blobs").exists()
 
 
 @pytest.mark.parametrize("fault", ["ctype/text~plain/", "garble/", "status/403/"])
@@ -115,10 +194,12 @@ def test_credentials_travel_on_the_pipe_only(
     host = index_server.url.removeprefix("http://")
     index = f"http://user:s3cret-word@{host}/auth/user:s3cret-word/simple/"
 
-    document = report(index, tmp_path / "cache", "six==1.16.0\n")
+    document = report(index, tmp_path / "cache", "six==1.16.0\nuwsgi\n")
 
-    (row,) = document["targets"][0]["packages"]
-    assert row["status"] == "wheel"  # the child's requests carried the credentials
+    rows = {row["name"]: row for row in document["targets"][0]["packages"]}
+    assert rows["six"]["status"] == "wheel"  # the child's requests carried the credentials
+    assert rows["uwsgi"]["languages"] and not rows["uwsgi"].get("incomplete")  # read by it
+    assert list((tmp_path / "cache" / "blobs").glob("sdist-v*/*"))
     assert spawned and "s3cret-word" not in json.dumps(spawned)
     # (the test index's route names the password in its path; the credentials part does not)
     assert "s3cret-word@" not in json.dumps(document)

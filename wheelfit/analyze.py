@@ -169,14 +169,27 @@ def _first_run_pages(settings: Settings, cache: Cache) -> PageProcess | None:
     every page, and the child's start-up (~0.15 s) then goes beside reading them."""
     if cache.root is None or (cache.root / "pages").exists():
         return None
+    pages = _child_process(settings, cache)
+    if pages is not None:
+        pages.start()
+    return pages
+
+
+def _child_process(settings: Settings, cache: Cache) -> PageProcess | None:
+    """The run's child process (not started): the pages and the sdists' inspections
+    (inspect/sdistprocess.py); None where none is used (index/pageprocess.page_process)."""
     from .index.client import DEFAULT_DEADLINE, RETRIES
     from .index.http import DEFAULT_TIMEOUT
     from .index.pageprocess import page_process
 
-    pages = page_process(cache.root, settings.offline, DEFAULT_TIMEOUT, DEFAULT_DEADLINE, RETRIES)
-    if pages is not None:
-        pages.start()
-    return pages
+    return page_process(
+        cache.root,
+        settings.offline,
+        DEFAULT_TIMEOUT,
+        DEFAULT_DEADLINE,
+        RETRIES,
+        program="wheelfit.inspect.sdistprocess",
+    )
 
 
 def make_client(
@@ -190,15 +203,16 @@ def make_client(
 
     urls = [] if options.no_index else [options.index_url or DEFAULT_INDEX]
     urls += options.extra_index_urls
+    cache = cache if cache is not None else _cache(settings)
     return IndexClient(
         urls,
-        cache=cache if cache is not None else _cache(settings),
+        cache=cache,
         offline=settings.offline,
         exclude_newer=settings.exclude_newer,
         observer=observer,
         # pip skips a path that is not there (a warning says so)
         find_links=[f for f in options.find_links if not _missing_find_links([f])],
-        pages=pages,
+        pages=pages or _child_process(settings, cache),
     )
 
 

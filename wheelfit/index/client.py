@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import threading
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from ..errors import IndexFetchError, redact_url
 from ..models import DistFile
 from .bigbytes import LARGE, Bytes, joined
 from .cache import Cache, CachedPage
+from .download import download_archive
 from .findlinks import (
     LocalFile,
     archive_link_page,
@@ -42,9 +41,6 @@ from .http import (
     DEFAULT_TIMEOUT,
     Answer,
     Http,
-    RequestAborted,
-    ResponseTooLarge,
-    failure_reason,
     fetch_or_fail,
     make_session,
     raise_for_status,
@@ -68,6 +64,8 @@ ARCHIVE_IN_MEMORY_BYTES = LARGE
 # seconds for one request from start to its body's last byte, retries included: the
 # per-read timeout alone never ends an answer trickling in a byte at a time
 DEFAULT_DEADLINE = 180.0
+# what the child may take beyond the download for work on an archive before the parent does it
+ARCHIVE_WORK_SECONDS = 120.0
 RETRIES = 3  # tries again after a failure (urllib3's, and a body cut short)
 # threads in each of the I/O and task pools: more wait on the GIL more than on the network
 # (cold awx, three images: 8 threads 5.31 s and 5.3 s of CPU, 16 threads 5.63 s and 6.2 s,
@@ -508,31 +506,38 @@ class IndexClient:
             return copy_local(path, dist.filename, limit, ARCHIVE_IN_MEMORY_BYTES)
         self._refuse_offline(dist.filename)
         bare, auth = self._credentials(dist.url)
-        # returned open: the caller closes it
-        archive = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_IN_MEMORY_BYTES)  # noqa: SIM115
-        digest = hashlib.sha256()
-        try:
-            for chunk in self.http.stream(bare, limit=limit, auth=auth):
-                digest.update(chunk)
-                archive.write(chunk)
-            if dist.sha256 and digest.hexdigest() != dist.sha256:
-                raise IndexFetchError(f"{dist.filename} does not match the index's sha256")
-        except ResponseTooLarge:
-            archive.close()
-            raise IndexFetchError(f"{dist.filename} is over the {limit} byte limit") from None
-        except requests.HTTPError as exc:
-            archive.close()
-            raise IndexFetchError(f"{redact_url(bare)}: {exc}") from None
-        except (requests.RequestException, RequestAborted, zlib.error) as exc:
-            archive.close()  # cut short, reset while streaming, too slow
-            reason = failure_reason(exc, self.http.deadline)
-            raise IndexFetchError(f"{dist.filename}: {reason}") from None
-        except BaseException:
-            archive.close()
-            raise
-        archive.seek(0)
+        archive = download_archive(
+            self.http, bare, auth, dist.filename, dist.sha256, limit, ARCHIVE_IN_MEMORY_BYTES
+        )
         self.observer.fetched("archive", dist.filename, False)
         return archive
+
+    def archive_job(self, kind: str, dist: DistFile, payload: dict[str, Any]) -> dict[str, Any]:
+        """Work on a whole archive done by the child process, which downloads it as
+        ``download`` would (inspect/sdistprocess.py): its answer, or {} when no child did it
+        (none runs, the file is local or over the limit): the caller then does it itself."""
+        if self._pages is None or (dist.size or 0) > MAX_ARCHIVE_BYTES:
+            return {}
+        if self._local_file(dist.url) is not None:
+            return {}
+        bare, auth = self._credentials(dist.url)
+        answer = self._pages.job(
+            kind,
+            bare,
+            {
+                **payload,
+                "url": bare,
+                "auth": auth,
+                "filename": dist.filename,
+                "sha256": dist.sha256,
+                "limit": MAX_ARCHIVE_BYTES,
+                "in_memory": ARCHIVE_IN_MEMORY_BYTES,
+            },
+            work=ARCHIVE_WORK_SECONDS,
+        )
+        if answer.get("stored"):
+            self.observer.fetched("archive", dist.filename, False)
+        return answer
 
     def submit(self, kind: str, key: str, work: Callable[[], T]) -> Future[T]:
         """Run ``work`` once per (kind, key) on the task pool (shared across targets)."""

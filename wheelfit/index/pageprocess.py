@@ -11,9 +11,13 @@ would have reported, in the same words (an HTTP status, another content type, a 
 page it does not answer (a child that could not start, or is gone) the parent fetches itself.
 
 The protocol is JSON lines on the child's stdin and stdout: the settings first, then one line
-per page ({"id", "url", "auth"}); the child answers each ({"id"}, with "stored" and the URL
-after redirects when the page is in the cache, "status": 404, or "error"). Credentials travel on the
-pipe only, never on a command line; the child writes nothing else anywhere.
+per job ({"id", "kind", ...}): a page ({"kind": "page", "url", "auth"}, its id the URL), or
+another kind of work that the program run as the child knows (wheelfit's, which also inspects
+sdists, is inspect/sdistprocess.py; this module's own serves pages only). The child answers
+each ({"id"}, for a page with "stored" and the URL after redirects when it is in the cache,
+"status": 404, or "error"; {} for work it did not do, which the parent then does itself).
+Credentials travel on the pipe only, never on a command line; the child writes nothing else
+anywhere.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,16 +52,21 @@ DEFAULT_PAGE_MAX_AGE = 600  # PyPI sends max-age=600 on project pages
 
 
 def page_process(
-    cache_dir: Path | None, offline: bool, timeout: float, deadline: float, retries: int
+    cache_dir: Path | None,
+    offline: bool,
+    timeout: float,
+    deadline: float,
+    retries: int,
+    program: str = __name__,
 ) -> PageProcess | None:
-    """The child for a run, not started yet; None without a cache folder to hand the pages
-    over in, offline, in a frozen application (no interpreter to start one with), or with
-    WHEELFIT_PAGE_PROCESS=0."""
+    """The child for a run, not started yet, running ``program`` (a module run with -m);
+    None without a cache folder to hand the pages over in, offline, in a frozen application
+    (no interpreter to start one with), or with WHEELFIT_PAGE_PROCESS=0."""
     if cache_dir is None or offline or getattr(sys, "frozen", False):
         return None
     if os.environ.get("WHEELFIT_PAGE_PROCESS") == "0":
         return None
-    return PageProcess(cache_dir, timeout, deadline, retries)
+    return PageProcess(cache_dir, timeout, deadline, retries, program)
 
 
 class PageProcess:
@@ -63,7 +74,15 @@ class PageProcess:
     for once (``ask``, as soon as its name is known) and its answer waited for when the page
     is needed (``answer``)."""
 
-    def __init__(self, cache_dir: Path, timeout: float, deadline: float, retries: int) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        timeout: float,
+        deadline: float,
+        retries: int,
+        program: str = __name__,
+    ) -> None:
+        self._program = program
         self._settings = {
             "cache": str(cache_dir),
             "timeout": timeout,
@@ -76,21 +95,14 @@ class PageProcess:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._failed = False  # it could not start, or it has ended: pages are fetched here
-        # by URL, which is also the id the child answers with; done once answered
+        # by the id the child answers with (a page's is its URL); done once answered
         self._asked: dict[str, Future[dict[str, Any]]] = {}
 
     def ask(self, url: str, auth: tuple[str, str] | None) -> Future[dict[str, Any]]:
         """The child's answer, to come: {"stored": True, "url": the URL after redirects} once
         the page is in the cache, {"status": 404}, {"error": what the parent reports}, or {}
         when the parent must fetch the page itself (the child is gone)."""
-        with self._lock:
-            future = self._asked.get(url)
-            if future is not None:
-                return future
-            future = self._asked[url] = Future()
-            if not self._send({"id": url, "url": url, "auth": auth}):
-                future.set_result({})
-        return future
+        return self._ask(url, {"kind": "page", "url": url, "auth": auth})
 
     def asked(self, url: str) -> bool:
         with self._lock:
@@ -101,6 +113,26 @@ class PageProcess:
             return self.ask(url, auth).result(timeout=self._wait)
         except FutureTimeout:
             return {}
+
+    def job(self, kind: str, key: str, payload: dict[str, Any], work: float) -> dict[str, Any]:
+        """The child's answer for work of another kind than a page (once per kind and key),
+        waited for as long as a request may take plus ``work`` seconds; {} when the child did
+        not do it (gone, too slow, or its program does not know the kind)."""
+        try:
+            future = self._ask(f"{kind} {key}", {"kind": kind, **payload})
+            return future.result(timeout=self._wait + work)
+        except FutureTimeout:
+            return {}
+
+    def _ask(self, job_id: str, message: dict[str, Any]) -> Future[dict[str, Any]]:
+        with self._lock:
+            future = self._asked.get(job_id)
+            if future is not None:
+                return future
+            future = self._asked[job_id] = Future()
+            if not self._send({"id": job_id, **message}):
+                future.set_result({})
+        return future
 
     def close(self) -> None:
         """Stop the child: pages still on their way are no longer needed. An idle child is
@@ -131,7 +163,7 @@ class PageProcess:
         if self._process is None and not self._failed:
             try:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-m", __name__],
+                    [sys.executable, "-m", self._program],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
@@ -185,11 +217,31 @@ def max_age(cache_control: str) -> int:
     return int(match[1]) if match else DEFAULT_PAGE_MAX_AGE
 
 
-def _fetch_into(cache: Cache, http: Http, url: str, auth: tuple[str, str] | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Child:
+    """What the child's jobs work with: the cache folder and the HTTP client."""
+
+    cache: Cache
+    http: Http
+
+
+# a kind of job: the function that does one (its answer, in the parent's words) and how many
+# of that kind are done at once
+Job = tuple[Callable[[Child, dict[str, Any]], dict[str, Any]], int]
+
+
+def fetch_page(child: Child, ask: dict[str, Any]) -> dict[str, Any]:
     """The page fetched into the cache; else what the parent reports, in its words."""
+    url, auth = job_url(ask)
     try:
         response = fetch_or_fail(
-            http, "GET", url, MAX_PAGE_BYTES, headers={"Accept": ACCEPT}, auth=auth, join=joined
+            child.http,
+            "GET",
+            url,
+            MAX_PAGE_BYTES,
+            headers={"Accept": ACCEPT},
+            auth=auth,
+            join=joined,
         )
         if response.status == 404:
             return {"status": 404}
@@ -198,8 +250,17 @@ def _fetch_into(cache: Cache, http: Http, url: str, auth: tuple[str, str] | None
     except IndexFetchError as exc:
         return {"error": str(exc)}
     page.url = url  # the cache keeps a page under the URL asked for
-    cache.store_page(page)
+    child.cache.store_page(page)
     return {"stored": True, "url": response.url}
+
+
+def job_url(ask: dict[str, Any]) -> tuple[str, tuple[str, str] | None]:
+    """A job's URL (without credentials) and the credentials that go with it."""
+    auth = ask.get("auth")
+    return str(ask["url"]), (str(auth[0]), str(auth[1])) if auth else None
+
+
+PAGE_JOBS: Mapping[str, Job] = {"page": (fetch_page, 8)}
 
 
 def answered_page(response: Answer, url: str) -> CachedPage:
@@ -222,34 +283,47 @@ def answered_page(response: Answer, url: str) -> CachedPage:
     )
 
 
-def _serve(requests: IO[bytes], answers: IO[bytes], workers: int = 8) -> None:
-    """The child's side: fetch every page asked for into the cache, answering each."""
+def serve(requests: IO[bytes], answers: IO[bytes], jobs: Mapping[str, Job]) -> None:
+    """The child's side: do every job asked for, answering each; {} for a kind not in
+    ``jobs``, or a job that failed in a way the parent must see for itself."""
     settings = json.loads(requests.readline())
-    cache = Cache(Path(settings["cache"]))
     retries = int(settings["retries"])
-    session = make_session(retries, workers)
+    session = make_session(retries, sum(workers for _, workers in jobs.values()))
     http = Http(session, float(settings["timeout"]), float(settings["deadline"]), retries)
+    child = Child(Cache(Path(settings["cache"])), http)
     lock = threading.Lock()
+    pools = {
+        kind: ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"wf-child-{kind}")
+        for kind, (_, workers) in jobs.items()
+    }
 
-    def serve(ask: dict[str, Any]) -> None:
+    def serve_one(ask: dict[str, Any]) -> None:
         answer: dict[str, Any] = {}
         try:
-            auth = tuple(ask["auth"]) if ask.get("auth") else None
-            answer = _fetch_into(cache, http, str(ask["url"]), auth)
-        except Exception:  # the parent fetches the page itself and reports what goes wrong
+            answer = jobs[ask["kind"]][0](child, ask)
+        except Exception:  # the parent does it itself and reports what goes wrong
             answer = {}
         with lock, contextlib.suppress(OSError):  # a parent gone: nobody to answer
             answers.write(json.dumps({"id": ask["id"], **answer}).encode() + b"\n")
             answers.flush()
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wf-child")
     for line in requests:
-        pool.submit(serve, json.loads(line))
-    # the pipe closed: the parent ended, or needs no more pages; the pages being fetched are
+        ask = json.loads(line)
+        pool = pools.get(ask.get("kind", ""))
+        if pool is None:
+            pool = next(iter(pools.values()))  # answered {}: the parent does it
+        pool.submit(serve_one, ask)
+    # the pipe closed: the parent ended, or needs nothing more; the jobs under way are
     # finished (a write is never cut off), the ones not begun dropped
-    pool.shutdown(wait=True, cancel_futures=True)
+    for pool in pools.values():
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run(jobs: Mapping[str, Job]) -> None:
+    """A child program's main: serve its parent on stdin and stdout."""
+    with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):  # the parent went away
+        serve(sys.stdin.buffer, sys.stdout.buffer, jobs)
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):  # the parent went away
-        _serve(sys.stdin.buffer, sys.stdout.buffer)
+    run(PAGE_JOBS)

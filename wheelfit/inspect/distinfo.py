@@ -92,17 +92,32 @@ def _describe_file(client: IndexClient, page: ProjectPage, dist: DistFile) -> Di
 def load_sdist(client: IndexClient, dist: DistFile) -> SdistInfo:
     identity = file_identity(dist)
     kind = f"sdist-v{SdistInfo.FORMAT}"
+    cached = _cached_sdist(client, kind, identity)
+    if cached is not None:
+        return cached
+    # read by the child process when one runs (sdistprocess.py), beside this one's GIL
+    answer = client.archive_job("sdist", dist, {"blob": kind, "identity": identity})
+    if "error" in answer:
+        raise IndexFetchError(answer["error"])
+    if "archive_error" in answer:
+        raise ArchiveError(answer["archive_error"])
+    if answer.get("stored") and (cached := _cached_sdist(client, kind, identity)) is not None:
+        return cached
+    with client.download(dist) as archive:
+        info = inspect_sdist(dist.filename, archive)
+    data = json.dumps(info.to_json()).encode()
+    client.writer.submit(lambda: client.cache.store_blob(kind, identity, data))
+    return info
+
+
+def _cached_sdist(client: IndexClient, kind: str, identity: str) -> SdistInfo | None:
     cached = client.cache.load_blob(kind, identity)
     if cached is not None:
         try:
             return SdistInfo.from_json(json.loads(cached))
         except (ValueError, TypeError):
             pass  # an entry from another version of wheelfit: inspect again
-    with client.download(dist) as archive:
-        info = inspect_sdist(dist.filename, archive)
-    data = json.dumps(info.to_json()).encode()
-    client.writer.submit(lambda: client.cache.store_blob(kind, identity, data))
-    return info
+    return None
 
 
 def _sdist_dependencies(client: IndexClient, page: ProjectPage, info: DistInfo) -> None:

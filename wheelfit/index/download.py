@@ -1,0 +1,53 @@
+"""A whole archive downloaded, within a size limit, checked against the index's sha256.
+
+The client's downloads and the child process's (inspect/sdistprocess.py) go through here, so
+that a download that fails says so in the same words wherever it ran.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import zlib
+from typing import IO
+
+import requests
+
+from ..errors import IndexFetchError, redact_url
+from .http import Http, RequestAborted, ResponseTooLarge, failure_reason
+
+
+def download_archive(
+    http: Http,
+    url: str,
+    auth: tuple[str, str] | None,
+    filename: str,
+    sha256: str | None,
+    limit: int,
+    in_memory: int,
+) -> IO[bytes]:
+    """The file at ``url`` (without credentials: they come in ``auth``), at most ``limit``
+    bytes, spooled to a temporary file past ``in_memory`` bytes; IndexFetchError when it
+    cannot be had or does not match ``sha256``. The caller closes it."""
+    archive = tempfile.SpooledTemporaryFile(max_size=in_memory)  # noqa: SIM115
+    digest = hashlib.sha256()
+    try:
+        for chunk in http.stream(url, limit=limit, auth=auth):
+            digest.update(chunk)
+            archive.write(chunk)
+        if sha256 and digest.hexdigest() != sha256:
+            raise IndexFetchError(f"{filename} does not match the index's sha256")
+    except ResponseTooLarge:
+        archive.close()
+        raise IndexFetchError(f"{filename} is over the {limit} byte limit") from None
+    except requests.HTTPError as exc:
+        archive.close()
+        raise IndexFetchError(f"{redact_url(url)}: {exc}") from None
+    except (requests.RequestException, RequestAborted, zlib.error) as exc:
+        archive.close()  # cut short, reset while streaming, too slow
+        raise IndexFetchError(f"{filename}: {failure_reason(exc, http.deadline)}") from None
+    except BaseException:
+        archive.close()
+        raise
+    archive.seek(0)
+    return archive
