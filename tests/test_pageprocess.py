@@ -1,7 +1,7 @@
-"""Project pages fetched, and sdists read, by a child process into the cache
-(index/pageprocess.py, inspect/sdistprocess.py): the report is the one the client gives doing
-it itself, errors included, credentials stay on the pipe, and without a child the client
-fetches the pages and reads the sdists as before."""
+"""Project pages fetched by one child process into the cache, packed and sdists read by
+another (index/pageprocess.py, index/children.py, inspect/worker.py): the report is the one
+the client gives doing it itself, errors included, credentials stay on the pipe, and without
+the children the client fetches and parses the pages and reads the sdists as before."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ from indexserver import IndexServer
 
 from wheelfit import Settings, analyze, target_from_image
 from wheelfit.errors import IndexFetchError
+from wheelfit.index import client as client_module
 from wheelfit.index import pageprocess
 from wheelfit.index.cache import Cache
 from wheelfit.index.client import IndexClient
 from wheelfit.index.http import Http, make_session
-from wheelfit.inspect import sdistprocess
+from wheelfit.inspect import worker
 from wheelfit.models import DistFile, FileDetails
 from wheelfit.render.json import report_to_dict
 
@@ -73,6 +74,20 @@ def downloaded_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return names
 
 
+@pytest.fixture
+def parsed_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The projects whose index pages the client itself parsed."""
+    names: list[str] = []
+    real = client_module.parse_project_page
+
+    def parse(body: Any, content_type: str, url: str, name: str, *args: Any) -> Any:
+        names.append(name)
+        return real(body, content_type, url, name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client_module, "parse_project_page", parse)
+    return names
+
+
 def report(index_url: str, cache: Path, requirements: str = REQUIREMENTS) -> dict[str, Any]:
     """The run's report from an empty cache (the same folder each time: the options name it)."""
     shutil.rmtree(cache, ignore_errors=True)
@@ -91,6 +106,7 @@ def test_the_child_fetches_the_pages_and_the_report_is_the_same(
     spawned: list[list[str]],
     fetched_here: list[str],
     downloaded_here: list[str],
+    parsed_here: list[str],
 ) -> None:
     index = f"{index_server.url}/simple/"
     monkeypatch.setenv("WHEELFIT_PAGE_PROCESS", "0")
@@ -99,14 +115,23 @@ def test_the_child_fetches_the_pages_and_the_report_is_the_same(
     assert [name for name in downloaded_here if name.startswith("uwsgi-")]
 
     monkeypatch.delenv("WHEELFIT_PAGE_PROCESS")
+    assert parsed_here
     fetched_here.clear()
     downloaded_here.clear()
+    parsed_here.clear()
     with_child = report(index, tmp_path / "cache")
 
     assert with_child == alone
-    assert spawned == [[sys.executable, "-m", "wheelfit.inspect.sdistprocess"]]
+    assert spawned == [
+        [sys.executable, "-m", "wheelfit.index.pageprocess"],
+        [sys.executable, "-m", "wheelfit.inspect.worker"],
+    ]
     assert not [url for url in fetched_here if "/simple/" in url]  # every page came from it
-    assert len(list((tmp_path / "cache" / "pages").glob("*.page"))) >= 3
+    pages = list((tmp_path / "cache" / "pages").glob("*.page"))
+    assert len(pages) >= 3
+    # every page was packed by the worker, and read from there (unpack_page)
+    assert len(list((tmp_path / "cache" / "blobs").glob("page-packed-v*/*"))) == len(pages)
+    assert parsed_here == []
     assert downloaded_here == []  # the sdist was read by the child
     assert len(list((tmp_path / "cache" / "blobs").glob("sdist-v*/*"))) == 1
 
@@ -162,7 +187,7 @@ def test_the_child_fails_a_download_in_the_clients_words(
         "identity": "x",
     }
 
-    assert sdistprocess.inspect_into_cache(child, ask) == {"error": str(raised.value)}
+    assert worker.inspect_into_cache(child, ask) == {"error": str(raised.value)}
     assert not (tmp_path / "c" / "blobs").exists()
 
 

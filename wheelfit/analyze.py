@@ -61,7 +61,7 @@ def analyze(
     """
     settings = settings or Settings()
     cache = client.cache if client is not None else _cache(settings)
-    pages = None if client is not None else _first_run_pages(settings, cache)
+    children = (None, None) if client is not None else _first_run_children(settings, cache)
     inputs = read_requirements(
         list(requirement_files),
         extras=settings.extras,
@@ -82,7 +82,7 @@ def analyze(
         # made when first needed: a run answered from stored results makes none
         nonlocal client
         if client is None:
-            client = make_client(options, settings, observer, cache, pages)
+            client = make_client(options, settings, observer, cache, children)
         return client
 
     try:
@@ -110,8 +110,10 @@ def analyze(
     finally:
         if own_client and client is not None:
             client.close()
-        elif pages is not None:
-            pages.close()
+        else:
+            for child in children:
+                if child is not None:
+                    child.close()
     return Report(
         inputs=[str(p) for p in requirement_files],
         targets=reports,
@@ -163,33 +165,36 @@ def _cache(settings: Settings) -> Cache:
     return Cache(None if settings.no_cache else (settings.cache_dir or default_cache_dir()))
 
 
-def _first_run_pages(settings: Settings, cache: Cache) -> PageProcess | None:
-    """The child process that fetches the pages (index/pageprocess.py), started before the
-    requirement files are read when the cache folder holds no page yet: a first run fetches
-    every page, and the child's start-up (~0.15 s) then goes beside reading them."""
+def _first_run_children(
+    settings: Settings, cache: Cache
+) -> tuple[PageProcess | None, PageProcess | None]:
+    """The child processes (index/children.py), started before the requirement files are
+    read when the cache folder holds no page yet: a first run fetches every page, and their
+    start-up (~0.15 s) then goes beside reading them."""
     if cache.root is None or (cache.root / "pages").exists():
-        return None
-    pages = _child_process(settings, cache)
-    if pages is not None:
-        pages.start()
-    return pages
+        return None, None
+    pages, worker = _children(settings, cache)
+    for child in (pages, worker):
+        if child is not None:
+            child.start()
+    return pages, worker
 
 
-def _child_process(settings: Settings, cache: Cache) -> PageProcess | None:
-    """The run's child process (not started): the pages and the sdists' inspections
-    (inspect/sdistprocess.py); None where none is used (index/pageprocess.page_process)."""
+def _children(settings: Settings, cache: Cache) -> tuple[PageProcess | None, PageProcess | None]:
+    """The run's child processes, not started: the one that fetches the pages, and the worker
+    that packs them and reads sdists (inspect/worker.py); None where none is used
+    (index/pageprocess.page_process)."""
     from .index.client import DEFAULT_DEADLINE, RETRIES
     from .index.http import DEFAULT_TIMEOUT
     from .index.pageprocess import page_process
 
-    return page_process(
-        cache.root,
-        settings.offline,
-        DEFAULT_TIMEOUT,
-        DEFAULT_DEADLINE,
-        RETRIES,
-        program="wheelfit.inspect.sdistprocess",
-    )
+    made = [
+        page_process(
+            cache.root, settings.offline, DEFAULT_TIMEOUT, DEFAULT_DEADLINE, RETRIES, program
+        )
+        for program in ("wheelfit.index.pageprocess", "wheelfit.inspect.worker")
+    ]
+    return made[0], made[1]
 
 
 def make_client(
@@ -197,13 +202,16 @@ def make_client(
     settings: Settings,
     observer: FetchObserver | None = None,
     cache: Cache | None = None,
-    pages: PageProcess | None = None,
+    children: tuple[PageProcess | None, PageProcess | None] = (None, None),
 ) -> IndexClient:
+    """``children``: the pages' child and the worker, when started already."""
     from .index.client import IndexClient
 
     urls = [] if options.no_index else [options.index_url or DEFAULT_INDEX]
     urls += options.extra_index_urls
     cache = cache if cache is not None else _cache(settings)
+    made = _children(settings, cache)
+    pages, worker = (child or other for child, other in zip(children, made, strict=True))
     return IndexClient(
         urls,
         cache=cache,
@@ -212,7 +220,8 @@ def make_client(
         observer=observer,
         # pip skips a path that is not there (a warning says so)
         find_links=[f for f in options.find_links if not _missing_find_links([f])],
-        pages=pages or _child_process(settings, cache),
+        pages=pages,
+        worker=worker,
     )
 
 

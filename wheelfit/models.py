@@ -149,6 +149,23 @@ class PackedRows:
         self._blob = packer.compress(data) + packer.flush()
         self._decode = decode
 
+    @classmethod
+    def compressed(
+        cls,
+        blob: bytes,
+        ends: list[int],
+        decode: Callable[[memoryview], list[tuple[object, ...]]],
+    ) -> PackedRows:
+        """A run packed elsewhere (``blob`` and ``ends`` of another PackedRows): the child
+        process that fetches the pages packs them too (index/simple.pack_page)."""
+        rows = cls.__new__(cls)
+        rows._ends, rows._blob, rows._decode = array("L", ends), blob, decode
+        return rows
+
+    def parts(self) -> tuple[bytes, list[int]]:
+        """What ``compressed`` takes back: the compressed run and where each release ends."""
+        return self._blob, self._ends.tolist()
+
     def release(self, index: int, inflated: bytes | None = None) -> list[tuple[object, ...]]:
         """The rows of release ``index``; ``inflated``: the run's bytes, when at hand."""
         data = memoryview(self.inflate() if inflated is None else inflated)

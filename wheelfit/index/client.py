@@ -27,6 +27,7 @@ from ..errors import IndexFetchError, redact_url
 from ..models import DistFile
 from .bigbytes import LARGE, Bytes, joined
 from .cache import Cache, CachedPage
+from .children import Children
 from .download import download_archive
 from .findlinks import (
     LocalFile,
@@ -64,8 +65,6 @@ ARCHIVE_IN_MEMORY_BYTES = LARGE
 # seconds for one request from start to its body's last byte, retries included: the
 # per-read timeout alone never ends an answer trickling in a byte at a time
 DEFAULT_DEADLINE = 180.0
-# what the child may take beyond the download for work on an archive before the parent does it
-ARCHIVE_WORK_SECONDS = 120.0
 RETRIES = 3  # tries again after a failure (urllib3's, and a body cut short)
 # threads in each of the I/O and task pools: more wait on the GIL more than on the network
 # (cold awx, three images: 8 threads 5.31 s and 5.3 s of CPU, 16 threads 5.63 s and 6.2 s,
@@ -106,6 +105,7 @@ class IndexClient:
         observer: FetchObserver | None = None,
         find_links: Iterable[str] = (),
         pages: PageProcess | None = None,
+        worker: PageProcess | None = None,
     ) -> None:
         self.indexes = []
         self.find_links = list(find_links)
@@ -123,12 +123,15 @@ class IndexClient:
         # connections kept alive per host: one per thread that may ask it at once (the
         # pools, the targets' threads); with fewer, an answer beyond them closes its connection
         self.session = session or make_session(retries, 2 * max_workers + 4)
-        # pages fetched into the cache by a child (pageprocess.py); not with a caller's session:
-        # its settings cannot be handed over
-        self._pages = pages or (
-            page_process(self.cache.root, offline, timeout, deadline, retries)
-            if session is None
-            else None
+        # pages fetched into the cache by a child, packed and sdists read by another
+        # (children.py); not with a caller's session: its settings cannot be handed over
+        if session is None:
+            pages = pages or page_process(self.cache.root, offline, timeout, deadline, retries)
+        self._children = Children(
+            self.cache,
+            pages if session is None else None,
+            worker if session is None else None,
+            pack=exclude_newer is None,
         )
         self.http = Http(self.session, timeout, deadline, retries)
         # No task waits on work queued behind it: the I/O pool runs leaf fetches (metadata,
@@ -155,8 +158,7 @@ class IndexClient:
         self._page_pool.shutdown(wait=False, cancel_futures=True)
         self._parse_pool.shutdown(wait=False, cancel_futures=True)
         self.writer.stop()
-        if self._pages is not None:
-            self._pages.close()
+        self._children.close()
         self.session.close()
 
     def __enter__(self) -> IndexClient:
@@ -170,7 +172,8 @@ class IndexClient:
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in map(canonicalize_name, names):
             for index in self.indexes:  # the child fetches ahead of the page threads
-                self._ask_child(f"{index.url}{name}/", index.auth)
+                bare, found = self._credentials(f"{index.url}{name}/")
+                self._children.ask_page(bare, index.auth or found, name)
             self.project_future(name)
 
     # -- project pages ---------------------------------------------------------------------
@@ -213,7 +216,13 @@ class IndexClient:
         self, url: str, auth: tuple[str, str] | None, name: NormalizedName
     ) -> ProjectPage | None:
         """The project page from the cache or the index; only a page that parses is cached."""
-        answer = self._child_answer(url, auth)  # the child's, when it fetches this page
+        bare, found = self._credentials(url)
+        answer = self._children.page_answer(bare, auth or found, name)  # when a child fetches it
+        parsed = self._children.packed_page(answer, bare, name, self._parse_pool)
+        if parsed is not None:
+            self.observer.fetched("page", url, False)
+            self._read(url, str(answer["sha256"]))
+            return parsed
         cached = None if answer else self.cache.load_page(url)
         from_cache = self._parse(cached, name) if cached is not None else None
         if from_cache is None:
@@ -276,23 +285,6 @@ class IndexClient:
     def _absent(self, url: str) -> None:
         with self._lock:
             self.pages_read[url] = ""  # not cached: a result that saw it cannot be reused
-
-    def _child_answer(self, url: str, auth: tuple[str, str] | None) -> dict[str, Any]:
-        """The child process's answer for a page it was asked for, or is asked for now as the
-        page is not in the cache (pageprocess.py); {} when there is no child, for a page of
-        an earlier run (read, or revalidated, here), and when the child did not store it."""
-        if self._pages is None:
-            return {}
-        bare, found = self._credentials(url)
-        if not self._pages.asked(bare) and self.cache.page_state(url) is not None:
-            return {}
-        return self._pages.answer(bare, auth or found)
-
-    def _ask_child(self, url: str, auth: tuple[str, str] | None) -> None:
-        """Ask the child for a page not in the cache, ahead of the page threads."""
-        if self._pages is not None and self.cache.page_state(url) is None:
-            bare, found = self._credentials(url)
-            self._pages.ask(bare, auth or found)
 
     def _parse(self, page: CachedPage, name: NormalizedName) -> ProjectPage | None:
         """The page's files, or None when it is not a project page. One thread parses every
@@ -513,28 +505,15 @@ class IndexClient:
         return archive
 
     def archive_job(self, kind: str, dist: DistFile, payload: dict[str, Any]) -> dict[str, Any]:
-        """Work on a whole archive done by the child process, which downloads it as
-        ``download`` would (inspect/sdistprocess.py): its answer, or {} when no child did it
-        (none runs, the file is local or over the limit): the caller then does it itself."""
-        if self._pages is None or (dist.size or 0) > MAX_ARCHIVE_BYTES:
-            return {}
-        if self._local_file(dist.url) is not None:
+        """Work on a whole archive done by the worker process, which downloads it as
+        ``download`` would (children.py): its answer, or {} when no worker did it (none
+        runs, the file is local or over the limit): the caller then does it itself."""
+        if (dist.size or 0) > MAX_ARCHIVE_BYTES or self._local_file(dist.url) is not None:
             return {}
         bare, auth = self._credentials(dist.url)
-        answer = self._pages.job(
-            kind,
-            bare,
-            {
-                **payload,
-                "url": bare,
-                "auth": auth,
-                "filename": dist.filename,
-                "sha256": dist.sha256,
-                "limit": MAX_ARCHIVE_BYTES,
-                "in_memory": ARCHIVE_IN_MEMORY_BYTES,
-            },
-            work=ARCHIVE_WORK_SECONDS,
-        )
+        about = {"url": bare, "auth": auth, "filename": dist.filename, "sha256": dist.sha256}
+        limits = {"limit": MAX_ARCHIVE_BYTES, "in_memory": ARCHIVE_IN_MEMORY_BYTES}
+        answer = self._children.archive_job(kind, bare, {**payload, **about, **limits})
         if answer.get("stored"):
             self.observer.fetched("archive", dist.filename, False)
         return answer

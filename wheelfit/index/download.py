@@ -1,6 +1,6 @@
 """A whole archive downloaded, within a size limit, checked against the index's sha256.
 
-The client's downloads and the child process's (inspect/sdistprocess.py) go through here, so
+The client's downloads and the worker process's (inspect/worker.py) go through here, so
 that a download that fails says so in the same words wherever it ran.
 """
 

@@ -6,16 +6,18 @@ imports hold the GIL, a page thread waits for it after each record. The 161 page
 (53 MB) came in over 1.5 s of a cold run; the same eight threads fetch them in 0.45 s in a
 process with nothing else to do. A child process, whose threads only wait on the network,
 fetches the pages and writes each into the cache as the parent would have; the parent reads
-it from there and parses it. A page the child cannot store comes back as the error the parent
-would have reported, in the same words (an HTTP status, another content type, a timeout); a
-page it does not answer (a child that could not start, or is gone) the parent fetches itself.
+it from there and parses it, or takes the worker's packed form of it (children.py). A page
+the child cannot store comes back as the error the parent would have reported, in the same
+words (an HTTP status, another content type, a timeout); a page it does not answer (a child
+that could not start, or is gone) the parent fetches itself.
 
 The protocol is JSON lines on the child's stdin and stdout: the settings first, then one line
 per job ({"id", "kind", ...}): a page ({"kind": "page", "url", "auth"}, its id the URL), or
-another kind of work that the program run as the child knows (wheelfit's, which also inspects
-sdists, is inspect/sdistprocess.py; this module's own serves pages only). The child answers
-each ({"id"}, for a page with "stored" and the URL after redirects when it is in the cache,
-"status": 404, or "error"; {} for work it did not do, which the parent then does itself).
+another kind of work that the program run as the child knows (this module's own program
+fetches pages; the worker, inspect/worker.py, packs them and reads sdists: children.py). The
+child answers each ({"id"}, for a page with "stored", the URL after redirects and the body's
+sha256 when it is in the cache, "status": 404, or "error"; {} for work it did not do, which
+the parent then does itself).
 Credentials travel on the pipe only, never on a command line; the child writes nothing else
 anywhere.
 """
@@ -41,6 +43,7 @@ from ..errors import IndexFetchError, redact_url
 from .bigbytes import joined
 from .cache import Cache, CachedPage
 from .http import Answer, Http, fetch_or_fail, make_session, raise_for_status
+from .simple import pack_page
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -99,9 +102,10 @@ class PageProcess:
         self._asked: dict[str, Future[dict[str, Any]]] = {}
 
     def ask(self, url: str, auth: tuple[str, str] | None) -> Future[dict[str, Any]]:
-        """The child's answer, to come: {"stored": True, "url": the URL after redirects} once
-        the page is in the cache, {"status": 404}, {"error": what the parent reports}, or {}
-        when the parent must fetch the page itself (the child is gone)."""
+        """The child's answer, to come: {"stored": True, "url": the URL after redirects,
+        "sha256": the body's} once the page is in the cache, {"status": 404}, {"error": what
+        the parent reports}, or {} when the parent must fetch the page itself (the child is
+        gone)."""
         return self._ask(url, {"kind": "page", "url": url, "auth": auth})
 
     def asked(self, url: str) -> bool:
@@ -114,13 +118,18 @@ class PageProcess:
         except FutureTimeout:
             return {}
 
+    def submit(self, kind: str, key: str, payload: dict[str, Any]) -> Future[dict[str, Any]]:
+        """Work of another kind than a page, asked for now (once per kind and key); its
+        answer, to come, is {} when the child did not do it (gone, or its program does not
+        know the kind)."""
+        return self._ask(f"{kind} {key}", {"kind": kind, **payload})
+
     def job(self, kind: str, key: str, payload: dict[str, Any], work: float) -> dict[str, Any]:
         """The child's answer for work of another kind than a page (once per kind and key),
         waited for as long as a request may take plus ``work`` seconds; {} when the child did
         not do it (gone, too slow, or its program does not know the kind)."""
         try:
-            future = self._ask(f"{kind} {key}", {"kind": kind, **payload})
-            return future.result(timeout=self._wait + work)
+            return self.submit(kind, key, payload).result(timeout=self._wait + work)
         except FutureTimeout:
             return {}
 
@@ -251,7 +260,35 @@ def fetch_page(child: Child, ask: dict[str, Any]) -> dict[str, Any]:
         return {"error": str(exc)}
     page.url = url  # the cache keeps a page under the URL asked for
     child.cache.store_page(page)
-    return {"stored": True, "url": response.url}
+    return {"stored": True, "url": response.url, "sha256": page.sha256}
+
+
+def pack_into_cache(child: Child, ask: dict[str, Any]) -> dict[str, Any]:
+    """A page the cache holds, its files packed for the parent (simple.pack_page) into a blob
+    (packed_page_key): {"packed": True}, {"packed": False} for a page not packed so (the
+    parent parses it), or {} when the cache does not hold that page (any more)."""
+    url, project = str(ask["url"]), str(ask["project"])
+    page = child.cache.load_page(url, checked=False)  # written by a rename: never torn
+    if page is None or page.sha256 != ask["sha256"]:
+        return {}
+    final_url = str(ask["final_url"])
+    try:
+        packed = pack_page(page.body, page.content_type, final_url, project)
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+        packed = None  # what the parent's parse makes of it, it says itself
+    if packed is None:
+        return {"packed": False}
+    child.cache.store_blob(*packed_page_key(page.sha256, final_url, project), packed)
+    return {"packed": True}
+
+
+def packed_page_key(sha256: str, url: str, project: str) -> tuple[str, str]:
+    """The cache blob (kind, identity) of a page's packed files: what a page's files are
+    made of (its body, its URL after redirects for relative file URLs, the project)."""
+    return PACKED_PAGE_BLOB, f"{sha256} {url} {project}"
+
+
+PACKED_PAGE_BLOB = "page-packed-v1"  # a new version when simple.pack_page's form changes
 
 
 def job_url(ask: dict[str, Any]) -> tuple[str, tuple[str, str] | None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import lru_cache, partial
 from html.parser import HTMLParser
@@ -234,29 +234,31 @@ class _PageRows:
             made = (make(row, _details(row)) for row in rows)
             return ProjectPage(self.project, [d for d in made if d is not None and keep(d)])
         at: dict[Version, tuple[PackedRows, int]] = {}
-        run: list[tuple[Version, bytes]] = []
+        for versions, packed in self.runs():
+            for index, version in enumerate(versions):
+                at[version] = (packed, index)
+        return ProjectPage(self.project, releases=[PackedReleases(at, make, _details)])
+
+    def runs(self) -> Iterator[tuple[list[Version], PackedRows]]:
+        """The releases packed in runs of about PACKED_RUN_ROWS files, in the page's order."""
+        versions: list[Version] = []
+        releases: list[bytes] = []
         size = 0
         for version, release in self.by_version.items():
-            run.append((version, _RELEASE_ENCODER.encode(release)))
+            versions.append(version)
+            releases.append(_RELEASE_ENCODER.encode(release))
             size += len(release[0])
             if size >= PACKED_RUN_ROWS:
-                _pack(run, at)
-                run, size = [], 0
-        if run:
-            _pack(run, at)
-        return ProjectPage(self.project, releases=[PackedReleases(at, make, _details)])
+                yield versions, PackedRows(releases, _decode_release)
+                versions, releases, size = [], [], 0
+        if releases:
+            yield versions, PackedRows(releases, _decode_release)
 
 
 # Releases are packed in runs of about this many files: reading one release inflates its run,
 # not the whole page (a page of 20,000 files was inflated once per release looked at, 8% of
 # an offline run), while the compressor's set-up cost stays small next to a run.
 PACKED_RUN_ROWS = 512
-
-
-def _pack(run: list[tuple[Version, bytes]], at: dict[Version, tuple[PackedRows, int]]) -> None:
-    packed = PackedRows([release for _, release in run], _decode_release)
-    for index, (version, _) in enumerate(run):
-        at[version] = (packed, index)
 
 
 # A page's values are checked for their type where they are read: a hostile index may send a
@@ -362,10 +364,18 @@ def parse_json_page(
     A page that does not fit the types above (a size given as a string, a hash as a number,
     not UTF-8) is read again leniently, value by value, with the same answers for what fits.
     """
+    rows = _typed_rows(body, page_url, project)
+    if rows is None:
+        return _parse_json_page_leniently(body, page_url, project, keep)
+    return rows.page(keep)
+
+
+def _typed_rows(body: Bytes, page_url: str, project: str) -> _PageRows | None:
+    """A PEP 691 page's files, or None when it does not fit the types (read leniently)."""
     try:
         page = _PAGE_DECODER.decode(body)
     except msgspec.MsgspecError:
-        return _parse_json_page_leniently(body, page_url, project, keep)
+        return None
     rows = _PageRows(canonicalize_name(project))
     for position, entry in enumerate(page.files):
         url = entry.url
@@ -374,7 +384,43 @@ def parse_json_page(
         if not url.startswith(("https://", "http://")):
             entry.url = urljoin(page_url, url)
         rows.add_file(entry, position)
-    return rows.page(keep)
+    return rows
+
+
+# A page packed by one process for another: the child that fetches the pages reads them too,
+# and the parent takes the packed runs as they are (the parent's GIL is a cold run's limit).
+# Each run: its versions as strings, where each release ends, the compressed rows.
+PackedRun = tuple[list[str], list[int], bytes]
+_PACKED_PAGE_ENCODER = msgspec.msgpack.Encoder()
+_PACKED_PAGE_DECODER = msgspec.msgpack.Decoder(list[PackedRun])
+
+
+def pack_page(body: Bytes, content_type: str, page_url: str, project: str) -> bytes | None:
+    """A well-formed PEP 691 page in the form ``unpack_page`` reads; None for any other page
+    (HTML, values of other types, not a page), which its reader parses itself."""
+    if content_type.split(";")[0].strip().lower() != JSON_CONTENT_TYPE:
+        return None
+    rows = _typed_rows(body, page_url, project)
+    if rows is None:
+        return None
+    runs = [([str(v) for v in versions], *packed.parts()[::-1]) for versions, packed in rows.runs()]
+    return _PACKED_PAGE_ENCODER.encode(runs)
+
+
+def unpack_page(data: bytes, project: NormalizedName) -> ProjectPage:
+    """The page ``pack_page`` packed, as parse_page reads it; ValueError when ``data`` is not
+    such a page."""
+    try:
+        runs = _PACKED_PAGE_DECODER.decode(data)
+    except msgspec.MsgspecError as exc:
+        raise ValueError(f"not a packed page: {exc}") from None
+    at: dict[Version, tuple[PackedRows, int]] = {}
+    for versions, ends, blob in runs:
+        packed = PackedRows.compressed(blob, ends, _decode_release)
+        for index, version in enumerate(versions):
+            at[_cached_version(version)] = (packed, index)
+    make = partial(_light_file, project)
+    return ProjectPage(project, releases=[PackedReleases(at, make, _details)])
 
 
 def _parse_json_page_leniently(

@@ -95,7 +95,7 @@ def load_sdist(client: IndexClient, dist: DistFile) -> SdistInfo:
     cached = _cached_sdist(client, kind, identity)
     if cached is not None:
         return cached
-    # read by the child process when one runs (sdistprocess.py), beside this one's GIL
+    # read by the worker process when one runs (worker.py), beside this one's GIL
     answer = client.archive_job("sdist", dist, {"blob": kind, "identity": identity})
     if "error" in answer:
         raise IndexFetchError(answer["error"])
