@@ -1,8 +1,10 @@
-"""Images that resolve alike (python:3.12 and python:3.12-slim) resolve once per run, and
-each image's report is the one it gets when analysed alone."""
+"""Images that resolve alike (python:3.12 and python:3.12-slim; bookworm and trixie when no
+file tells their glibc apart) resolve once per run, and each image's report is the one it
+gets when analysed alone."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -38,10 +40,12 @@ def resolutions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return counted
 
 
-def analyse(server: IndexServer, folder: Path, targets: list[Target]) -> list[dict[str, Any]]:
+def analyse(
+    server: IndexServer, folder: Path, targets: list[Target], text: str = REQUIREMENTS
+) -> list[dict[str, Any]]:
     """The targets' reports, each run from an empty cache."""
     requirements = folder.parent / "requirements.txt"
-    requirements.write_text(REQUIREMENTS)
+    requirements.write_text(text)
     settings = Settings(index_url=f"{server.url}/simple/", cache_dir=folder)
     return list(report_to_dict(analyze([str(requirements)], targets, settings))["targets"])
 
@@ -111,3 +115,70 @@ def test_build_environments_resolved_ahead_are_the_ones_the_stage_asks_for(
     alone = analyse(index_server, tmp_path / "alone", [slim])
     assert threads["wf-ahead"] == 0 and sum(threads.values()) == with_ahead
     assert ahead == alone
+
+
+TRIXIE = "python:3.12-slim-trixie"
+
+
+def test_an_image_of_another_glibc_takes_the_resolution_no_file_tells_apart(
+    index_server: IndexServer, tmp_path: Path, resolutions: Counter[str]
+) -> None:
+    """bookworm (glibc 2.36) and trixie (2.41): no file looked at has a manylinux tag
+    between the two, and the resolution succeeds: trixie takes bookworm's."""
+    text = "six\nuwsgi\n"  # uwsgi: an sdist, its build environment resolved too
+    bookworm, trixie = target_from_image(SLIM), target_from_image(TRIXIE)
+    together = analyse(index_server, tmp_path / "together", [bookworm, trixie], text)
+    runs = sum(resolutions.values())  # either image may run a shared one
+
+    alone = []
+    for target in (bookworm, trixie):
+        resolutions.clear()
+        alone += analyse(index_server, tmp_path / target.short_id.replace(":", "_"), [target], text)
+        assert resolutions[target.id] == 2  # its main resolution and uwsgi's build environment
+    assert runs == 2  # one image's resolutions served both
+    assert together == alone
+    assert "2.41" in json.dumps(together[1]) and "2.41" not in json.dumps(together[0])
+
+
+def test_a_wheel_only_the_newer_glibc_takes_keeps_the_resolutions_apart(
+    fresh_server: IndexServer, tmp_path: Path, resolutions: Counter[str]
+) -> None:
+    """A manylinux_2_39 wheel: trixie installs it, bookworm builds the sdist."""
+    fresh_server.add_project(
+        "glibcpick",
+        [
+            {"filename": "glibcpick-1.0.tar.gz"},
+            {"filename": "glibcpick-1.0-cp312-cp312-manylinux_2_39_x86_64.whl"},
+        ],
+    )
+    bookworm, trixie = target_from_image(SLIM), target_from_image(TRIXIE)
+    together = analyse(fresh_server, tmp_path / "together", [bookworm, trixie], "glibcpick\n")
+    assert resolutions[bookworm.id] == 2 and resolutions[trixie.id] == 1  # its own, each
+
+    alone = []
+    for target in (bookworm, trixie):
+        folder = tmp_path / target.short_id.replace(":", "_")
+        alone += analyse(fresh_server, folder, [target], "glibcpick\n")
+    assert together == alone
+    rows = [next(p for p in t["packages"] if p["name"] == "glibcpick") for t in together]
+    assert rows[0]["status"].startswith("sdist") and rows[1]["status"] == "wheel"
+
+
+def test_a_resolution_whose_explanations_name_the_glibc_is_not_taken(
+    fresh_server: IndexServer, tmp_path: Path
+) -> None:
+    """A wheel for a glibc newer than both: no file tells the two images apart, but pip fails
+    in both, and why names each image's own glibc."""
+    fresh_server.add_project(
+        "toonew", [{"filename": "toonew-1.0-cp312-cp312-manylinux_2_42_x86_64.whl"}]
+    )
+    bookworm, trixie = target_from_image(SLIM), target_from_image(TRIXIE)
+    together = analyse(fresh_server, tmp_path / "together", [bookworm, trixie], "toonew==1.0\n")
+
+    alone = []
+    for target in (bookworm, trixie):
+        folder = tmp_path / target.short_id.replace(":", "_")
+        alone += analyse(fresh_server, folder, [target], "toonew==1.0\n")
+    assert together == alone
+    problems = [" ".join(t["resolution"]["problems"]) for t in together]
+    assert "2.36" in problems[0] and "2.41" in problems[1]

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from packaging.markers import Marker
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -131,4 +132,26 @@ def yanked_note(filename: str, reason: str) -> str:
     return (
         f"{filename} is yanked{because}: pip installs it because the requirement pins this "
         "version, and warns"
+    )
+
+
+def combined_specifier(reqs: Iterable[Req], constraint: SpecifierSet | None) -> SpecifierSet:
+    """What every one of ``reqs`` and the constraint allow."""
+    specifier = SpecifierSet()
+    for req in reqs:
+        specifier &= req.specifier
+    if constraint is not None:
+        specifier &= constraint
+    return specifier
+
+
+def from_dependency(dep: Requirement, origin: str) -> Req:
+    """A dependency of ``origin`` as the resolver asks for it."""
+    return Req(
+        name=canonicalize_name(dep.name),
+        extras=frozenset(canonicalize_name(e) for e in dep.extras),
+        specifier=dep.specifier,
+        origin=origin,
+        text=str(dep),
+        direct_url=dep.url,
     )

@@ -21,9 +21,8 @@ from concurrent.futures import Future, as_completed
 from typing import Any
 
 import resolvelib
-from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from ..errors import IndexFetchError
@@ -36,7 +35,9 @@ from .candidates import (
     Candidate,
     Req,
     Resolution,
+    combined_specifier,
     evaluate_marker,
+    from_dependency,
     with_base_split,
 )
 from .finder import Rejections, TargetContext, compatible_files, rank_candidates
@@ -95,6 +96,22 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         twin = copy.copy(self)  # the memo tables stay shared: the rankings are the same
         twin.ctx = ctx
         return twin
+
+    def for_other_tags(self, ctx: TargetContext) -> Provider:
+        """This provider for an image whose tags differ from this one's in tags that no file
+        the resolution looked at carries (resolve/shared.py): the same pages; the rankings
+        worked out again, with that image's tags, as classifying it asks for them."""
+        kin = copy.copy(self)
+        kin.ctx = ctx
+        kin._ranked, kin._compatible, kin._unusable_versions, kin._satisfied = {}, {}, {}, {}
+        return kin
+
+    def files_looked_at(self) -> Iterator[DistFile]:
+        """Every file of every version whose files the resolution ranked."""
+        for name, versions in self._compatible.items():
+            page = self.page(name)
+            for version in versions:
+                yield from page.files_of(version)
 
     # -- resolvelib interface --------------------------------------------------------------
 
@@ -263,7 +280,7 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
             # as pip does, an extras candidate repeats its base's requirements too
             if not evaluate_marker(dep.marker, self.env, candidate.extras, problems):
                 continue
-            result += with_base_split(_from_dependency(dep, str(candidate)))
+            result += with_base_split(from_dependency(dep, str(candidate)))
         self.client.prefetch_projects(r.name for r in result if r.name != PYTHON_KEY)
         return result
 
@@ -350,15 +367,6 @@ class Provider(resolvelib.AbstractProvider):  # type: ignore[type-arg]
         distinfo.start_describing(self.client, self.page(candidate.name), self.dist_for(candidate))
 
 
-def combined_specifier(reqs: Iterable[Req], constraint: SpecifierSet | None) -> SpecifierSet:
-    specifier = SpecifierSet()
-    for req in reqs:
-        specifier &= req.specifier
-    if constraint is not None:
-        specifier &= constraint
-    return specifier
-
-
 def _requires_python(info: distinfo.DistInfo) -> SpecifierSet | None:
     """The candidate's Requires-Python as pip reads it (from the metadata, else the index)."""
     text = info.requires_python if info.requires_python is not None else info.dist.requires_python
@@ -368,17 +376,6 @@ def _requires_python(info: distinfo.DistInfo) -> SpecifierSet | None:
         return SpecifierSet(text)
     except InvalidSpecifier:
         return None  # pip ignores one it cannot parse
-
-
-def _from_dependency(dep: Requirement, origin: str) -> Req:
-    return Req(
-        name=canonicalize_name(dep.name),
-        extras=frozenset(canonicalize_name(e) for e in dep.extras),
-        specifier=dep.specifier,
-        origin=origin,
-        text=str(dep),
-        direct_url=dep.url,
-    )
 
 
 def resolve(
