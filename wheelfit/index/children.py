@@ -17,7 +17,8 @@ from packaging.utils import NormalizedName
 
 from .cache import Cache
 from .page import ProjectPage
-from .pageprocess import PageProcess, packed_page_key
+from .pagepacking import packed_page_key
+from .pageprocess import PageProcess
 from .simple import unpack_page
 
 # what the worker may take to pack a page beyond a request's time before the parent parses it

@@ -43,7 +43,6 @@ from ..errors import IndexFetchError, redact_url
 from .bigbytes import joined
 from .cache import Cache, CachedPage
 from .http import Answer, Http, fetch_or_fail, make_session, raise_for_status
-from .simple import pack_page
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_CONTENT_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
@@ -261,34 +260,6 @@ def fetch_page(child: Child, ask: dict[str, Any]) -> dict[str, Any]:
     page.url = url  # the cache keeps a page under the URL asked for
     child.cache.store_page(page)
     return {"stored": True, "url": response.url, "sha256": page.sha256}
-
-
-def pack_into_cache(child: Child, ask: dict[str, Any]) -> dict[str, Any]:
-    """A page the cache holds, its files packed for the parent (simple.pack_page) into a blob
-    (packed_page_key): {"packed": True}, {"packed": False} for a page not packed so (the
-    parent parses it), or {} when the cache does not hold that page (any more)."""
-    url, project = str(ask["url"]), str(ask["project"])
-    page = child.cache.load_page(url, checked=False)  # written by a rename: never torn
-    if page is None or page.sha256 != ask["sha256"]:
-        return {}
-    final_url = str(ask["final_url"])
-    try:
-        packed = pack_page(page.body, page.content_type, final_url, project)
-    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
-        packed = None  # what the parent's parse makes of it, it says itself
-    if packed is None:
-        return {"packed": False}
-    child.cache.store_blob(*packed_page_key(page.sha256, final_url, project), packed)
-    return {"packed": True}
-
-
-def packed_page_key(sha256: str, url: str, project: str) -> tuple[str, str]:
-    """The cache blob (kind, identity) of a page's packed files: what a page's files are
-    made of (its body, its URL after redirects for relative file URLs, the project)."""
-    return PACKED_PAGE_BLOB, f"{sha256} {url} {project}"
-
-
-PACKED_PAGE_BLOB = "page-packed-v1"  # a new version when simple.pack_page's form changes
 
 
 def job_url(ask: dict[str, Any]) -> tuple[str, tuple[str, str] | None]:

@@ -22,7 +22,8 @@ from typing import Any
 
 from ..errors import ArchiveError, IndexFetchError
 from ..index.download import download_archive
-from ..index.pageprocess import Child, Job, job_url, pack_into_cache, run
+from ..index.pagepacking import pack_into_cache
+from ..index.pageprocess import Child, Job, job_url, run
 
 SDIST_WORKERS = 4  # downloads wait on the network; reading holds the child's GIL
 
