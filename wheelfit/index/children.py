@@ -21,7 +21,7 @@ from .pagepacking import packed_page_key
 from .pageprocess import PageProcess
 from .simple import unpack_page
 
-# what the worker may take to pack a page beyond a request's time before the parent parses it
+# what the worker may take to pack a page (its queue included) before the client parses it
 PACK_SECONDS = 30.0
 
 
@@ -74,7 +74,8 @@ class Children:
         if not self._pack or not answer.get("stored"):
             return None
         assert self.worker is not None
-        packed = self.worker.job("pack", url, _pack_job(url, project, answer), work=PACK_SECONDS)
+        job = _pack_job(url, project, answer)
+        packed = self.worker.job("pack", url, job, work=PACK_SECONDS, network=False)
         if not packed.get("packed"):
             return None
         data = self.cache.load_blob(*packed_page_key(answer["sha256"], answer["url"], project))
@@ -89,7 +90,7 @@ class Children:
         """The worker's answer for work on an archive (PageProcess.job); {} without one."""
         if self.worker is None:
             return {}
-        return self.worker.job(kind, url, payload, work=ARCHIVE_WORK_SECONDS)
+        return self.worker.job(kind, url, payload, work=ARCHIVE_WORK_SECONDS, network=True)
 
     def _packed_when_stored(
         self, page: Future[dict[str, Any]], url: str, project: NormalizedName

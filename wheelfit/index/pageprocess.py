@@ -123,12 +123,16 @@ class PageProcess:
         know the kind)."""
         return self._ask(f"{kind} {key}", {"kind": kind, **payload})
 
-    def job(self, kind: str, key: str, payload: dict[str, Any], work: float) -> dict[str, Any]:
+    def job(
+        self, kind: str, key: str, payload: dict[str, Any], work: float, network: bool
+    ) -> dict[str, Any]:
         """The child's answer for work of another kind than a page (once per kind and key),
-        waited for as long as a request may take plus ``work`` seconds; {} when the child did
-        not do it (gone, too slow, or its program does not know the kind)."""
+        waited for ``work`` seconds, plus as long as a request may take when the job makes
+        one (``network``); {} when the child did not do it (gone, too slow, or its program
+        does not know the kind)."""
+        wait = work + (self._wait if network else 0)
         try:
-            return self.submit(kind, key, payload).result(timeout=self._wait + work)
+            return self.submit(kind, key, payload).result(timeout=wait)
         except FutureTimeout:
             return {}
 
