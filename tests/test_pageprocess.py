@@ -46,46 +46,35 @@ def spawned(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return started
 
 
+def _recorded(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, arg: int) -> list[Any]:
+    """The ``arg``-th argument of every call of ``owner.name`` (a method counts its self)."""
+    seen: list[Any] = []
+    real = getattr(owner, name)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(args[arg])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return seen
+
+
 @pytest.fixture
 def fetched_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The URLs the client itself asked the index for."""
-    asked: list[str] = []
-    real = IndexClient._request
-
-    def request(self: IndexClient, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        asked.append(url)
-        return real(self, method, url, *args, **kwargs)
-
-    monkeypatch.setattr(IndexClient, "_request", request)
-    return asked
+    return _recorded(monkeypatch, IndexClient, "_request", 2)
 
 
 @pytest.fixture
-def downloaded_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The archives the client itself downloaded."""
-    names: list[str] = []
-    real = IndexClient.download
-
-    def download(self: IndexClient, dist: Any, *args: Any, **kwargs: Any) -> Any:
-        names.append(dist.filename)
-        return real(self, dist, *args, **kwargs)
-
-    monkeypatch.setattr(IndexClient, "download", download)
-    return names
+def downloaded_here(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The archives (DistFiles) the client itself downloaded."""
+    return _recorded(monkeypatch, IndexClient, "download", 1)
 
 
 @pytest.fixture
 def parsed_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The projects whose index pages the client itself parsed."""
-    names: list[str] = []
-    real = client_module.parse_project_page
-
-    def parse(body: Any, content_type: str, url: str, name: str, *args: Any) -> Any:
-        names.append(name)
-        return real(body, content_type, url, name, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(client_module, "parse_project_page", parse)
-    return names
+    return _recorded(monkeypatch, client_module, "parse_project_page", 3)
 
 
 def report(index_url: str, cache: Path, requirements: str = REQUIREMENTS) -> dict[str, Any]:
@@ -105,14 +94,14 @@ def test_the_child_fetches_the_pages_and_the_report_is_the_same(
     monkeypatch: pytest.MonkeyPatch,
     spawned: list[list[str]],
     fetched_here: list[str],
-    downloaded_here: list[str],
+    downloaded_here: list[Any],
     parsed_here: list[str],
 ) -> None:
     index = f"{index_server.url}/simple/"
     monkeypatch.setenv("WHEELFIT_PAGE_PROCESS", "0")
     alone = report(index, tmp_path / "cache")
     assert spawned == [] and any("/simple/" in url for url in fetched_here)
-    assert [name for name in downloaded_here if name.startswith("uwsgi-")]
+    assert [dist for dist in downloaded_here if dist.filename.startswith("uwsgi-")]
 
     monkeypatch.delenv("WHEELFIT_PAGE_PROCESS")
     assert parsed_here
@@ -141,7 +130,7 @@ def test_an_sdist_that_cannot_be_read_reads_as_it_did_without_the_child(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     spawned: list[list[str]],
-    downloaded_here: list[str],
+    downloaded_here: list[Any],
 ) -> None:
     fresh_server.add_project(
         "escapee", [{"filename": "escapee-1.0.tar.gz", "members": ["../../outside.c"]}]
