@@ -136,7 +136,11 @@ def test_a_warm_run_loads_neither_the_http_client_nor_the_stages(
 ) -> None:
     """Start-up is most of a run answered from stored results: the second run, in a fresh
     interpreter, must not import the HTTP stack, the resolver, the archive readers, nor rich
-    when it writes its report to a file."""
+    when it writes its report to a file.
+
+    A stored result's key includes the package's files' sizes and times, worked out once per
+    process (report/stored.py): a file of wheelfit/ edited during the test session makes the
+    fresh interpreter's key differ, and this test fail, as it should."""
     import subprocess
     import sys
 
