@@ -188,13 +188,12 @@ def _children(settings: Settings, cache: Cache) -> tuple[PageProcess | None, Pag
     from .index.http import DEFAULT_TIMEOUT
     from .index.pageprocess import page_process
 
-    made = [
-        page_process(
+    def child(program: str) -> PageProcess | None:
+        return page_process(
             cache.root, settings.offline, DEFAULT_TIMEOUT, DEFAULT_DEADLINE, RETRIES, program
         )
-        for program in ("wheelfit.index.pageprocess", "wheelfit.inspect.worker")
-    ]
-    return made[0], made[1]
+
+    return child("wheelfit.index.pageprocess"), child("wheelfit.inspect.worker")
 
 
 def make_client(
@@ -204,14 +203,14 @@ def make_client(
     cache: Cache | None = None,
     children: tuple[PageProcess | None, PageProcess | None] = (None, None),
 ) -> IndexClient:
-    """``children``: the pages' child and the worker, when started already."""
+    """``children``: the pages' child and the worker, when started already (both or
+    neither: page_process decides for both alike)."""
     from .index.client import IndexClient
 
     urls = [] if options.no_index else [options.index_url or DEFAULT_INDEX]
     urls += options.extra_index_urls
     cache = cache if cache is not None else _cache(settings)
-    made = _children(settings, cache)
-    pages, worker = (child or other for child, other in zip(children, made, strict=True))
+    pages, worker = children if children != (None, None) else _children(settings, cache)
     return IndexClient(
         urls,
         cache=cache,

@@ -156,8 +156,8 @@ class PackedRows:
         ends: list[int],
         decode: Callable[[memoryview], list[tuple[object, ...]]],
     ) -> PackedRows:
-        """A run packed elsewhere (``blob`` and ``ends`` of another PackedRows): the child
-        process that fetches the pages packs them too (index/simple.pack_page)."""
+        """A run packed elsewhere (``blob`` and ``ends`` of another PackedRows): the worker
+        process packs the pages for the client (index/simple.pack_page)."""
         rows = cls.__new__(cls)
         rows._ends, rows._blob, rows._decode = array("L", ends), blob, decode
         return rows

@@ -7,7 +7,6 @@ stages (the resolver, the archive readers, the HTTP client): start-up is most of
 from __future__ import annotations
 
 import ast
-import contextlib
 import ctypes
 import os
 import threading
@@ -35,7 +34,7 @@ from .resolve.candidates import (
 )
 from .resolve.classify import classify_resolution
 from .resolve.finder import TargetContext
-from .resolve.resolver import Provider
+from .resolve.resolver import Provider, start_quietly
 from .resolve.shared import SharedResolutions
 from .targets.tags import marker_environment, supported_tags
 
@@ -166,14 +165,7 @@ def _start_ahead(
                 top = _build_environment(candidate.name, str(candidate.version), reqs, env)
                 shared.resolve(ctx, env, top, {})
 
-    def guarded() -> None:
-        # what fails here fails again, and is reported, where the stage itself asks for it
-        with contextlib.suppress(Exception):
-            work()
-
-    thread = threading.Thread(target=guarded, name="wf-ahead", daemon=True)
-    thread.start()
-    return thread
+    return start_quietly(work, "wf-ahead")
 
 
 def _report_blockers(report: TargetReport, packages: list[PackageResult]) -> None:

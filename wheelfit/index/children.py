@@ -23,6 +23,8 @@ from .simple import unpack_page
 
 # what the worker may take to pack a page (its queue included) before the client parses it
 PACK_SECONDS = 30.0
+# what the worker may take for work on an archive beyond its download before the parent does it
+ARCHIVE_WORK_SECONDS = 120.0
 
 
 class Children:
@@ -49,7 +51,7 @@ class Children:
         """Ask for a page not in the cache (``url`` without credentials), ahead of the page
         threads."""
         if self.pages is not None and self.cache.page_state(url) is None:
-            self._packed_when_stored(self.pages.ask(url, auth), url, project)
+            self._ask(url, auth, project)
 
     def page_answer(
         self, url: str, auth: tuple[str, str] | None, project: NormalizedName
@@ -60,9 +62,10 @@ class Children:
         store it."""
         if self.pages is None:
             return {}
-        if not self.pages.asked(url) and self.cache.page_state(url) is not None:
-            return {}
-        self._packed_when_stored(self.pages.ask(url, auth), url, project)
+        if not self.pages.asked(url):
+            if self.cache.page_state(url) is not None:
+                return {}
+            self._ask(url, auth, project)
         return self.pages.answer(url, auth)
 
     def packed_page(
@@ -92,14 +95,14 @@ class Children:
             return {}
         return self.worker.job(kind, url, payload, work=ARCHIVE_WORK_SECONDS, network=True)
 
-    def _packed_when_stored(
-        self, page: Future[dict[str, Any]], url: str, project: NormalizedName
-    ) -> None:
-        """Have the worker pack the page as soon as the pages' child has stored it."""
-        if not self._pack:
-            return
+    def _ask(self, url: str, auth: tuple[str, str] | None, project: NormalizedName) -> None:
+        """Ask the pages' child for a page (once: a page is asked for only when not yet
+        asked), and have the worker pack it as soon as the child has stored it."""
+        assert self.pages is not None
+        page = self.pages.ask(url, auth)
         worker = self.worker
-        assert worker is not None
+        if not self._pack or worker is None:
+            return
 
         def stored(done: Future[dict[str, Any]]) -> None:
             answer = done.result()
@@ -107,10 +110,6 @@ class Children:
                 worker.submit("pack", url, _pack_job(url, project, answer))
 
         page.add_done_callback(stored)
-
-
-# what the worker may take for work on an archive beyond its download before the parent does it
-ARCHIVE_WORK_SECONDS = 120.0
 
 
 def _pack_job(url: str, project: str, answer: dict[str, Any]) -> dict[str, Any]:

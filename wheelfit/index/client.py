@@ -127,12 +127,9 @@ class IndexClient:
         # (children.py); not with a caller's session: its settings cannot be handed over
         if session is None:
             pages = pages or page_process(self.cache.root, offline, timeout, deadline, retries)
-        self._children = Children(
-            self.cache,
-            pages if session is None else None,
-            worker if session is None else None,
-            pack=exclude_newer is None,
-        )
+        else:
+            pages = worker = None
+        self._children = Children(self.cache, pages, worker, pack=exclude_newer is None)
         self.http = Http(self.session, timeout, deadline, retries)
         # No task waits on work queued behind it: the I/O pool runs leaf fetches (metadata,
         # file lists, archives); the page pool, pages, which wait on the one parse thread (in

@@ -112,10 +112,7 @@ class PageProcess:
             return url in self._asked
 
     def answer(self, url: str, auth: tuple[str, str] | None) -> dict[str, Any]:
-        try:
-            return self.ask(url, auth).result(timeout=self._wait)
-        except FutureTimeout:
-            return {}
+        return _within(self.ask(url, auth), self._wait)
 
     def submit(self, kind: str, key: str, payload: dict[str, Any]) -> Future[dict[str, Any]]:
         """Work of another kind than a page, asked for now (once per kind and key); its
@@ -130,11 +127,7 @@ class PageProcess:
         waited for ``work`` seconds, plus as long as a request may take when the job makes
         one (``network``); {} when the child did not do it (gone, too slow, or its program
         does not know the kind)."""
-        wait = work + (self._wait if network else 0)
-        try:
-            return self.submit(kind, key, payload).result(timeout=wait)
-        except FutureTimeout:
-            return {}
+        return _within(self.submit(kind, key, payload), work + (self._wait if network else 0))
 
     def _ask(self, job_id: str, message: dict[str, Any]) -> Future[dict[str, Any]]:
         with self._lock:
@@ -219,6 +212,14 @@ class PageProcess:
             waiting = [future for future in self._asked.values() if not future.done()]
         for future in waiting:
             future.set_result({})
+
+
+def _within(answer: Future[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """The child's answer, or {} (the parent does the work) when it is later than that."""
+    try:
+        return answer.result(timeout=seconds)
+    except FutureTimeout:
+        return {}
 
 
 def max_age(cache_control: str) -> int:
@@ -323,8 +324,9 @@ def serve(requests: IO[bytes], answers: IO[bytes], jobs: Mapping[str, Job]) -> N
         ask = json.loads(line)
         pool = pools.get(ask.get("kind", ""))
         if pool is None:
-            pool = next(iter(pools.values()))  # answered {}: the parent does it
-        pool.submit(serve_one, ask)
+            serve_one(ask)  # a kind this program does not know: answered {} at once
+        else:
+            pool.submit(serve_one, ask)
     # the pipe closed: the parent ended, or needs nothing more; the jobs under way are
     # finished (a write is never cut off), the ones not begun dropped
     for pool in pools.values():

@@ -387,8 +387,8 @@ def _typed_rows(body: Bytes, page_url: str, project: str) -> _PageRows | None:
     return rows
 
 
-# A page packed by one process for another: the child that fetches the pages reads them too,
-# and the parent takes the packed runs as they are (the parent's GIL is a cold run's limit).
+# A page packed by one process for another: the worker process packs each page the pages'
+# child has stored, and the client takes the packed runs as they are (index/children.py).
 # Each run: its versions as strings, where each release ends, the compressed rows.
 PackedRun = tuple[list[str], list[int], bytes]
 _PACKED_PAGE_ENCODER = msgspec.msgpack.Encoder()
@@ -403,7 +403,10 @@ def pack_page(body: Bytes, content_type: str, page_url: str, project: str) -> by
     rows = _typed_rows(body, page_url, project)
     if rows is None:
         return None
-    runs = [([str(v) for v in versions], *packed.parts()[::-1]) for versions, packed in rows.runs()]
+    runs: list[PackedRun] = []
+    for versions, packed in rows.runs():
+        blob, ends = packed.parts()
+        runs.append(([str(v) for v in versions], ends, blob))
     return _PACKED_PAGE_ENCODER.encode(runs)
 
 

@@ -32,7 +32,7 @@ def inspect_into_cache(child: Child, ask: dict[str, Any]) -> dict[str, Any]:
     """{"stored": True} once the sdist's SdistInfo is in the cache (as a blob of kind
     ask["blob"], under ask["identity"]); {"error"} for a download that failed,
     {"archive_error"} for an archive that cannot be read."""
-    from .sdist import inspect_sdist  # not before a first sdist: pages come first
+    from .sdist import inspect_sdist  # not before a first sdist: the pages' packing comes first
 
     url, auth = job_url(ask)
     filename = str(ask["filename"])

@@ -396,21 +396,24 @@ def resolve(
     # left all its CPU work after the last one.
     order = user_order(requirements)
     strict = Provider(client, ctx, env, options, constraints, lenient=False, user_order=order)
-    prefetching = threading.Thread(
-        target=_quietly, args=(strict.prefetch, requirements), name="wf-prefetch", daemon=True
-    )
-    prefetching.start()
+    prefetching = start_quietly(lambda: strict.prefetch(requirements), "wf-prefetch")
     with _ONE_RESOLUTION_AT_A_TIME:
         outcome = _resolve(strict, requirements)
     prefetching.join()
     return outcome
 
 
-def _quietly(work: Callable[[list[Req]], None], requirements: list[Req]) -> None:
-    # what fails while prefetching fails again where the resolution asks for it, and is
-    # reported there
-    with contextlib.suppress(Exception):
-        work(requirements)
+def start_quietly(work: Callable[[], object], name: str) -> threading.Thread:
+    """``work`` started on a thread of its own, ahead of the stage that needs what it fetches:
+    what fails there fails again, and is reported, where the stage itself asks for it."""
+
+    def quietly() -> None:
+        with contextlib.suppress(Exception):
+            work()
+
+    thread = threading.Thread(target=quietly, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 _ONE_RESOLUTION_AT_A_TIME = threading.Lock()

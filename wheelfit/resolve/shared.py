@@ -44,7 +44,7 @@ class SharedResolutions:
     def __init__(self, client: IndexClient, options: IndexOptions) -> None:
         self.client, self.options = client, options
         self._lock = threading.Lock()
-        self._done: dict[Hashable, Future[tuple[Resolution, Provider]]] = {}
+        self._done: dict[Hashable, Future[Outcome]] = {}
         # resolutions by everything but the glibc version, each with its image's context
         self._kin: dict[Hashable, list[tuple[TargetContext, Future[Outcome]]]] = {}
 
@@ -54,7 +54,7 @@ class SharedResolutions:
         env: Mapping[str, str],
         requirements: list[Req],
         constraints: Mapping[NormalizedName, SpecifierSet],
-    ) -> tuple[Resolution, Provider]:
+    ) -> Outcome:
         key = (
             _image_key(ctx),
             tuple(sorted(env.items())),
