@@ -168,6 +168,8 @@ class IndexClient:
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
         for name in map(canonicalize_name, names):
+            if ("project", name) in self._memo:
+                continue  # asked already (a resolution asks for each dependency many times)
             for index in self.indexes:  # the child fetches ahead of the page threads
                 bare, found = self._credentials(f"{index.url}{name}/")
                 self._children.ask_page(bare, index.auth or found, name)
