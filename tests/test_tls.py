@@ -17,7 +17,7 @@ import pytest
 import trustme
 
 from wheelfit.errors import IndexFetchError
-from wheelfit.index import http
+from wheelfit.index import http, tls
 
 LIMIT = 1 << 20
 
@@ -68,7 +68,7 @@ def ca_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[trustme.CA
     path = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(path))
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(path))
-    monkeypatch.setattr(http, "_contexts", {})
+    monkeypatch.setattr(tls, "_contexts", {})
     return ca, path
 
 
@@ -111,7 +111,7 @@ def test_overlapping_requests_share_the_context_over_their_own_connections(
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda n: http.fetch_or_fail(client, "GET", url, LIMIT), range(4)))
     assert len(_PORTS[url]) == 4
-    assert len(http._contexts) == 1
+    assert len(tls._contexts) == 1
 
 
 def test_an_unknown_authority_is_refused_after_a_trusted_one(
@@ -152,4 +152,4 @@ def test_a_ca_file_that_does_not_load_fails_in_urllib3s_words(
     with pytest.raises(IndexFetchError) as refused:
         http.fetch_or_fail(_client(), "GET", url, LIMIT)
     assert "TLS failed (NO_CERTIFICATE_OR_CRL_FOUND)" in str(refused.value)
-    assert http._contexts == {}
+    assert tls._contexts == {}
