@@ -305,15 +305,18 @@ def test_a_file_size_asked_with_head_is_not_held_to_a_body_limit(server: IndexSe
         assert client._content_length(server.file_url(filename)) == len(server.file_bytes(filename))
 
 
-def test_closing_the_client_ends_a_wait_between_tries() -> None:
-    waiting = http.Http(http.make_session(0, 1), timeout=1.0, deadline=60.0)
-    stopper = threading.Timer(0.2, waiting.abort)
+def test_closing_the_client_ends_a_wait_between_tries(server: IndexServer) -> None:
+    # every try answers 429 asking for an hour: urllib3 waits MAX_RETRY_AFTER (5 s) between
+    # tries, and abort() must cut that wait short, not let it run out three times
+    waiting = http.Http(http.make_session(3, 1), timeout=5.0, deadline=60.0, retries=3)
+    stopper = threading.Timer(0.3, waiting.abort)
     stopper.start()
     started = time.monotonic()
-    with pytest.raises(http.RequestAborted):
-        waiting.pause(60)
+    with pytest.raises(IndexFetchError, match="stopped"):
+        http.fetch_or_fail(waiting, "GET", f"{server.url}/retryafter/99:3600/simple/first/", 1000)
     stopper.join()
-    assert time.monotonic() - started < 30  # woken by abort(), not by the 60 s wait
+    assert time.monotonic() - started < http.MAX_RETRY_AFTER  # woken within the first wait
+    assert requests_to(server, "/simple/first/") == 1
 
 
 def test_a_compressed_bomb_in_a_redirect_is_not_inflated(server: IndexServer) -> None:

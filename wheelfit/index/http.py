@@ -325,11 +325,6 @@ class Http:
             if guard.stopped is self._stopped:
                 guard.abort("stopped")
 
-    def pause(self, seconds: float) -> None:
-        """Wait between tries; abort() ends the wait."""
-        if self._stopped.wait(seconds):
-            raise RequestAborted("stopped")
-
     def _guard(self) -> _Guard:
         guard = _Guard(time.monotonic() + self.deadline, self._stopped)
         guard.check()
