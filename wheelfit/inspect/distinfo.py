@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import configparser
-import json
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TypeGuard
@@ -105,7 +104,7 @@ def load_sdist(client: IndexClient, dist: DistFile) -> SdistInfo:
         return cached
     with client.download(dist) as archive:
         info = inspect_sdist(dist.filename, archive)
-    data = json.dumps(info.to_json()).encode()
+    data = info.to_blob()
     client.writer.submit(lambda: client.cache.store_blob(kind, identity, data))
     return info
 
@@ -114,7 +113,7 @@ def _cached_sdist(client: IndexClient, kind: str, identity: str) -> SdistInfo | 
     cached = client.cache.load_blob(kind, identity)
     if cached is not None:
         try:
-            return SdistInfo.from_json(json.loads(cached))
+            return SdistInfo.from_blob(cached)
         except (ValueError, TypeError):
             pass  # an entry from another version of wheelfit: inspect again
     return None

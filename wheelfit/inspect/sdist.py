@@ -8,6 +8,7 @@ read; absolute paths and ``..`` are refused, as pip refuses to unpack them.
 from __future__ import annotations
 
 import io
+import json
 import re
 import tarfile
 import zipfile
@@ -163,6 +164,15 @@ class SdistInfo:
     @classmethod
     def from_json(cls, data: dict[str, object]) -> SdistInfo:
         return cls(**data)  # type: ignore[arg-type]
+
+    def to_blob(self) -> bytes:
+        """The cache's form (written by this process or by the worker, read by the client)."""
+        return json.dumps(self.to_json()).encode()
+
+    @classmethod
+    def from_blob(cls, data: bytes) -> SdistInfo:
+        """The inspection a blob holds; ValueError or TypeError for one of another format."""
+        return cls.from_json(json.loads(data))
 
     @property
     def pyproject(self) -> dict[str, object]:

@@ -17,7 +17,6 @@ would have used; anything else is answered {} and the parent does the work itsel
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..errors import ArchiveError, IndexFetchError
@@ -53,8 +52,7 @@ def inspect_into_cache(child: Child, ask: dict[str, Any]) -> dict[str, Any]:
             info = inspect_sdist(filename, archive)
     except ArchiveError as exc:
         return {"archive_error": str(exc)}
-    data = json.dumps(info.to_json()).encode()
-    child.cache.store_blob(str(ask["blob"]), str(ask["identity"]), data)
+    child.cache.store_blob(str(ask["blob"]), str(ask["identity"]), info.to_blob())
     return {"stored": True}
 
 
