@@ -44,6 +44,23 @@ def test_fifo_and_devices_are_refused_not_read(
     assert f"{including}:3: cannot read requirements file /dev/zero: it is a character" in err
 
 
+def test_a_folder_is_refused_as_the_kind_of_thing_it_is(
+    tmp_path: Path, index_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "reqs").mkdir()
+    including = tmp_path / "main.txt"
+    including.write_text("six\n-r reqs\n")
+    for given, where in ((tmp_path / "reqs", ""), (including, f"{including}:2: ")):
+        code, err = _cli(capsys, str(given), "-i", index_url)
+        assert code == cli.EXIT_USAGE
+        assert f"{where}cannot read requirements file" in err
+        assert "it is a folder, not a regular file; give a file" in err
+    pyproject = tmp_path / "project" / "pyproject.toml"
+    pyproject.mkdir(parents=True)
+    code, err = _cli(capsys, str(pyproject), "-i", index_url)
+    assert code == cli.EXIT_USAGE and "it is a folder, not a regular file" in err
+
+
 def test_symlink_loop_and_long_path(
     tmp_path: Path, index_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -52,11 +52,18 @@ def read_input_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
         raise InputFileError(describe_os_error(exc)) from None
     except (ValueError, RuntimeError) as exc:  # a NUL in the name; a loop in older Pythons
         raise InputFileError(str(exc)) from None
-    with contextlib.closing(os.fdopen(descriptor, "rb")) as handle:
+    # the descriptor's kind before it becomes a file object: fdopen refuses a folder with
+    # an OSError of its own, which would skip the sentence below
+    try:
         mode = os.fstat(descriptor).st_mode
-        for test, kind in _KINDS:
-            if test(mode):
-                raise InputFileError(f"it is {kind}, not a regular file; give a file")
+    except OSError as exc:
+        os.close(descriptor)
+        raise InputFileError(describe_os_error(exc)) from None
+    for test, kind in _KINDS:
+        if test(mode):
+            os.close(descriptor)
+            raise InputFileError(f"it is {kind}, not a regular file; give a file")
+    with contextlib.closing(os.fdopen(descriptor, "rb")) as handle:
         try:
             # read(n) allocates n bytes first: ask for the file's size, not the limit
             expected = min(os.fstat(descriptor).st_size, limit)
