@@ -13,6 +13,7 @@ from rich.console import Console
 from ..analyze import Settings, default_targets
 from ..errors import UserError
 from ..inputs.gitref import files_at_revision
+from ..inputs.secrets import holds_credentials
 from ..models import Report, Target
 from ..render.diff import diff_to_dict, render_diff_markdown, render_diff_table
 from ..render.dockerfile import outside_build_context, render_dockerfile
@@ -107,8 +108,18 @@ def write_dockerfile(report: Report, files: list[str], output: Path | None, erro
     find_links = [str(link) for link in report.options.get("find_links", [])]  # type: ignore[attr-defined]
     no_index = report.options.get("index_url") is None
     included = [f for f in report.files_read if f not in files]  # by their -r/-c lines
-    dockerfile = render_dockerfile(target, files, find_links, no_index, report.options, included)
+    with_credentials = [f for f in [*files, *included] if holds_credentials(Path(f))]
+    dockerfile = render_dockerfile(
+        target, files, find_links, no_index, report.options, included, with_credentials
+    )
     write_text(dockerfile, output)
+    for path in with_credentials:
+        errors.print(
+            f"wheelfit: warning: {path} writes credentials out in a URL, and the Dockerfile "
+            "copies it into the image: write ${VAR} in their place and give the build the "
+            "variable as a secret",
+            markup=False,
+        )
     for path in outside_build_context(files, included):
         errors.print(
             f"wheelfit: warning: {path} is outside the build context the Dockerfile takes "

@@ -9,7 +9,7 @@ written the way the official python images write theirs.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePath
 
 from ..costs.sizes import apt_closure
@@ -34,11 +34,14 @@ def render_dockerfile(
     no_index: bool = False,
     options: Mapping[str, object] | None = None,
     included: Sequence[str] = (),
+    with_credentials: Collection[str] = (),
 ) -> str:
     """``find_links``, ``no_index`` and ``options`` are the run's (Report.options): the
     image's pip must read the same locations (local folders are copied in and named to pip)
     and make the same choices (indexes, pre-releases, binary or source). ``included``: the
-    files the requirements files include by -r/-c, copied beside them for pip to read."""
+    files the requirements files include by -r/-c, copied beside them for pip to read.
+    ``with_credentials``: those of the files that write credentials out in a URL
+    (inputs/secrets.py), which a comment above their COPY warns of."""
     target = report.target
     if target.image is None or target.family is None:
         raise ValueError("a Dockerfile needs an image target, not a raw platform")
@@ -52,7 +55,8 @@ def render_dockerfile(
         pip_args = " \\\n\t".join(_pins(report))
     else:
         root = _context_root(requirement_files)
-        copies = _copy_lines(_context_paths(requirement_files, included))
+        secret = {_relative(f, root) for f in with_credentials}
+        copies = _copy_lines(_context_paths(requirement_files, included), secret)
         pip_args = " ".join(f"-r {_relative(f, root)}" for f in requirement_files)
     link_copies, link_args = _find_links(find_links, no_index)
     index_comments, index_args = _index_options(options or {}, no_index)
@@ -324,12 +328,18 @@ def _outside(path: str) -> bool:
     return path == ".." or path.startswith("../")
 
 
-def _copy_lines(paths: Sequence[str]) -> list[str]:
+def _copy_lines(paths: Sequence[str], with_credentials: Collection[str]) -> list[str]:
     """Each file at the same place relative to the build context as on disk, so that pip
     finds what one includes where the -r/-c line says; a file outside the context cannot be
-    copied, and a comment says so."""
+    copied, and a comment says so, as it does above a file that carries credentials in."""
     lines: list[str] = []
     for path in paths:
+        if path in with_credentials:
+            lines.append(
+                f"# {path} writes credentials out in a URL: COPY puts them in a layer of the "
+                "image; write ${VAR} in their place (pip reads it from the environment) and "
+                "give the build the variable as a secret (RUN --mount=type=secret,id=VAR,env=VAR)"
+            )
         if _outside(path):
             lines.append(
                 f"# {path}, which pip reads through a -r/-c line, is outside the build "
