@@ -25,7 +25,14 @@ LIMIT = 1 << 20
 _PORTS: dict[str, set[int]] = {}  # a server's URL: the client ports it saw
 
 
+_ALPN: dict[str, list[str | None]] = {}  # a server's URL: the protocol each connection chose
+
+
 class _Handler(BaseHTTPRequestHandler):
+    def setup(self) -> None:
+        super().setup()
+        _ALPN[self.server.url].append(self.request.selected_alpn_protocol())  # type: ignore[attr-defined]
+
     def do_GET(self) -> None:
         _PORTS[self.server.url].add(self.client_address[1])  # type: ignore[attr-defined]
         time.sleep(0.2)  # the requests overlap: each needs a connection of its own
@@ -46,11 +53,13 @@ def https_server() -> Iterator[Callable[[trustme.CA, str], str]]:
 
     def start(ca: trustme.CA, name: str) -> str:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.set_alpn_protocols(["h2", "http/1.1"])
         ca.issue_cert(name).configure_cert(context)
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.socket = context.wrap_socket(server.socket, server_side=True)
         server.url = f"https://127.0.0.1:{server.server_address[1]}/"  # type: ignore[attr-defined]
         _PORTS[server.url] = set()  # type: ignore[attr-defined]
+        _ALPN[server.url] = []  # type: ignore[attr-defined]
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return server.url  # type: ignore[attr-defined, no-any-return]
@@ -112,6 +121,30 @@ def test_overlapping_requests_share_the_context_over_their_own_connections(
         list(pool.map(lambda n: http.fetch_or_fail(client, "GET", url, LIMIT), range(4)))
     assert len(_PORTS[url]) == 4
     assert len(tls._contexts) == 1
+
+
+def test_the_shared_context_offers_http_1_1_and_is_not_reconfigured_per_handshake(
+    https_server: Callable[[trustme.CA, str], str],
+    ca_file: tuple[trustme.CA, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """urllib3 sets the ALPN list before each handshake; on a context in use by other
+    connections, OpenSSL's replacing it races their SSL_new: it reaches OpenSSL once."""
+    ca, _ = ca_file
+    url = https_server(ca, "127.0.0.1")
+    reached: list[bytes] = []
+    set_in_openssl = ssl.SSLContext._set_alpn_protocols  # type: ignore[attr-defined]
+
+    def counted(self: ssl.SSLContext, protocols: bytes) -> None:
+        reached.append(bytes(protocols))
+        set_in_openssl(self, protocols)
+
+    monkeypatch.setattr(ssl.SSLContext, "_set_alpn_protocols", counted, raising=False)
+    client = _client()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda n: http.fetch_or_fail(client, "GET", url, LIMIT), range(4)))
+    assert reached == [b"\x08http/1.1"]  # when the context was made, not at each handshake
+    assert _ALPN[url] == ["http/1.1"] * 4  # and every connection still offered it
 
 
 def test_an_unknown_authority_is_refused_after_a_trusted_one(

@@ -5,14 +5,32 @@ from __future__ import annotations
 
 import ssl
 import threading
+from collections.abc import Iterable
 
 import requests
 from urllib3.connection import HTTPSConnection
-from urllib3.util.ssl_ import create_urllib3_context, resolve_cert_reqs
+from urllib3.util.ssl_ import ALPN_PROTOCOLS, create_urllib3_context, resolve_cert_reqs
 
 # one TLS context per CA file, for the connections that verify against it alone
 _contexts: dict[str, ssl.SSLContext] = {}
 _contexts_lock = threading.Lock()
+
+
+class _SharedContext(ssl.SSLContext):
+    """A context that connections use at once, its ALPN list set once.
+
+    urllib3 sets the ALPN protocols on the context before every handshake. OpenSSL replaces
+    the list in place then, while another thread's SSL_new, which CPython runs without the
+    GIL, may be copying it. This is the kind of concurrent reconfiguration that made
+    requests give up its own shared context (psf/requests#6767). The same list again is
+    left as it is; only the context's first list, set before it is shared, reaches OpenSSL.
+    (urllib3 also sets ``verify_mode`` each time: the same number, which SSL_new copies.)"""
+
+    def set_alpn_protocols(self, alpn_protocols: Iterable[str]) -> None:
+        protocols = list(alpn_protocols)
+        if protocols != getattr(self, "alpn_set", None):
+            super().set_alpn_protocols(protocols)
+            self.alpn_set = protocols
 
 
 def share_verifying_context(connection: HTTPSConnection) -> None:
@@ -47,6 +65,8 @@ def share_verifying_context(connection: HTTPSConnection) -> None:
         context = _contexts.get(ca_file)
         if context is None:
             context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+            context.__class__ = _SharedContext  # urllib3's settings, and the ALPN list kept
+            context.set_alpn_protocols(ALPN_PROTOCOLS)  # what urllib3 sets at each handshake
             try:
                 context.load_verify_locations(cafile=ca_file)
             except (OSError, ValueError):
