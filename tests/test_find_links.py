@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import zipfile
@@ -197,6 +198,27 @@ def test_the_dockerfile_gives_pip_the_same_indexes_and_choices_without_credentia
         f"pip install --no-cache-dir --index-url {index} --extra-index-url {index} --pre "
         "--only-binary :all: --no-binary six -r r.txt" in text
     )
+
+
+def test_the_html_reports_dockerfile_is_the_one_the_command_writes(
+    links_server: IndexServer, tmp_path: Path
+) -> None:
+    """The run's indexes and choices reach the HTML report's Dockerfiles too: without them,
+    the image's pip would read PyPI and choose otherwise than the analysis did."""
+    (tmp_path / "r.txt").write_text("-r base.txt\n")
+    (tmp_path / "base.txt").write_text("six\n")
+    index = f"{links_server.url}/simple/"
+    argv = [str(tmp_path / "r.txt"), "-i", index, "--only-binary", ":all:", "--pre"]
+    argv += ["--image", SLIM, "--no-costs", "--cache-dir", str(tmp_path / "cache")]
+    assert main(["dockerfile", *argv, "-o", str(tmp_path / "Dockerfile")]) == 0
+    assert main([*argv, "--format", "html", "-o", str(tmp_path / "report.html")]) == 0
+    page = (tmp_path / "report.html").read_text()
+    section = page.split('<section id="dockerfiles">')[1]
+    shown = html.unescape(section.split("<pre><code>")[1].split("</code></pre>")[0])
+    written = (tmp_path / "Dockerfile").read_text()
+    assert f"--index-url {index} --pre --only-binary :all: -r r.txt" in written
+    assert "COPY base.txt base.txt" in written
+    assert shown == written
 
 
 def test_the_dockerfile_names_no_index_pip_uses_by_default(

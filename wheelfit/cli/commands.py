@@ -16,7 +16,7 @@ from ..inputs.gitref import files_at_revision
 from ..inputs.secrets import holds_credentials
 from ..models import Report, Target
 from ..render.diff import diff_to_dict, render_diff_markdown, render_diff_table
-from ..render.dockerfile import outside_build_context, render_dockerfile
+from ..render.dockerfile import included_files, outside_build_context, report_dockerfile
 from ..render.html import render_diff_html
 from ..render.images import images_document, images_table
 from ..report.diff import diff_reports, introduced_findings
@@ -105,14 +105,9 @@ def run_diff(
 
 def write_dockerfile(report: Report, files: list[str], output: Path | None, errors: Console) -> int:
     target = report.targets[0]
-    find_links = [str(link) for link in report.options.get("find_links", [])]  # type: ignore[attr-defined]
-    no_index = report.options.get("index_url") is None
-    included = [f for f in report.files_read if f not in files]  # by their -r/-c lines
+    included = included_files(report, files)
     with_credentials = [f for f in [*files, *included] if holds_credentials(Path(f))]
-    dockerfile = render_dockerfile(
-        target, files, find_links, no_index, report.options, included, with_credentials
-    )
-    write_text(dockerfile, output)
+    write_text(report_dockerfile(report, target, files, with_credentials), output)
     for path in with_credentials:
         errors.print(
             f"wheelfit: warning: {path} writes credentials out in a URL, and the Dockerfile "

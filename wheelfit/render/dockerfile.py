@@ -16,7 +16,7 @@ from ..costs.sizes import apt_closure
 from ..index.urls import DEFAULT_INDEX
 from ..inputs.lockfiles import is_lockfile
 from ..inputs.pyproject import is_pyproject
-from ..models import PackageResult, Status, Target, TargetReport
+from ..models import PackageResult, Report, Status, Target, TargetReport
 from ..sysdeps import knowledge
 from ..sysdeps.plan import target_summary
 
@@ -25,6 +25,38 @@ _RUSTUP = (
     "| sh -s -- -y --profile minimal\n"
     'ENV PATH="/root/.cargo/bin:${PATH}"'
 )
+
+
+def report_dockerfile(
+    report: Report,
+    target: TargetReport,
+    files: Sequence[str] | None = None,
+    with_credentials: Collection[str] = (),
+) -> str:
+    """One target's Dockerfile with the run's locations and choices (Report.options) and the
+    files the requirements include: what `wheelfit dockerfile` writes, and the HTML report
+    shows. ``files``: the requirements files as given (the report's inputs by default)."""
+    files = list(report.inputs) if files is None else list(files)
+    find_links = [str(link) for link in _list(report.options.get("find_links"))]
+    no_index = report.options.get("index_url") is None
+    return render_dockerfile(
+        target,
+        files,
+        find_links,
+        no_index,
+        report.options,
+        included_files(report, files),
+        with_credentials,
+    )
+
+
+def included_files(report: Report, files: Sequence[str]) -> list[str]:
+    """The files the requirements files include by -r/-c lines (read by the run)."""
+    return [f for f in report.files_read if f not in files]
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
 
 
 def render_dockerfile(

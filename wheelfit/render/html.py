@@ -16,7 +16,7 @@ from ..models import ImageCost, PackageResult, Report, Status, TargetReport, __v
 from ..report.diff import ReportDiff, TargetDiff
 from ..sysdeps.plan import packages_to_add, target_summary
 from ..units import duration, megabytes
-from .dockerfile import render_dockerfile
+from .dockerfile import report_dockerfile
 
 _LABEL = {
     Status.WHEEL: ("✓", "wheel"),
@@ -328,7 +328,7 @@ def _dockerfiles(report: Report) -> list[str]:
     for target in report.targets:
         if target.target.image is None or target.target.family is None:
             continue  # a raw platform has no image to write a Dockerfile for
-        text = render_dockerfile(target, report.inputs)
+        text = report_dockerfile(report, target)  # with the run's indexes and choices
         lines.append(
             f'<details data-target="{_text(target.target.id)}"><summary>Dockerfile for '
             f"<code>{_text(target.target.short_id)}</code></summary>"
