@@ -28,6 +28,10 @@ def six_server() -> Iterator[IndexServer]:
         ("--extra-index-url https://deploy:s3cret@pkgs.example.org/simple/", True),
         ("inhouse @ https://ghp_token123@files.example.org/inhouse-1.0.tar.gz", True),
         ("git+ssh://deploy:pw@git.example.org/inhouse.git#egg=inhouse", True),
+        # not a valid URL, yet a client sends it: read as redaction reads it
+        ("--index-url https://deploy:pa/ss@pkgs.example.org/simple/", True),
+        # a VCS reference after "@" is no user-info
+        ("inhouse @ git+https://github.com/example/inhouse.git@v1.0", False),
         # placeholders pip fills in from the environment: nothing written out
         ("--index-url https://${USER}:${TOKEN}@pkgs.example.org/simple/", False),
         ("--index-url https://deploy:${TOKEN}@pkgs.example.org/simple/", False),

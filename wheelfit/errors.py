@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Iterator
 
 
 class WheelfitError(Exception):
@@ -79,9 +80,21 @@ def redact_url(text: str) -> str:
     """
     if "@" not in text:
         return text
-    lines = _Lines(text)
     pieces: list[str] = []
     copied = 0
+    for _, start, end in url_user_infos(text):
+        pieces += [text[copied:start], REDACTED]
+        copied = end
+    pieces.append(text[copied:])
+    return "".join(pieces)
+
+
+def url_user_infos(text: str) -> Iterator[tuple[str, int, int]]:
+    """(scheme, start, end) of the user-info of every URL in ``text`` that has one, read as
+    redact_url reads it: what it hides, and what inputs/secrets.py looks into."""
+    if "@" not in text:
+        return
+    lines = _Lines(text)
     search = 0
     while (colon := text.find(":/", search)) >= 0:
         search = colon + 2
@@ -100,10 +113,8 @@ def redact_url(text: str) -> str:
         end = _userinfo_end(lines, start)
         if end is None:
             continue
-        pieces += [text[copied:start], REDACTED]
-        copied = search = end
-    pieces.append(text[copied:])
-    return "".join(pieces)
+        yield text[scheme:colon], start, end
+        search = end
 
 
 def describe_unexpected(exc: BaseException, debug: bool) -> str:

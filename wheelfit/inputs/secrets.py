@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..errors import url_user_infos
 from .paths import InputFileError, read_input_bytes
 
-# a URL's scheme and its user-info (what comes before "@" in the authority)
-_USER_INFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^\s/@]+)@")
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z0-9_]+\}")  # the form pip expands
 
 
@@ -25,7 +24,8 @@ def holds_credentials(path: Path) -> bool:
         text = read_input_bytes(path).decode("utf-8", errors="replace")
     except InputFileError:
         return False
-    return any(_written_out(m[1], m[2]) for m in _USER_INFO.finditer(text))
+    # the URLs' user-info found as redaction finds it: a password holding "/" or "@" too
+    return any(_written_out(scheme, text[a:b]) for scheme, a, b in url_user_infos(text))
 
 
 def _written_out(scheme: str, user_info: str) -> bool:
